@@ -1,0 +1,105 @@
+//! Namespace URIs and well-known URI prefixes.
+//!
+//! This module is the only place in the Rust sources where these URIs are
+//! spelled. Everything else refers to the constants.
+
+/// SOAP 1.2 envelope.
+pub const SOAP: &str = "http://www.w3.org/2003/05/soap-envelope";
+/// WS-Addressing, August 2004.
+pub const WSA: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
+/// WS-Addressing anonymous reply address.
+pub const WSA_ANONYMOUS: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous";
+/// WS-Addressing fault action.
+pub const WSA_FAULT_ACTION: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing/fault";
+/// WS-Transfer, September 2004.
+pub const WXF: &str = "http://schemas.xmlsoap.org/ws/2004/09/transfer";
+/// WS-Transfer fault action.
+pub const WXF_FAULT_ACTION: &str = "http://schemas.xmlsoap.org/ws/2004/09/transfer/fault";
+/// WS-Enumeration, September 2004.
+pub const WSEN: &str = "http://schemas.xmlsoap.org/ws/2004/09/enumeration";
+/// WS-Enumeration fault action.
+pub const WSEN_FAULT_ACTION: &str = "http://schemas.xmlsoap.org/ws/2004/09/enumeration/fault";
+/// WS-Eventing, August 2004.
+pub const WSE: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing";
+/// WS-Eventing fault action.
+pub const WSE_FAULT_ACTION: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing/fault";
+/// DMTF WS-Management 1.x.
+pub const WSMAN: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd";
+/// DMTF WS-Management fault action.
+pub const WSMAN_FAULT_ACTION: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault";
+/// Base of DMTF fault detail URIs (append the detail name).
+pub const WSMAN_FAULT_DETAIL: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/";
+/// DMTF WS-Management CIM binding.
+pub const WSMB: &str = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd";
+/// CIM binding fault action.
+pub const WSMB_FAULT_ACTION: &str = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/fault";
+/// DMTF WS-Management identity (Identify).
+pub const WSMID: &str = "http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd";
+/// Microsoft WS-Management extensions.
+pub const WSMV: &str = "http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd";
+/// Microsoft WSManFault detail element.
+pub const WSMANFAULT: &str = "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault";
+/// WinRS shell.
+pub const RSP: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell";
+/// WinRM configuration.
+pub const CFG: &str = "http://schemas.microsoft.com/wbem/wsman/1/config";
+/// DMTF CIM common types (cim:Datetime ...).
+pub const CIM: &str = "http://schemas.dmtf.org/wbem/wscim/1/common";
+/// XML Schema instance (xsi:nil, xsi:type).
+pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
+/// XML Schema.
+pub const XS: &str = "http://www.w3.org/2001/XMLSchema";
+/// The `xml:` namespace (xml:lang).
+pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
+
+/// Prefix of WMI-backed resource URIs on Windows (`.../wmi/root/cimv2/Win32_Service`).
+pub const WMI_RESOURCE_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/";
+/// Prefix of DMTF CIM resource URIs used by DASH-style BMCs.
+pub const DMTF_CIM_RESOURCE_PREFIX: &str = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/";
+/// Resource URI of the WinRS cmd shell.
+pub const SHELL_CMD_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
+
+/// Filter dialects.
+pub mod dialect {
+    /// WQL.
+    pub const WQL: &str = "http://schemas.microsoft.com/wbem/wsman/1/WQL";
+    /// DMTF selector filter.
+    pub const SELECTOR: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/SelectorFilter";
+    /// XPath 1.0.
+    pub const XPATH: &str = "http://www.w3.org/TR/1999/REC-xpath-19991116";
+    /// CQL.
+    pub const CQL: &str = "http://schemas.dmtf.org/wbem/cql/1/dsp0202.pdf";
+    /// CIM association filter.
+    pub const ASSOCIATION: &str = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter";
+}
+
+/// Identify security profile names.
+pub mod secprofile {
+    /// HTTP Basic.
+    pub const HTTP_BASIC: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic";
+    /// HTTPS Basic.
+    pub const HTTPS_BASIC: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/https/basic";
+}
+
+/// The preferred prefix for a namespace when encoding; `None` for unknown namespaces.
+pub fn preferred_prefix(ns: &str) -> Option<&'static str> {
+    Some(match ns {
+        SOAP => "s",
+        WSA => "a",
+        WXF => "x",
+        WSEN => "n",
+        WSE => "e",
+        WSMAN => "w",
+        WSMB => "b",
+        WSMID => "wsmid",
+        WSMV => "p",
+        WSMANFAULT => "f",
+        RSP => "rsp",
+        CFG => "cfg",
+        CIM => "cim",
+        XSI => "xsi",
+        XS => "xs",
+        XML => "xml",
+        _ => return None,
+    })
+}

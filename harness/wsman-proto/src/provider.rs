@@ -1,0 +1,84 @@
+//! The resource-provider trait: what a simulated host (or the IPMI BMC
+//! simulator) implements so the reference server can serve its classes.
+//!
+//! A provider owns a set of resource URIs and answers the WS-Transfer,
+//! WS-Enumeration and custom-method operations on them. It speaks in
+//! [`Instance`]s and [`Fault`]s; the server does the XML, addressing,
+//! enumeration contexts, filtering and limits.
+
+use std::time::SystemTime;
+
+use crate::fault::Fault;
+use crate::instance::{Instance, Property};
+use crate::selector::SelectorSet;
+use crate::xml::Element;
+
+/// Per-request information a provider may use.
+#[derive(Clone, Debug)]
+pub struct CallContext<'a> {
+    /// The authenticated user name.
+    pub user: &'a str,
+    /// Wall-clock time of the request, passed in so providers never read the clock.
+    pub now: SystemTime,
+}
+
+/// The result of a custom method: the `<Method>_OUTPUT` body's properties.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MethodOutput {
+    /// Output parameters; `ReturnValue` is conventionally among them.
+    pub properties: Vec<Property>,
+}
+
+impl MethodOutput {
+    /// An output holding only `ReturnValue`.
+    pub fn return_value(v: u32) -> Self {
+        MethodOutput { properties: vec![Property { name: "ReturnValue".into(), value: crate::instance::Value::UInt(v.into()) }] }
+    }
+}
+
+/// A source of CIM instances under one or more resource URIs.
+///
+/// Default methods answer `wsa:ActionNotSupported`, so a read-only provider
+/// implements only [`get`](Self::get) and [`enumerate`](Self::enumerate).
+pub trait ResourceProvider: Send + Sync {
+    /// The resource URIs this provider serves (exact match, compared case-sensitively).
+    fn resource_uris(&self) -> Vec<String>;
+
+    /// The key selector names of the class at `uri`, used to check selector
+    /// sets (insufficient, unexpected). Empty for singletons.
+    fn keys(&self, uri: &str) -> Vec<String>;
+
+    /// WS-Transfer Get of one instance.
+    fn get(&self, ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet) -> Result<Instance, Fault>;
+
+    /// WS-Enumeration: every instance of the class (the server filters and pages).
+    fn enumerate(&self, ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault>;
+
+    /// WS-Transfer Put: replace the writable properties; returns the new representation.
+    fn put(&self, ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet, properties: &[Property]) -> Result<Instance, Fault> {
+        let _ = (ctx, selectors, properties);
+        Err(not_supported(uri, "Put"))
+    }
+
+    /// WS-Transfer Create: returns the new instance (its keys form the EPR).
+    fn create(&self, ctx: &CallContext<'_>, uri: &str, properties: &[Property]) -> Result<Instance, Fault> {
+        let _ = (ctx, properties);
+        Err(not_supported(uri, "Create"))
+    }
+
+    /// WS-Transfer Delete.
+    fn delete(&self, ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet) -> Result<(), Fault> {
+        let _ = (ctx, selectors);
+        Err(not_supported(uri, "Delete"))
+    }
+
+    /// A custom method (`<uri>/<method>`), with the `<method>_INPUT` element.
+    fn invoke(&self, ctx: &CallContext<'_>, uri: &str, method: &str, selectors: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
+        let _ = (ctx, selectors, input);
+        Err(not_supported(uri, method))
+    }
+}
+
+fn not_supported(uri: &str, op: &str) -> Fault {
+    Fault::new(crate::fault::FaultKind::ActionNotSupported, format!("{op} is not supported on {uri}"))
+}
