@@ -1,0 +1,1 @@
+//! schema-check (being built).

@@ -1,0 +1,1 @@
+//! wsman-server (being built).
