@@ -28,6 +28,7 @@ pub mod instance;
 pub mod ns;
 pub mod provider;
 pub mod selector;
+pub mod state;
 pub mod xml;
 
 pub use action::Action;

@@ -1,0 +1,3 @@
+//! Lifecycle state machines. They never read the clock: callers pass `now`.
+
+pub mod enumeration;
