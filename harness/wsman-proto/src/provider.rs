@@ -54,6 +54,14 @@ pub trait ResourceProvider: Send + Sync {
     /// WS-Enumeration: every instance of the class (the server filters and pages).
     fn enumerate(&self, ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault>;
 
+    /// Time the simulated operation takes before it answers (a real host's
+    /// latency, e.g. a ping that waits for its timeout). The server waits this
+    /// long, within the request's OperationTimeout. Zero by default.
+    fn simulated_latency(&self, uri: &str, selectors: &SelectorSet) -> std::time::Duration {
+        let _ = (uri, selectors);
+        std::time::Duration::ZERO
+    }
+
     /// WS-Transfer Put: replace the writable properties; returns the new representation.
     fn put(&self, ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet, properties: &[Property]) -> Result<Instance, Fault> {
         let _ = (ctx, selectors, properties);
