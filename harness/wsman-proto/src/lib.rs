@@ -30,6 +30,7 @@ pub mod provider;
 pub mod selector;
 pub mod state;
 pub mod xml;
+pub mod wql;
 
 pub use action::Action;
 pub use duration::XsDuration;
