@@ -1,1 +1,35 @@
-//! report (being built).
+//! Reporters for wsman-harness runs.
+//!
+//! The driver (or the fuzzer, or `validate`) fills a [`RunReport`]; this crate
+//! turns it into files and text, and compares or merges runs.
+//!
+//! # Layout
+//!
+//! - [`model`]: the run data model, whose JSON form is the DESIGN.md contract
+//!   (`RunReport`, `AssertionResult`, `Status`, `CaseRecord`, `Exchange`);
+//!   the summary and case outcomes are computed, never stored.
+//! - [`format`]: the [`Format`] enum (`json,junit,html,md`), default file
+//!   names, [`write_all`].
+//! - [`json`], [`junit`], [`html`], [`markdown`]: one writer each,
+//!   `write(&RunReport, dir) -> io::Result<PathBuf>`.
+//! - [`console`]: the short plain-text summary the CLI prints.
+//! - [`diff`](mod@diff): [`diff()`] of two runs (regressions, fixes, ...);
+//!   [`merge`](mod@merge): [`merge()`] of several runs.
+
+pub mod console;
+pub mod diff;
+pub mod format;
+pub mod html;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod merge;
+pub mod model;
+
+pub use diff::{diff, Diff, DiffEntry};
+pub use format::{parse_formats, write_all, Format, UnknownFormat};
+pub use merge::{merge, MergeError};
+pub use model::{
+    AssertionResult, CaseRecord, Exchange, ResultKey, RunKind, RunReport, Severity, Status,
+    Summary, SummaryMismatch,
+};

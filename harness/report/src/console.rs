@@ -1,0 +1,54 @@
+//! Plain-text summary for the terminal: a header line, the counts, one line
+//! per failure (case, assertion, clause, message), and a verdict.
+//!
+//! ```text
+//! wsman-harness 0.1.0 check of http://127.0.0.1:40123/wsman (embedded) in 0.512 s
+//! passed 310, failed 1, warned 0, skipped 0, unimplemented 0
+//! FAIL core/get-basic addressing.relates-to [DSP0226 §5.4.4] RelatesTo missing
+//! FAILED
+//! ```
+
+use std::io;
+
+use crate::diff::one_line;
+use crate::model::RunReport;
+
+/// The summary as text (each line ends with a newline).
+pub fn render(report: &RunReport) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Writes the summary to `out`.
+pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
+    let s = report.summary();
+    let target = if report.endpoint.is_empty() {
+        String::new()
+    } else if report.embedded {
+        format!(" of {} (embedded)", report.endpoint)
+    } else {
+        format!(" of {}", report.endpoint)
+    };
+    writeln!(
+        out,
+        "{} {}{target} in {:.3} s",
+        report.tool,
+        report.kind.as_str(),
+        report.duration_s
+    )?;
+    writeln!(
+        out,
+        "passed {}, failed {}, warned {}, skipped {}, unimplemented {}",
+        s.passed, s.failed, s.warned, s.skipped, s.unimplemented
+    )?;
+    for r in report.failures() {
+        write!(out, "FAIL {} {} [{}]", r.case, r.assertion, r.clause)?;
+        if !r.message.is_empty() {
+            write!(out, " {}", one_line(&r.message))?;
+        }
+        writeln!(out)?;
+    }
+    writeln!(out, "{}", if s.is_success() { "PASSED" } else { "FAILED" })
+}
