@@ -1,1 +1,258 @@
-//! wsman-server (being built).
+//! The reference WS-Management listener: a simulated Windows host.
+//!
+//! # Layout
+//!
+//! - [`http`]: the HTTP edge (path, method, content type, charset, body
+//!   limit, Basic auth, unencrypted policy). Failures there are plain HTTP.
+//! - `dispatch`: decode, header rules, then one `ops::Operation` match.
+//! - `ops/`: one module per operation (identify, get, put, create, delete,
+//!   enumerate, pull, release, invoke).
+//! - [`providers`]: the simulated Windows classes.
+//! - [`defects`]: named misbehaviours for proving checks can fail.
+//! - [`tls`]: rustls (ring) with PEM files or a self-signed certificate.
+//!
+//! The entry point is [`Server::bind`] then [`Server::run`] with a shutdown
+//! future, so tests and the CLI choose how to stop it.
+
+pub mod auth;
+pub mod defects;
+mod dispatch;
+pub mod http;
+mod ops;
+#[path = "providers_stub.rs"]
+pub mod providers;
+mod registry;
+pub mod tls;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use wsman_proto::state::enumeration::EnumerationStore;
+use wsman_proto::ResourceProvider;
+
+pub use auth::User;
+pub use defects::{Defect, DefectSet};
+pub use tls::TlsSource;
+
+/// Errors starting or running the server (not per-request failures: those
+/// become SOAP faults or HTTP statuses and never leave the connection task).
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Binding a listener failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// TLS configuration failed.
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
+    /// Refused configuration.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// Limits applied to every request, as WinRM's configuration has them.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// MaxEnvelopeSizekb × 1024: the default and ceiling for MaxEnvelopeSize,
+    /// and the request body limit (413 beyond).
+    pub max_envelope_size: usize,
+    /// MaxTimeoutms: the ceiling for OperationTimeout.
+    pub max_timeout: Duration,
+    /// OperationTimeout when the request has none.
+    pub default_timeout: Duration,
+    /// MaxBatchItems: the ceiling for MaxElements.
+    pub max_batch_items: usize,
+    /// Idle expiry of enumeration contexts.
+    pub enumeration_expiry: Duration,
+    /// Live enumeration contexts per user.
+    pub enumeration_quota: usize,
+    /// XML reader bounds.
+    pub xml: wsman_proto::Limits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_envelope_size: 500 * 1024,
+            max_timeout: Duration::from_millis(60_000),
+            default_timeout: Duration::from_millis(60_000),
+            max_batch_items: 32_000,
+            enumeration_expiry: Duration::from_secs(240),
+            enumeration_quota: 64,
+            xml: wsman_proto::Limits::default(),
+        }
+    }
+}
+
+/// Server configuration.
+#[derive(Clone)]
+pub struct Config {
+    /// Plain HTTP listener address.
+    pub http: Option<SocketAddr>,
+    /// HTTPS listener address.
+    pub https: Option<SocketAddr>,
+    /// Certificate source for HTTPS.
+    pub tls: TlsSource,
+    /// Accepted users. Empty means the single default user admin:admin.
+    pub users: Vec<User>,
+    /// Accept Basic over plain HTTP (WinRM's AllowUnencrypted).
+    pub allow_unencrypted: bool,
+    /// Misbehaviours switched on.
+    pub defects: DefectSet,
+    /// Request limits.
+    pub limits: Limits,
+    /// Extra providers mounted beside the simulated Windows host (the BMC's classes).
+    pub extra_providers: Vec<Arc<dyn ResourceProvider>>,
+    /// Machine name reported in faults and Win32 classes.
+    pub machine: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("http", &self.http)
+            .field("https", &self.https)
+            .field("users", &self.users.iter().map(|u| &u.name).collect::<Vec<_>>())
+            .field("allow_unencrypted", &self.allow_unencrypted)
+            .field("defects", &self.defects)
+            .field("extra_providers", &self.extra_providers.len())
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            http: Some(SocketAddr::from(([127, 0, 0, 1], 5985))),
+            https: None,
+            tls: TlsSource::SelfSigned,
+            users: Vec::new(),
+            allow_unencrypted: false,
+            defects: DefectSet::default(),
+            limits: Limits::default(),
+            extra_providers: Vec::new(),
+            machine: "WSMAN-REF".to_owned(),
+        }
+    }
+}
+
+/// The default user when none is configured.
+pub fn default_user() -> User {
+    User { name: "admin".into(), password: "admin".into() }
+}
+
+/// State shared by every connection.
+pub(crate) struct State {
+    pub(crate) users: Vec<User>,
+    pub(crate) allow_unencrypted: bool,
+    pub(crate) defects: DefectSet,
+    pub(crate) limits: Limits,
+    pub(crate) registry: registry::Registry,
+    pub(crate) enumerations: Mutex<EnumerationStore>,
+    pub(crate) machine: String,
+    /// Fires when the server shuts down; hung requests (the hang defect) wait on it.
+    pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+/// A bound, not yet running, server.
+pub struct Server {
+    state: Arc<State>,
+    http: Option<TcpListener>,
+    https: Option<(TcpListener, Arc<rustls::ServerConfig>)>,
+    shutdown_tx: watch::Sender<bool>,
+    /// PEM of the self-signed certificate, when one was generated.
+    pub generated_cert_pem: Option<String>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server").field("http", &self.http_addr()).field("https", &self.https_addr()).finish()
+    }
+}
+
+impl Server {
+    /// Binds the listeners. Binding a non-loopback address without explicit
+    /// users is refused (the default admin:admin is for loopback only).
+    pub async fn bind(config: Config) -> Result<Server, ServerError> {
+        let non_loopback = [config.http, config.https].iter().flatten().any(|a| !a.ip().is_loopback());
+        if non_loopback && config.users.is_empty() {
+            return Err(ServerError::Config("binding a non-loopback address needs --user NAME:PASS (the default admin:admin is for loopback only)".into()));
+        }
+        let users = if config.users.is_empty() { vec![default_user()] } else { config.users.clone() };
+        let bind = |addr: SocketAddr| async move { TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source }) };
+        let http = match config.http {
+            Some(a) => Some(bind(a).await?),
+            None => None,
+        };
+        let (https, generated_cert_pem) = match config.https {
+            Some(a) => {
+                let (tls, pem) = tls::server_config(&config.tls)?;
+                (Some((bind(a).await?, tls)), pem)
+            }
+            None => (None, None),
+        };
+        let mut store = EnumerationStore::new(config.limits.enumeration_expiry, config.limits.enumeration_quota);
+        store.keep_released = config.defects.has(Defect::AcceptReleasedContext) || config.defects.has(Defect::NoEndOfSequence);
+        store.unbounded = config.defects.has(Defect::LeakEnumerationContexts);
+        let mut providers = providers::windows_host(&config.machine);
+        providers.extend(config.extra_providers.iter().cloned());
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let state = State {
+            users,
+            allow_unencrypted: config.allow_unencrypted,
+            defects: config.defects.clone(),
+            limits: config.limits.clone(),
+            registry: registry::Registry::new(providers),
+            enumerations: Mutex::new(store),
+            machine: config.machine.clone(),
+            shutdown: shutdown_rx,
+        };
+        Ok(Server { state: Arc::new(state), http, https, shutdown_tx, generated_cert_pem })
+    }
+
+    /// The plain HTTP address actually bound (port 0 resolved).
+    pub fn http_addr(&self) -> Option<SocketAddr> {
+        self.http.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// The HTTPS address actually bound.
+    pub fn https_addr(&self) -> Option<SocketAddr> {
+        self.https.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// The readiness lines `serve` prints (DESIGN.md "Readiness").
+    pub fn readiness_lines(&self) -> Vec<String> {
+        let fmt = |scheme: &str, a: SocketAddr| format!("listening on {scheme}://{a}/wsman");
+        self.http_addr().map(|a| fmt("http", a)).into_iter().chain(self.https_addr().map(|a| fmt("https", a))).collect()
+    }
+
+    /// The configured users (admin:admin when none were given).
+    pub fn users(&self) -> &[User] {
+        &self.state.users
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets
+    /// in-flight requests finish.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let Server { state, http, https, shutdown_tx, .. } = self;
+        let mut tasks = tokio::task::JoinSet::new();
+        if let Some(l) = http {
+            tasks.spawn(http::accept_loop(l, None, state.clone()));
+        }
+        if let Some((l, tls)) = https {
+            tasks.spawn(http::accept_loop(l, Some(tokio_rustls::TlsAcceptor::from(tls)), state.clone()));
+        }
+        shutdown.await;
+        let _ = shutdown_tx.send(true);
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+}

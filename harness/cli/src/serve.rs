@@ -1,0 +1,73 @@
+//! `serve`: flags -> `wsman_server::Config` -> run until SIGINT/SIGTERM.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use wsman_server::{Config, Defect, DefectSet, Server, TlsSource, User};
+
+use crate::args::ServeArgs;
+
+fn config(a: &ServeArgs) -> Result<Config, String> {
+    let users = a.users.iter().map(|u| User::parse(u)).collect::<Result<Vec<_>, _>>()?;
+    let defects = a.defects.iter().map(|d| d.parse::<Defect>()).collect::<Result<Vec<_>, _>>()?;
+    let tls = match (&a.cert, &a.key) {
+        (Some(cert), Some(key)) => TlsSource::Files { cert: cert.clone(), key: key.clone() },
+        _ => TlsSource::SelfSigned,
+    };
+    Ok(Config {
+        http: Some(a.http),
+        https: a.https,
+        tls,
+        users,
+        allow_unencrypted: a.allow_unencrypted,
+        defects: DefectSet::new(defects),
+        ..Config::default()
+    })
+}
+
+pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
+    if a.list_defects {
+        print!("{}", DefectSet::listing());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cfg = config(&a)?;
+    let default_user = cfg.users.is_empty();
+    let server = Server::bind(cfg).await.map_err(|e| e.to_string())?;
+    {
+        let mut out = std::io::stdout().lock();
+        for line in server.readiness_lines() {
+            let _ = writeln!(out, "{line}");
+        }
+        if default_user {
+            let _ = writeln!(out, "user admin:admin (default: no --user given; loopback only)");
+        }
+        if !a.defects.is_empty() {
+            let _ = writeln!(out, "defects: {}", a.defects.join(", "));
+        }
+        let _ = out.flush();
+    }
+    server.run(shutdown_signal()).await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

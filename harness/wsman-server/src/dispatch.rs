@@ -1,0 +1,208 @@
+//! One request's path after the HTTP edge: decode, header rules, operation,
+//! encode. Every failure here becomes a SOAP fault.
+
+use std::time::{Instant, SystemTime};
+
+use wsman_proto::envelope::Envelope;
+use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
+use wsman_proto::header::Header;
+use wsman_proto::xml::Element;
+use wsman_proto::{ns, Action};
+
+use crate::defects::Defect;
+use crate::ops::{self, Ctx, Operation, Reply};
+use crate::State;
+
+/// What goes back over HTTP.
+pub(crate) enum Outcome {
+    /// 200 with this envelope.
+    Success(Vec<u8>),
+    /// A fault envelope (500 unless a defect says otherwise).
+    Fault(Vec<u8>),
+}
+
+/// The smallest MaxEnvelopeSize a client may ask for (MS-WSMV §3.1.4.1.7).
+pub(crate) const MIN_ENVELOPE_SIZE: u64 = 8192;
+
+/// Locales the simulated host has messages for.
+fn locale_supported(lang: &str) -> bool {
+    let l = lang.to_ascii_lowercase();
+    l == "en" || l.starts_with("en-")
+}
+
+/// Answers an Identify sent with `WSMANIDENTIFY: unauthenticated`; anything
+/// else needs credentials (`None`).
+pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Outcome> {
+    let env = Envelope::decode(body, &state.limits.xml).ok()?;
+    let id = env.body_element()?;
+    id.is(ns::WSMID, "Identify").then(|| Outcome::Success(ops::identify::reply(state, false).encode()))
+}
+
+pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str) -> Outcome {
+    let env = match Envelope::decode(body, &state.limits.xml) {
+        Ok(e) => e,
+        Err(e) => return fault(state, &Header::default(), e.to_fault()),
+    };
+    if env.body_element().is_some_and(|b| b.is(ns::WSMID, "Identify")) {
+        return Outcome::Success(ops::identify::reply(state, true).encode());
+    }
+    if let Err(f) = check_headers(state, &env.header) {
+        return fault(state, &env.header, f);
+    }
+    let max_envelope = effective_max_envelope(state, &env.header);
+    let op = match Operation::from_request(&env, state) {
+        Ok(op) => op,
+        Err(f) => return fault(state, &env.header, f),
+    };
+    let timeout = env.header.operation_timeout.map(|t| t.to_std()).unwrap_or(state.limits.default_timeout).min(state.limits.max_timeout);
+    if matches!(op, Operation::Get(_)) && state.defects.has(Defect::HangOnGet) {
+        // The defect: hold the request until the server stops (bounded by shutdown).
+        let mut rx = state.shutdown.clone();
+        let _ = rx.wait_for(|stopped| *stopped).await;
+        return fault(state, &env.header, Fault::new(FaultKind::EndpointUnavailable, "the server is shutting down"));
+    }
+    let latency = op.latency(state);
+    let ctx = Ctx { state, user, max_envelope, now: Instant::now(), wall: SystemTime::now() };
+    let result = if latency.is_zero() {
+        op.apply(&ctx)
+    } else if latency >= timeout {
+        tokio::time::sleep(timeout).await;
+        Err(Fault::new(FaultKind::TimedOut, format!("the operation did not complete within the OperationTimeout of {} ms", timeout.as_millis())))
+    } else {
+        tokio::time::sleep(latency).await;
+        op.apply(&ctx)
+    };
+    match result {
+        Ok(reply) => success(state, &env.header, reply, max_envelope),
+        Err(f) => fault(state, &env.header, f),
+    }
+}
+
+/// The header rules of DSP0226 §5-6 and MS-WSMV §3.1.4.1, in the order
+/// Windows applies them.
+fn check_headers(state: &State, h: &Header) -> Result<(), Fault> {
+    if let Some(el) = h.first_not_understood() {
+        if !state.defects.has(Defect::IgnoreMustUnderstand) {
+            let mut f = Fault::new(FaultKind::MustUnderstand, format!("the header {} was marked mustUnderstand but is not supported", el.name));
+            f.not_understood = Some((el.ns.clone().unwrap_or_default(), el.name.clone()));
+            return Err(f);
+        }
+    }
+    for (present, name) in [(h.action.is_some(), "Action"), (h.message_id.is_some(), "MessageID"), (h.to.is_some(), "To")] {
+        if !present {
+            return Err(Fault::new(FaultKind::MessageInformationHeaderRequired, format!("the required header wsa:{name} is missing")));
+        }
+    }
+    if h.message_id.as_deref().is_some_and(|m| m.trim().is_empty()) {
+        return Err(Fault::new(FaultKind::InvalidMessageInformationHeader, "wsa:MessageID is empty"));
+    }
+    if let Some(reply_to) = &h.reply_to {
+        if reply_to != ns::WSA_ANONYMOUS {
+            return Err(Fault::new(FaultKind::InvalidMessageInformationHeader, format!("wsa:ReplyTo must be the anonymous address, not {reply_to}")));
+        }
+    }
+    if let Some(size) = h.max_envelope_size {
+        if size < MIN_ENVELOPE_SIZE && !state.defects.has(Defect::IgnoreMaxEnvelopeSize) {
+            return Err(Fault::new(FaultKind::EncodingLimit, format!("MaxEnvelopeSize {size} is below the minimum of {MIN_ENVELOPE_SIZE} octets")).with_detail(FaultDetail::MinimumEnvelopeLimit));
+        }
+    }
+    if let Some(t) = h.operation_timeout {
+        if t.as_millis() == 0 {
+            return Err(Fault::new(FaultKind::InvalidMessageInformationHeader, "OperationTimeout must be positive").with_detail(FaultDetail::InvalidTimeout));
+        }
+    }
+    if let Some(l) = &h.locale {
+        if l.must_understand && !locale_supported(&l.lang) {
+            return Err(Fault::new(FaultKind::UnsupportedFeature, format!("the locale {} is not supported", l.lang)).with_detail(FaultDetail::Locale));
+        }
+    }
+    if let Some(opts) = &h.options {
+        if let Some(o) = opts.options.iter().find(|o| o.must_comply) {
+            return Err(Fault::new(FaultKind::InvalidOptions, format!("the option {} is marked MustComply but is not supported", o.name)).with_detail(FaultDetail::NotSupported));
+        }
+    }
+    Ok(())
+}
+
+fn effective_max_envelope(state: &State, h: &Header) -> usize {
+    let ceiling = state.limits.max_envelope_size;
+    match h.max_envelope_size {
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(ceiling),
+        None => ceiling,
+    }
+}
+
+/// Response headers: To anonymous, Action, a fresh MessageID, RelatesTo the
+/// request's MessageID byte for byte.
+fn response_header(state: &State, req: &Header, action: String) -> Header {
+    let d = &state.defects;
+    let to = if d.has(Defect::ToNotAnonymous) { req.to.clone() } else { Some(ns::WSA_ANONYMOUS.to_owned()) };
+    let relates_to = match &req.message_id {
+        _ if d.has(Defect::DropRelatesTo) => None,
+        Some(m) if d.has(Defect::RelatesToLowercase) => Some(m.to_lowercase()),
+        other => other.clone(),
+    };
+    let message_id = (!d.has(Defect::DropMessageId)).then(|| format!("uuid:{}", uuid::Uuid::new_v4().to_string().to_uppercase()));
+    Header { to, action: Some(Action::from_uri(&action)), message_id, relates_to, ..Header::default() }
+}
+
+fn success(state: &State, req: &Header, reply: Reply, max_envelope: usize) -> Outcome {
+    let action = match (&req.action, state.defects.has(Defect::WrongResponseAction)) {
+        (Some(a), true) => a.uri(),
+        _ => reply.action,
+    };
+    let mut header = response_header(state, req, action);
+    header.unknown.extend(reply.headers.into_iter().map(|element| wsman_proto::header::UnknownHeader { element, must_understand: false }));
+    let env = Envelope { header, body: reply.body };
+    let mut bytes = env.encode();
+    if bytes.len() > max_envelope && !state.defects.has(Defect::IgnoreMaxEnvelopeSize) {
+        let f = Fault::new(FaultKind::EncodingLimit, format!("the response ({} octets) would exceed the MaxEnvelopeSize of {max_envelope} octets", bytes.len()))
+            .with_detail(FaultDetail::MaxEnvelopeSize);
+        return fault(state, req, f);
+    }
+    if state.defects.has(Defect::MalformedResponse) {
+        bytes.truncate(bytes.len() / 2);
+    }
+    Outcome::Success(bytes)
+}
+
+pub(crate) fn fault(state: &State, req: &Header, mut f: Fault) -> Outcome {
+    let d = &state.defects;
+    if d.has(Defect::FaultNoDetail) {
+        f.detail = None;
+    }
+    let mut body = f.to_element("en-US", &state.machine);
+    if d.has(Defect::FaultWrongSubcode) {
+        set_subcode(&mut body, "w:InternalError");
+    }
+    if d.has(Defect::FaultNoReasonLang) {
+        strip_reason_lang(&mut body);
+    }
+    let header = response_header(state, req, f.kind.info().action.to_owned());
+    Outcome::Fault(Envelope { header, body: vec![body] }.encode())
+}
+
+fn set_subcode(fault: &mut Element, qname: &str) {
+    for code in fault.children.iter_mut() {
+        if let wsman_proto::xml::Node::Element(code) = code {
+            if code.is(ns::SOAP, "Code") {
+                code.children.retain(|n| !matches!(n, wsman_proto::xml::Node::Element(e) if e.is(ns::SOAP, "Subcode")));
+                code.push(Element::ns(ns::SOAP, "Subcode").with_child(Element::ns(ns::SOAP, "Value").with_text(qname)));
+            }
+        }
+    }
+}
+
+fn strip_reason_lang(fault: &mut Element) {
+    for n in fault.children.iter_mut() {
+        if let wsman_proto::xml::Node::Element(reason) = n {
+            if reason.is(ns::SOAP, "Reason") {
+                for t in reason.children.iter_mut() {
+                    if let wsman_proto::xml::Node::Element(text) = t {
+                        text.attrs.retain(|a| !(a.ns.as_deref() == Some(ns::XML) && a.name == "lang"));
+                    }
+                }
+            }
+        }
+    }
+}

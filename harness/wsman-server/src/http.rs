@@ -1,0 +1,189 @@
+//! The HTTP edge: the only place HTTP statuses other than a fault's 500 are
+//! produced.
+//!
+//! Order of checks, as WinRM applies them: path (`/wsman`, else 404), method
+//! (POST, else 405), authentication (401; Basic over plain HTTP only with
+//! AllowUnencrypted; `WSMANIDENTIFY: unauthenticated` Identify needs none),
+//! Content-Type (`application/soap+xml`, charset utf-8 or utf-16 in any case,
+//! or absent; else 415), body size (413 over MaxEnvelopeSizekb).
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::auth::{check_basic, AuthOutcome};
+use crate::defects::Defect;
+use crate::dispatch::{self, Outcome};
+use crate::State;
+
+/// The content type of every SOAP response.
+pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml;charset=UTF-8";
+
+pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc<State>) {
+    loop {
+        let (stream, _peer) = match listener.accept().await {
+            Ok(s) => s,
+            // Accept errors (EMFILE...) are transient: back off briefly and go on.
+            Err(_) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            match tls {
+                Some(acceptor) => {
+                    if let Ok(s) = acceptor.accept(stream).await {
+                        serve_connection(TokioIo::new(s), state, true).await;
+                    }
+                }
+                None => serve_connection(TokioIo::new(stream), state, false).await,
+            }
+        });
+    }
+}
+
+async fn serve_connection<I>(io: I, state: Arc<State>, encrypted: bool)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let svc = hyper::service::service_fn(move |req| {
+        let state = state.clone();
+        async move { Ok::<_, Infallible>(handle(req, &state, encrypted).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, svc).await;
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
+fn unauthorized(offer_basic: bool) -> Response<Full<Bytes>> {
+    let mut r = plain(StatusCode::UNAUTHORIZED, "");
+    // Windows with Basic disabled (here: Basic over plain HTTP refused) offers only Negotiate.
+    let offer = if offer_basic { "Basic realm=\"WSMAN\"" } else { "Negotiate" };
+    r.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(offer));
+    r
+}
+
+/// True for `application/soap+xml` with an absent, utf-8 or utf-16 charset, in any letter case.
+pub fn content_type_ok(value: &str) -> bool {
+    let mut parts = value.split(';').map(str::trim);
+    let Some(mime) = parts.next() else { return false };
+    if !mime.eq_ignore_ascii_case("application/soap+xml") {
+        return false;
+    }
+    parts.all(|p| match p.split_once('=') {
+        Some((k, v)) if k.trim().eq_ignore_ascii_case("charset") => {
+            let v = v.trim().trim_matches('"');
+            v.eq_ignore_ascii_case("utf-8") || v.eq_ignore_ascii_case("utf-16") || v.eq_ignore_ascii_case("utf-16le") || v.eq_ignore_ascii_case("utf-16be")
+        }
+        Some(_) => true, // action= and other parameters are allowed
+        None => p.is_empty(),
+    })
+}
+
+pub(crate) async fn handle(req: Request<Incoming>, state: &State, encrypted: bool) -> Response<Full<Bytes>> {
+    if req.uri().path() != "/wsman" {
+        return plain(StatusCode::NOT_FOUND, "not found: the WS-Management endpoint is /wsman\n");
+    }
+    if req.method() != Method::POST {
+        let mut r = plain(StatusCode::METHOD_NOT_ALLOWED, "only POST is allowed\n");
+        r.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        return r;
+    }
+    let unauthenticated_identify = req
+        .headers()
+        .get("WSMANIDENTIFY")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("unauthenticated"));
+    let basic_allowed = encrypted || state.allow_unencrypted;
+    let user = if unauthenticated_identify {
+        None
+    } else {
+        if !basic_allowed {
+            return unauthorized(false);
+        }
+        let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+        match check_basic(header, &state.users, state.defects.has(Defect::AcceptWrongPassword)) {
+            AuthOutcome::Authenticated(u) => Some(u),
+            AuthOutcome::Refused => return unauthorized(true),
+        }
+    };
+    if let Some(ct) = req.headers().get(CONTENT_TYPE) {
+        if !ct.to_str().is_ok_and(content_type_ok) {
+            return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/soap+xml with charset utf-8 or utf-16\n");
+        }
+    }
+    let limit = state.limits.max_envelope_size;
+    let too_large = || plain(StatusCode::PAYLOAD_TOO_LARGE, "the request body exceeds MaxEnvelopeSizekb\n");
+    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large();
+    }
+    let body = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return too_large(),
+        Err(_) => return plain(StatusCode::BAD_REQUEST, "the request body could not be read\n"),
+    };
+    let outcome = match user {
+        Some(u) => dispatch::handle_soap(state, &body, &u).await,
+        None => match dispatch::unauthenticated_identify(state, &body) {
+            Some(o) => o,
+            // Only Identify may skip authentication.
+            None => return unauthorized(basic_allowed),
+        },
+    };
+    to_response(outcome, state)
+}
+
+fn to_response(outcome: Outcome, state: &State) -> Response<Full<Bytes>> {
+    let d = &state.defects;
+    let (mut status, mut body, mut content_type) = match outcome {
+        Outcome::Success(bytes) => (StatusCode::OK, bytes, SOAP_CONTENT_TYPE),
+        Outcome::Fault(bytes) => {
+            let status = if d.has(Defect::FaultHttp200) { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
+            (status, bytes, SOAP_CONTENT_TYPE)
+        }
+    };
+    if d.has(Defect::HtmlErrorPage) && status != StatusCode::OK {
+        status = StatusCode::INTERNAL_SERVER_ERROR;
+        body = b"<html><head><title>500 Internal Server Error</title></head><body><h1>Server Error</h1></body></html>".to_vec();
+        content_type = "text/html";
+    }
+    if d.has(Defect::WrongContentType) {
+        content_type = "text/html";
+    }
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_type_ok;
+
+    #[test]
+    fn content_type_rules() {
+        for ok in ["application/soap+xml", "application/soap+xml;charset=UTF-8", "Application/SOAP+XML; charset=utf-16", "application/soap+xml;charset=\"utf-8\";action=\"x\""] {
+            assert!(content_type_ok(ok), "{ok}");
+        }
+        for bad in ["text/xml", "application/soap+xml;charset=iso-8859-1", "application/json", ""] {
+            assert!(!content_type_ok(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! WS-Transfer Delete (DSP0226 §7.7): the response body is empty.
+
+use wsman_proto::envelope::Envelope;
+use wsman_proto::fault::Fault;
+use wsman_proto::{Action, SelectorSet};
+
+use super::{check_selectors, Ctx, Reply, Target};
+use crate::State;
+
+pub(crate) struct Delete {
+    target: Target,
+    selectors: SelectorSet,
+}
+
+impl Delete {
+    pub(crate) fn parse(env: &Envelope, target: Target, state: &State) -> Result<Delete, Fault> {
+        Ok(Delete { selectors: check_selectors(state, &target, &env.header)?, target })
+    }
+
+    pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+        self.target.provider.delete(&ctx.call(), &self.target.uri, &self.selectors)?;
+        Ok(Reply::new(&Action::Delete, Vec::new()))
+    }
+}

@@ -1,0 +1,47 @@
+//! WS-Transfer Get (DSP0226 §7.3).
+//!
+//! ```text
+//! Action .../transfer/Get, ResourceURI, SelectorSet, empty Body
+//!   -> GetResponse: the instance (<p:Class xmlns:p=URI>...), or with
+//!      wsman:FragmentTransfer a wsman:XmlFragment holding the property.
+//! ```
+
+use wsman_proto::envelope::Envelope;
+use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
+use wsman_proto::xml::Element;
+use wsman_proto::{ns, Action, SelectorSet};
+
+use super::{check_selectors, Ctx, Reply, Target};
+use crate::State;
+
+pub(crate) struct Get {
+    pub(crate) target: Target,
+    pub(crate) selectors: SelectorSet,
+    fragment: Option<String>,
+}
+
+impl Get {
+    pub(crate) fn parse(env: &Envelope, target: Target, state: &State) -> Result<Get, Fault> {
+        let selectors = check_selectors(state, &target, &env.header)?;
+        Ok(Get { target, selectors, fragment: env.header.fragment_transfer.clone() })
+    }
+
+    pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+        let instance = self.target.provider.get(&ctx.call(), &self.target.uri, &self.selectors)?;
+        let body = match &self.fragment {
+            None => instance.to_element(),
+            Some(expr) => {
+                // The simple dialect: a property name, optionally with a `/text()` suffix.
+                let name = expr.trim().trim_end_matches("/text()");
+                if instance.get(name).is_none() {
+                    return Err(Fault::new(FaultKind::InvalidRepresentation, format!("the fragment {expr} names no property of {}", instance.class_name))
+                        .with_detail(FaultDetail::InvalidFragment));
+                }
+                let mut frag = Element::ns(ns::WSMAN, "XmlFragment");
+                frag.children.extend(instance.to_element_with(|p| p.eq_ignore_ascii_case(name)).children);
+                frag
+            }
+        };
+        Ok(Reply::new(&Action::Get, vec![body]))
+    }
+}

@@ -1,0 +1,216 @@
+//! Operations: one module each, one `Operation` enum, two matches
+//! (`from_request` and `apply`). Adding an operation is one file and one arm
+//! in each match.
+
+pub(crate) mod create;
+pub(crate) mod delete;
+pub(crate) mod enumerate;
+pub(crate) mod get;
+pub(crate) mod identify;
+pub(crate) mod invoke;
+pub(crate) mod pull;
+pub(crate) mod put;
+pub(crate) mod release;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use wsman_proto::envelope::Envelope;
+use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
+use wsman_proto::header::Header;
+use wsman_proto::xml::Element;
+use wsman_proto::{ns, Action, CallContext, Instance, ResourceProvider, SelectorSet};
+
+use crate::defects::Defect;
+use crate::State;
+
+/// What an operation needs to run.
+pub(crate) struct Ctx<'a> {
+    pub(crate) state: &'a State,
+    pub(crate) user: &'a str,
+    /// The effective MaxEnvelopeSize of the response, in octets.
+    pub(crate) max_envelope: usize,
+    pub(crate) now: Instant,
+    pub(crate) wall: SystemTime,
+}
+
+impl Ctx<'_> {
+    pub(crate) fn call(&self) -> CallContext<'_> {
+        CallContext { user: self.user, now: self.wall }
+    }
+}
+
+/// A successful answer: its Action, body and extra headers.
+pub(crate) struct Reply {
+    pub(crate) action: String,
+    pub(crate) body: Vec<Element>,
+    pub(crate) headers: Vec<Element>,
+}
+
+impl Reply {
+    pub(crate) fn new(action: &Action, body: Vec<Element>) -> Reply {
+        Reply { action: action.response_uri(), body, headers: Vec::new() }
+    }
+}
+
+/// The resource a request addresses.
+pub(crate) struct Target {
+    pub(crate) uri: String,
+    pub(crate) provider: Arc<dyn ResourceProvider>,
+}
+
+/// A parsed request.
+pub(crate) enum Operation {
+    Get(get::Get),
+    Put(put::Put),
+    Create(create::Create),
+    Delete(delete::Delete),
+    Enumerate(enumerate::Enumerate),
+    Pull(pull::Pull),
+    Release(release::Release),
+    Invoke(invoke::Invoke),
+    /// An answer with an empty body (defects that pretend to succeed).
+    Empty(Action),
+}
+
+impl Operation {
+    pub(crate) fn from_request(env: &Envelope, state: &State) -> Result<Operation, Fault> {
+        let h = &env.header;
+        let action = h.action.clone().ok_or_else(|| Fault::new(FaultKind::MessageInformationHeaderRequired, "wsa:Action is missing"))?;
+        match &action {
+            // Pull and Release address a context, not a resource: the
+            // ResourceURI is checked only if present.
+            Action::Pull => return pull::Pull::parse(env).map(Operation::Pull),
+            Action::Release => return release::Release::parse(env).map(Operation::Release),
+            Action::Get | Action::Put | Action::Create | Action::Delete | Action::Enumerate | Action::Other(_) => {}
+            _ => return unknown_action(&action, state),
+        }
+        let target = match resolve(state, h) {
+            Ok(t) => t,
+            Err(f) if state.defects.has(Defect::UnknownResourceEmpty) && f.kind == FaultKind::DestinationUnreachable => return Ok(Operation::Empty(action)),
+            Err(f) => return Err(f),
+        };
+        Ok(match &action {
+            Action::Get => Operation::Get(get::Get::parse(env, target, state)?),
+            Action::Put => Operation::Put(put::Put::parse(env, target, state)?),
+            Action::Create => Operation::Create(create::Create::parse(env, target)?),
+            Action::Delete => Operation::Delete(delete::Delete::parse(env, target, state)?),
+            Action::Enumerate => Operation::Enumerate(enumerate::Enumerate::parse(env, target, state)?),
+            Action::Other(_) => match action.custom_method(&target.uri) {
+                Some(m) => Operation::Invoke(invoke::Invoke::parse(env, target, m.to_owned(), state)?),
+                None => return unknown_action(&action, state),
+            },
+            _ => return unknown_action(&action, state),
+        })
+    }
+
+    /// Simulated time the operation takes before it can answer.
+    pub(crate) fn latency(&self, _state: &State) -> Duration {
+        match self {
+            Operation::Get(g) => g.target.provider.simulated_latency(&g.target.uri, &g.selectors),
+            Operation::Invoke(i) => i.target.provider.simulated_latency(&i.target.uri, &i.selectors),
+            _ => Duration::ZERO,
+        }
+    }
+
+    pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+        match self {
+            Operation::Get(op) => op.apply(ctx),
+            Operation::Put(op) => op.apply(ctx),
+            Operation::Create(op) => op.apply(ctx),
+            Operation::Delete(op) => op.apply(ctx),
+            Operation::Enumerate(op) => op.apply(ctx),
+            Operation::Pull(op) => op.apply(ctx),
+            Operation::Release(op) => op.apply(ctx),
+            Operation::Invoke(op) => op.apply(ctx),
+            Operation::Empty(action) => Ok(Reply::new(&action, Vec::new())),
+        }
+    }
+}
+
+fn unknown_action(action: &Action, state: &State) -> Result<Operation, Fault> {
+    if state.defects.has(Defect::UnknownActionEmpty) {
+        return Ok(Operation::Empty(action.clone()));
+    }
+    Err(Fault::new(FaultKind::ActionNotSupported, format!("the action {} is not supported by this service", action.uri())).with_detail(FaultDetail::ActionMismatch))
+}
+
+/// Finds the provider of the request's ResourceURI.
+pub(crate) fn resolve(state: &State, h: &Header) -> Result<Target, Fault> {
+    let uri = h.resource_uri.as_deref().ok_or_else(|| {
+        Fault::new(FaultKind::DestinationUnreachable, "the request has no wsman:ResourceURI").with_detail(FaultDetail::InvalidResourceURI)
+    })?;
+    if let Some(p) = state.registry.get(uri) {
+        return Ok(Target { uri: uri.to_owned(), provider: p.clone() });
+    }
+    // `<namespace>/*` is valid for a WQL enumeration: the provider is chosen by the query.
+    if uri.ends_with("/*") {
+        return Ok(Target { uri: uri.to_owned(), provider: Arc::new(Wildcard) });
+    }
+    Err(Fault::new(FaultKind::DestinationUnreachable, format!("the resource URI {uri} is not served here")).with_detail(FaultDetail::InvalidResourceURI))
+}
+
+/// Stand-in provider for `<namespace>/*` URIs; only a WQL Enumerate resolves it.
+struct Wildcard;
+
+impl ResourceProvider for Wildcard {
+    fn resource_uris(&self) -> Vec<String> {
+        Vec::new()
+    }
+    fn keys(&self, _uri: &str) -> Vec<String> {
+        Vec::new()
+    }
+    fn get(&self, _ctx: &CallContext<'_>, uri: &str, _s: &SelectorSet) -> Result<Instance, Fault> {
+        Err(Fault::new(FaultKind::DestinationUnreachable, format!("{uri} names no single class")).with_detail(FaultDetail::InvalidResourceURI))
+    }
+    fn enumerate(&self, _ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault> {
+        Err(Fault::new(FaultKind::CannotProcessFilter, format!("enumerating {uri} needs a WQL filter")).with_detail(FaultDetail::FilteringRequired))
+    }
+}
+
+/// Checks a selector set against the class keys (DSP0226 §7.2.2): duplicates,
+/// unexpected names, missing keys.
+pub(crate) fn check_selectors(state: &State, target: &Target, h: &Header) -> Result<SelectorSet, Fault> {
+    let sel = h.selectors.clone().unwrap_or_default();
+    if state.defects.has(Defect::IgnoreSelectors) {
+        return Ok(sel);
+    }
+    let keys = target.provider.keys(&target.uri);
+    if let Some(d) = sel.duplicate() {
+        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {d} appears more than once")).with_detail(FaultDetail::DuplicateSelectors));
+    }
+    if let Some(s) = sel.selectors.iter().find(|s| !keys.iter().any(|k| k.eq_ignore_ascii_case(&s.name))) {
+        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {} is not a key of {}", s.name, target.uri)).with_detail(FaultDetail::UnexpectedSelectors));
+    }
+    if let Some(k) = keys.iter().find(|k| sel.get(k).is_none()) {
+        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key selector {k} is missing")).with_detail(FaultDetail::InsufficientSelectors));
+    }
+    Ok(sel)
+}
+
+/// `a:EndpointReference`-shaped content addressing an instance: Address plus
+/// ReferenceParameters (ResourceURI, SelectorSet). `wrapper` names the outer element.
+pub(crate) fn epr(wrapper: Element, address: &str, instance: &Instance) -> Element {
+    let params = Element::ns(ns::WSA, "ReferenceParameters")
+        .with_child(Element::ns(ns::WSMAN, "ResourceURI").with_text(instance.resource_uri.clone()))
+        .with_child(instance.keys.to_element());
+    wrapper.with_child(Element::ns(ns::WSA, "Address").with_text(address)).with_child(params)
+}
+
+/// The single instance element of a Put or Create body, checked against the class.
+pub(crate) fn instance_body<'e>(env: &'e Envelope, target: &Target) -> Result<&'e Element, Fault> {
+    let invalid = |why: String| Fault::new(FaultKind::InvalidRepresentation, why);
+    let mut it = env.body.iter();
+    let el = it.next().ok_or_else(|| invalid("the Body is empty; it must hold the resource representation".into()))?;
+    if it.next().is_some() {
+        return Err(invalid("the Body holds more than one element".into()));
+    }
+    if el.ns.as_deref() != Some(target.uri.as_str()) {
+        return Err(invalid(format!("the representation's namespace {:?} is not the resource URI {}", el.ns.as_deref().unwrap_or(""), target.uri)));
+    }
+    let class = target.uri.rsplit('/').next().unwrap_or("");
+    if !el.name.eq_ignore_ascii_case(class) {
+        return Err(invalid(format!("the representation is {}, not {class}", el.name)));
+    }
+    Ok(el)
+}

@@ -1,0 +1,244 @@
+//! `Win32_Service`: the host's services, key `Name`, with the methods
+//! `StartService`, `StopService` and `ChangeStartMode`.
+//!
+//! ```text
+//! Get    .../Win32_Service  SelectorSet{Name=WinRM}  -> <p:Win32_Service>AcceptPause ... WaitHint</p:Win32_Service>
+//! Invoke .../Win32_Service/StopService  SelectorSet{Name=Spooler}
+//!        <p:StopService_INPUT/>  -> <p:StopService_OUTPUT><p:ReturnValue>0</p:ReturnValue></p:StopService_OUTPUT>
+//! ```
+//!
+//! Instances carry the 26 properties Windows returns for the class, from
+//! `AcceptPause` to `WaitHint` (the encoder sorts them). Method results use
+//! the WMI `ReturnValue` codes of the class ([`ReturnValue`]); a method changes
+//! `State`, `Started`, `ProcessId`, `AcceptStop`, `ExitCode` or `StartMode`,
+//! and every later Get or Enumerate shows the change.
+
+use std::sync::{Mutex, MutexGuard};
+
+use wsman_proto::fault::{Fault, FaultKind};
+use wsman_proto::xml::Element;
+use wsman_proto::{CallContext, Instance, MethodOutput, ResourceProvider, SelectorSet, Value};
+
+use super::service_catalog::{ServiceSpec, StartMode, CATALOG, NOT_STOPPABLE, PAUSABLE};
+use super::{cimv2_uri, selectors};
+
+const CLASS: &str = "Win32_Service";
+const KEYS: &[&str] = &["Name"];
+
+/// `ERROR_SERVICE_NEVER_STARTED`, the `ExitCode` of a service not run since boot.
+const NEVER_STARTED: u64 = 1077;
+
+/// First process id handed to a service started by `StartService`
+/// (boot-time ids are below it); ids step by 4 as on Windows.
+const FIRST_STARTED_PID: u32 = 10_000;
+
+/// `ReturnValue` codes of the Win32_Service methods (WMI documentation of the class).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ReturnValue {
+    /// The request was accepted.
+    Success = 0,
+    /// The service cannot accept control messages at this time (e.g. stop of a stopped service).
+    CannotAcceptControl = 5,
+    /// The service has already been started.
+    AlreadyRunning = 10,
+    /// The service is disabled.
+    ServiceDisabled = 14,
+    /// A parameter is not valid (e.g. an unknown start mode).
+    InvalidParameter = 21,
+}
+
+/// One service's live state.
+#[derive(Clone, Debug)]
+struct ServiceState {
+    spec: &'static ServiceSpec,
+    mode: StartMode,
+    running: bool,
+    pid: u32,
+    exit_code: u64,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// Sorted by name, case-insensitively (the enumeration order).
+    services: Vec<ServiceState>,
+    /// Next process id for a started service that shares no running process.
+    next_pid: u32,
+}
+
+/// The `Win32_Service` provider.
+#[derive(Debug)]
+pub struct Services {
+    uri: String,
+    machine: String,
+    inner: Mutex<Inner>,
+}
+
+/// A deterministic boot-time process id: FNV-1a of the hosting process name,
+/// mapped to a multiple of 4 in 400..10000.
+fn boot_pid(host: &str) -> u32 {
+    if host.eq_ignore_ascii_case("lsass") {
+        return 652;
+    }
+    let h = host.to_ascii_lowercase().bytes().fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    400 + (h % 2400) * 4
+}
+
+impl Services {
+    /// The services of the host named `machine`, in their boot state.
+    pub fn new(machine: &str) -> Self {
+        let mut services: Vec<ServiceState> = CATALOG
+            .iter()
+            .map(|spec| ServiceState {
+                spec,
+                mode: spec.mode,
+                running: spec.running,
+                pid: if spec.running { boot_pid(if spec.is_shared() { spec.host } else { spec.name }) } else { 0 },
+                exit_code: if spec.running || spec.mode == StartMode::Auto { 0 } else { NEVER_STARTED },
+            })
+            .collect();
+        services.sort_by_key(|s| s.spec.name.to_ascii_lowercase());
+        Services { uri: cimv2_uri(CLASS), machine: machine.to_owned(), inner: Mutex::new(Inner { services, next_pid: FIRST_STARTED_PID }) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave a service half-updated
+        // (every update is a few field stores), so a poisoned lock is usable.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn to_instance(&self, s: &ServiceState) -> Instance {
+        let spec = s.spec;
+        let str = Value::str;
+        let accept_stop = s.running && !NOT_STOPPABLE.contains(&spec.name);
+        let accept_pause = s.running && PAUSABLE.contains(&spec.name);
+        Instance::new(self.uri.clone(), CLASS)
+            .with_key("Name", spec.name)
+            .with("AcceptPause", Value::Bool(accept_pause))
+            .with("AcceptStop", Value::Bool(accept_stop))
+            .with("Caption", str(spec.display))
+            .with("CheckPoint", Value::UInt(0))
+            .with("CreationClassName", str(CLASS))
+            .with("DelayedAutoStart", Value::Bool(spec.delayed && s.mode == StartMode::Auto))
+            .with("Description", Value::Str(format!("{} service of the simulated host.", spec.display)))
+            .with("DesktopInteract", Value::Bool(false))
+            .with("DisplayName", str(spec.display))
+            .with("ErrorControl", str("Normal"))
+            .with("ExitCode", Value::UInt(s.exit_code))
+            .with("InstallDate", Value::Null)
+            .with("Name", str(spec.name))
+            .with("PathName", Value::Str(spec.path_name()))
+            .with("ProcessId", Value::UInt(s.pid.into()))
+            .with("ServiceSpecificExitCode", Value::UInt(0))
+            .with("ServiceType", str(spec.service_type()))
+            .with("Started", Value::Bool(s.running))
+            .with("StartMode", str(s.mode.as_str()))
+            .with("StartName", str(spec.start_name()))
+            .with("State", str(if s.running { "Running" } else { "Stopped" }))
+            .with("Status", str("OK"))
+            .with("SystemCreationClassName", str("Win32_ComputerSystem"))
+            .with("SystemName", str(&self.machine))
+            .with("TagId", Value::UInt(0))
+            .with("WaitHint", Value::UInt(0))
+    }
+
+    /// Checks URI and selectors; the index of the addressed service.
+    fn find(&self, inner: &Inner, uri: &str, set: &SelectorSet) -> Result<usize, Fault> {
+        if uri != self.uri {
+            return Err(selectors::wrong_uri(uri));
+        }
+        selectors::check(set, KEYS, CLASS)?;
+        let name = set.get("Name").unwrap_or_default();
+        inner.services.iter().position(|s| s.spec.name.eq_ignore_ascii_case(name)).ok_or_else(|| selectors::not_found(CLASS, set))
+    }
+}
+
+fn start(inner: &mut Inner, i: usize) -> ReturnValue {
+    let s = &inner.services[i];
+    if s.running {
+        return ReturnValue::AlreadyRunning;
+    }
+    if s.mode == StartMode::Disabled {
+        return ReturnValue::ServiceDisabled;
+    }
+    // A svchost group already running hosts the service in the same process.
+    let shared_pid = if s.spec.is_shared() {
+        inner.services.iter().find(|o| o.running && o.spec.host.eq_ignore_ascii_case(s.spec.host)).map(|o| o.pid)
+    } else {
+        None
+    };
+    let pid = shared_pid.unwrap_or_else(|| {
+        let p = inner.next_pid;
+        inner.next_pid = inner.next_pid.wrapping_add(4).max(FIRST_STARTED_PID);
+        p
+    });
+    let s = &mut inner.services[i];
+    s.running = true;
+    s.pid = pid;
+    s.exit_code = 0;
+    ReturnValue::Success
+}
+
+fn stop(inner: &mut Inner, i: usize) -> ReturnValue {
+    let s = &mut inner.services[i];
+    if !s.running || NOT_STOPPABLE.contains(&s.spec.name) {
+        return ReturnValue::CannotAcceptControl;
+    }
+    s.running = false;
+    s.pid = 0;
+    s.exit_code = 0;
+    ReturnValue::Success
+}
+
+fn change_start_mode(inner: &mut Inner, i: usize, input: &Element) -> ReturnValue {
+    let arg = input.elements().find(|e| e.name.eq_ignore_ascii_case("StartMode")).map(|e| e.text().into_owned());
+    match arg.as_deref().and_then(StartMode::from_method_arg) {
+        Some(mode) => {
+            inner.services[i].mode = mode;
+            ReturnValue::Success
+        }
+        None => ReturnValue::InvalidParameter,
+    }
+}
+
+impl ResourceProvider for Services {
+    fn resource_uris(&self) -> Vec<String> {
+        vec![self.uri.clone()]
+    }
+
+    fn keys(&self, _uri: &str) -> Vec<String> {
+        KEYS.iter().map(|k| (*k).to_owned()).collect()
+    }
+
+    fn get(&self, _ctx: &CallContext<'_>, uri: &str, set: &SelectorSet) -> Result<Instance, Fault> {
+        let inner = self.lock();
+        let i = self.find(&inner, uri, set)?;
+        Ok(self.to_instance(&inner.services[i]))
+    }
+
+    fn enumerate(&self, _ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault> {
+        if uri != self.uri {
+            return Err(selectors::wrong_uri(uri));
+        }
+        let inner = self.lock();
+        Ok(inner.services.iter().map(|s| self.to_instance(s)).collect())
+    }
+
+    fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
+        let mut inner = self.lock();
+        let i = self.find(&inner, uri, set)?;
+        let rv = if method.eq_ignore_ascii_case("StartService") {
+            start(&mut inner, i)
+        } else if method.eq_ignore_ascii_case("StopService") {
+            stop(&mut inner, i)
+        } else if method.eq_ignore_ascii_case("ChangeStartMode") {
+            change_start_mode(&mut inner, i, input)
+        } else {
+            return Err(Fault::new(FaultKind::ActionNotSupported, format!("{CLASS} has no method {method}")));
+        };
+        Ok(MethodOutput::return_value(rv as u32))
+    }
+}
+
+#[cfg(test)]
+mod tests;
