@@ -35,7 +35,7 @@ pub fn render(report: &RunReport) -> String {
         let embedded = if report.embedded { " (embedded)" } else { "" };
         meta.push(format!("endpoint {}{embedded}", code(&report.endpoint)));
     }
-    meta.push(format!("{:.1} s", report.duration_s));
+    meta.push(format!("{:.2} s", report.duration_s));
     if !report.profiles.is_empty() {
         meta.push(format!("profiles: {}", cell(&report.profiles.join(", "))));
     }

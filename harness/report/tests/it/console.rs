@@ -1,0 +1,28 @@
+use report::{console, Status};
+
+use crate::fixture::sample;
+
+#[test]
+fn counts_then_each_failure() {
+    let r = sample();
+    let text = console::render(&r);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "wsman-harness 0.1.0 check of http://127.0.0.1:5985/wsman (embedded) in 1.250 s",
+            "passed 5, failed 1, warned 1, skipped 1, unimplemented 1",
+            "FAIL core/get-bad-selector fault.subcode [DSP0226 §8.2] expected wsman:InvalidSelectors, got <w:Other> | line 2",
+            "FAILED",
+        ]
+    );
+}
+
+#[test]
+fn passing_run() {
+    let mut r = sample();
+    r.results.retain(|x| x.status == Status::Pass);
+    let text = console::render(&r);
+    assert!(!text.contains("FAIL "));
+    assert!(text.ends_with("PASSED\n"));
+}

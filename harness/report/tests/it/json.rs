@@ -1,0 +1,111 @@
+use report::{json, RunReport, Status, Summary};
+use serde_json::Value;
+
+use crate::fixture::sample;
+
+#[test]
+fn round_trip_is_equal() {
+    let r = sample();
+    let text = json::to_string(&r).expect("serialize");
+    let back: RunReport = json::from_str(&text).expect("parse back");
+    assert_eq!(back, r);
+}
+
+#[test]
+fn file_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let r = sample();
+    let path = json::write(&r, dir.path()).expect("write");
+    assert_eq!(path.file_name().and_then(|n| n.to_str()), Some("report.json"));
+    assert_eq!(json::read(&path).expect("read"), r);
+}
+
+#[test]
+fn contract_fields_and_computed_summary() {
+    let r = sample();
+    let v: Value = serde_json::from_str(&json::to_string(&r).expect("serialize")).expect("json");
+    for key in ["tool", "kind", "endpoint", "embedded", "started_at", "duration_s", "profiles", "summary", "results", "cases"] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(v["tool"], "wsman-harness 0.1.0");
+    assert_eq!(v["kind"], "check");
+    assert_eq!(v["embedded"], true);
+    let s = &v["summary"];
+    assert_eq!((s["passed"].as_u64(), s["failed"].as_u64(), s["warned"].as_u64()), (Some(5), Some(1), Some(1)));
+    assert_eq!((s["skipped"].as_u64(), s["unimplemented"].as_u64()), (Some(1), Some(1)));
+    let statuses: Vec<&str> = v["results"]
+        .as_array()
+        .expect("results array")
+        .iter()
+        .filter_map(|r| r["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["pass", "pass", "pass", "fail", "pass", "warn", "skip", "unimplemented", "pass"]);
+    let fail = &v["results"][3];
+    for key in ["case", "assertion", "clause", "severity", "status", "message"] {
+        assert!(fail.get(key).is_some(), "result missing {key}");
+    }
+    assert_eq!(v["results"][5]["waiver"], "firmware 2.1 ignores MaxElements");
+    let ex = &v["cases"][1]["exchanges"][0];
+    assert_eq!(ex["response_status"], 500);
+    assert_eq!(ex["step"], "get");
+}
+
+#[test]
+fn summary_follows_results() {
+    let mut r = sample();
+    assert_eq!(r.summary().total(), r.results.len());
+    r.results[0].status = Status::Fail;
+    let s = r.summary();
+    assert_eq!(s, Summary { passed: 4, failed: 2, warned: 1, skipped: 1, unimplemented: 1 });
+    assert!(!s.is_success());
+}
+
+#[test]
+fn inconsistent_summary_is_rejected() {
+    let mut v: Value = serde_json::to_value(sample()).expect("to value");
+    v["summary"]["failed"] = Value::from(0);
+    let err = serde_json::from_value::<RunReport>(v).expect_err("must reject");
+    assert!(err.to_string().contains("summary"), "{err}");
+}
+
+#[test]
+fn minimal_contract_document_parses() {
+    // The fields DESIGN.md requires at least; no cases, no kind, no summary.
+    let text = r#"{"tool":"wsman-harness 9","endpoint":"https://h:5986/wsman","embedded":false,
+        "results":[{"case":"c","assertion":"a","clause":"DSP0226 §8.2","severity":"should",
+                    "status":"unimplemented","message":"m"}]}"#;
+    let r = json::from_str(text).expect("parse");
+    assert_eq!(r.kind, report::RunKind::Check);
+    assert_eq!(r.summary().unimplemented, 1);
+    assert!(r.cases.is_empty());
+}
+
+#[test]
+fn unknown_status_is_an_error() {
+    let text = r#"{"tool":"t","endpoint":"e","embedded":false,
+        "results":[{"case":"c","assertion":"a","clause":"x","severity":"must","status":"PASS"}]}"#;
+    assert!(json::from_str(text).is_err());
+}
+
+#[test]
+fn read_reports_missing_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let err = json::read(&dir.path().join("absent.json")).expect_err("no file");
+    assert!(matches!(err, json::ReadError::Io { .. }));
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, b"{not json").expect("write");
+    assert!(matches!(json::read(&bad), Err(json::ReadError::Json { .. })));
+}
+
+#[test]
+fn case_outcome_is_the_worst_assertion() {
+    let r = sample();
+    assert_eq!(r.case_status("core/identify-basic"), Some(Status::Pass));
+    assert_eq!(r.case_status("core/get-bad-selector"), Some(Status::Fail));
+    assert_eq!(r.case_status("enumeration/pull-max-elements"), Some(Status::Warn));
+    assert_eq!(r.case_status("enumeration/subscribe"), Some(Status::Unimplemented));
+    assert_eq!(r.case_status("nope"), None);
+    let all = r.case_statuses();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all.get("regressions/orphan"), Some(&Status::Pass));
+}
