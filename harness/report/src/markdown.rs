@@ -122,3 +122,21 @@ fn code(s: &str) -> String {
         format!("`{}`", s.replace('|', "\\|"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_counts_characters() {
+        assert_eq!(truncate("§§§§", 2), "§§…");
+        assert_eq!(truncate("ab", 2), "ab");
+    }
+
+    #[test]
+    fn cell_escapes_markdown_and_joins_lines() {
+        assert_eq!(cell("a|b\n<x>*y*"), "a\\|b \\<x\\>\\*y\\*");
+        assert_eq!(code("a`b"), "a\\`b");
+        assert_eq!(code("a|b"), "`a\\|b`");
+    }
+}

@@ -417,7 +417,9 @@ impl Serialize for RunReport {
             endpoint: &self.endpoint,
             embedded: self.embedded,
             started_at: &self.started_at,
-            duration_s: self.duration_s,
+            // serde_json writes a non-finite float as null, which would not
+            // read back as f64: write 0 instead.
+            duration_s: if self.duration_s.is_finite() { self.duration_s } else { 0.0 },
             profiles: &self.profiles,
             summary: self.summary(),
             results: &self.results,
@@ -479,5 +481,37 @@ impl TryFrom<RunReportIn> for RunReport {
             results: w.results,
             cases: w.cases,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_follows_rank() {
+        assert_eq!(Status::worst([]), None);
+        assert_eq!(Status::worst([Status::Pass, Status::Skip]), Some(Status::Skip));
+        assert_eq!(Status::worst([Status::Warn, Status::Unimplemented]), Some(Status::Warn));
+        assert_eq!(Status::worst(Status::ALL), Some(Status::Fail));
+    }
+
+    #[test]
+    fn names_round_trip_through_serde() {
+        for s in Status::ALL {
+            let json = serde_json::to_string(&s).expect("serialize");
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<Status>(&json).expect("parse"), s);
+        }
+    }
+
+    #[test]
+    fn non_finite_duration_still_reads_back() {
+        let mut r = RunReport::new(RunKind::Fuzz, "t", "e");
+        r.duration_s = f64::NAN;
+        let text = serde_json::to_string(&r).expect("serialize");
+        let back: RunReport = serde_json::from_str(&text).expect("parse");
+        assert_eq!(back.duration_s, 0.0);
+        assert_eq!(back.kind, RunKind::Fuzz);
     }
 }
