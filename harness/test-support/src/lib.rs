@@ -1,1 +1,347 @@
-//! test-support (being built).
+//! Test helpers shared by the project's integration tests (never a feature of
+//! a production crate).
+//!
+//! - [`TestServer`]: the reference server on `127.0.0.1:0`, stopped on drop.
+//! - [`Client`]: a minimal keep-alive HTTP client that posts envelopes with Basic auth.
+//! - [`redact`]: replaces volatile values (UUIDs, enumeration contexts,
+//!   dates) so responses can be snapshotted.
+//! - [`reference_dir`]: where ../shared/reference lives, when present.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use base64::Engine;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::rt::TokioExecutor;
+use tokio::sync::oneshot;
+use wsman_server::{Config, Server};
+
+/// The reference server running on an ephemeral loopback port.
+#[derive(Debug)]
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT/wsman`.
+    pub url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with `config` (its `http` address is replaced by 127.0.0.1:0,
+    /// `allow_unencrypted` is forced on so tests can use Basic over HTTP).
+    pub async fn start(mut config: Config) -> TestServer {
+        config.http = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        config.https = None;
+        config.allow_unencrypted = true;
+        Self::start_exact(config).await
+    }
+
+    /// Starts a server with `config` as given (the caller picks port-0 addresses).
+    pub async fn start_exact(config: Config) -> TestServer {
+        let server = Server::bind(config).await.expect("bind the test server");
+        let addr = server.http_addr().or(server.https_addr()).expect("a listener");
+        let scheme = if server.http_addr().is_some() { "http" } else { "https" };
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(server.run(async {
+            let _ = rx.await;
+        }));
+        TestServer { url: format!("{scheme}://{addr}/wsman"), addr, stop: Some(tx), task: Some(task) }
+    }
+
+    /// Starts the default configuration (user admin:admin).
+    pub async fn default_server() -> TestServer {
+        Self::start(Config::default()).await
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A response as the tests see it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// Content-Type, if any.
+    pub content_type: Option<String>,
+    /// WWW-Authenticate, if any.
+    pub www_authenticate: Option<String>,
+    /// Body bytes.
+    pub body: Bytes,
+}
+
+impl Reply {
+    /// The body as UTF-8 text (lossy).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body decoded as an envelope.
+    pub fn envelope(&self) -> wsman_proto::Envelope {
+        wsman_proto::Envelope::decode(&self.body, &wsman_proto::Limits::default()).unwrap_or_else(|e| panic!("response is not an envelope: {e}\n{}", self.text()))
+    }
+}
+
+/// A small HTTP client for tests.
+#[derive(Debug, Clone)]
+pub struct Client {
+    inner: HyperClient<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    url: String,
+    auth: Option<String>,
+}
+
+impl Client {
+    /// A client for `url` with Basic credentials `user:pass`.
+    pub fn new(url: &str, user_pass: Option<&str>) -> Client {
+        let inner = HyperClient::builder(TokioExecutor::new()).build_http();
+        let auth = user_pass.map(|up| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(up)));
+        Client { inner, url: url.to_owned(), auth }
+    }
+
+    /// A client for the test server as admin:admin.
+    pub fn admin(server: &TestServer) -> Client {
+        Client::new(&server.url, Some("admin:admin"))
+    }
+
+    /// POSTs `body` with the SOAP content type.
+    pub async fn post(&self, body: impl Into<Bytes>) -> Reply {
+        self.send("POST", &self.url.clone(), Some("application/soap+xml;charset=UTF-8"), &[], body.into()).await
+    }
+
+    /// Sends any request.
+    pub async fn send(&self, method: &str, url: &str, content_type: Option<&str>, headers: &[(&str, &str)], body: Bytes) -> Reply {
+        let mut b = hyper::Request::builder().method(method).uri(url);
+        if let Some(ct) = content_type {
+            b = b.header("Content-Type", ct);
+        }
+        if let Some(a) = &self.auth {
+            b = b.header("Authorization", a.as_str());
+        }
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let req = b.body(Full::new(body)).expect("a valid request");
+        let fut = self.inner.request(req);
+        let resp = tokio::time::timeout(std::time::Duration::from_secs(30), fut).await.expect("the server answered within 30 s").expect("the request was sent");
+        let status = resp.status().as_u16();
+        let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let content_type = header("content-type");
+        let www_authenticate = header("www-authenticate");
+        let body = resp.into_body().collect().await.expect("a body").to_bytes();
+        Reply { status, content_type, www_authenticate, body }
+    }
+}
+
+/// Redaction of volatile values, used everywhere a response is snapshotted.
+pub mod redact {
+    use regex::Regex;
+    use std::sync::OnceLock;
+
+    fn uuid_re() -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        RE.get_or_init(|| Regex::new(r"(?i)(uuid:)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").expect("valid regex"))
+    }
+
+    fn date_re() -> &'static Regex {
+        static RE: OnceLock<Regex> = OnceLock::new();
+        RE.get_or_init(|| Regex::new(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?").expect("valid regex"))
+    }
+
+    /// Replaces UUIDs (MessageID, RelatesTo, contexts) with `[uuid]` and
+    /// timestamps with `[datetime]`. The request's MessageID is kept distinct
+    /// as `[request-id]`, so a snapshot still shows that RelatesTo echoes it.
+    pub fn redact(text: &str, request_message_id: Option<&str>) -> String {
+        let mut t = text.to_owned();
+        if let Some(id) = request_message_id {
+            t = t.replace(id, "[request-id]");
+        }
+        let t = uuid_re().replace_all(&t, "[uuid]");
+        date_re().replace_all(&t, "[datetime]").into_owned()
+    }
+
+    /// Pretty-prints XML with two-space indentation (for readable snapshots).
+    pub fn pretty_xml(text: &str) -> String {
+        let root = match wsman_proto::xml::parse_str(text, &wsman_proto::Limits::default()) {
+            Ok(r) => r,
+            Err(_) => return text.to_owned(),
+        };
+        let mut out = String::new();
+        write_pretty(&root, 0, &mut out);
+        out
+    }
+
+    fn write_pretty(el: &wsman_proto::Element, depth: usize, out: &mut String) {
+        use wsman_proto::xml::Node;
+        let pad = "  ".repeat(depth);
+        let name = match &el.ns {
+            Some(ns) => format!("{{{}}}{}", short(ns), el.name),
+            None => el.name.clone(),
+        };
+        let mut attrs: Vec<String> = el
+            .attrs
+            .iter()
+            .filter(|a| a.ns.as_deref() != Some(wsman_proto::envelope::RESOLVED_NS))
+            .map(|a| match &a.ns {
+                Some(ns) => format!(" {{{}}}{}=\"{}\"", short(ns), a.name, a.value),
+                None => format!(" {}=\"{}\"", a.name, a.value),
+            })
+            .collect();
+        attrs.sort();
+        let attrs = attrs.concat();
+        let elems: Vec<&wsman_proto::Element> = el.elements().collect();
+        if elems.is_empty() {
+            let text = el.text();
+            if text.is_empty() {
+                out.push_str(&format!("{pad}<{name}{attrs}/>\n"));
+            } else {
+                out.push_str(&format!("{pad}<{name}{attrs}>{text}</>\n"));
+            }
+            return;
+        }
+        out.push_str(&format!("{pad}<{name}{attrs}>\n"));
+        for n in &el.children {
+            match n {
+                Node::Element(c) => write_pretty(c, depth + 1, out),
+                Node::Text(t) if !t.trim().is_empty() => out.push_str(&format!("{pad}  {}\n", t.trim())),
+                Node::Text(_) => {}
+            }
+        }
+        out.push_str(&format!("{pad}</{name}>\n"));
+    }
+
+    /// A short, stable label for a namespace in snapshots: its preferred prefix or the URI.
+    fn short(ns: &str) -> String {
+        wsman_proto::ns::preferred_prefix(ns).map(str::to_owned).unwrap_or_else(|| ns.to_owned())
+    }
+}
+
+/// `../shared/reference` relative to the workspace root, if present.
+pub fn reference_dir() -> Option<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = root.join("../shared/reference");
+    dir.is_dir().then(|| dir.canonicalize().unwrap_or(dir))
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The envelopes under `../shared/reference`, extracted for oracle tests.
+pub mod reference {
+    use std::path::{Path, PathBuf};
+
+    /// Whether an envelope was sent by a client or by a server.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Origin {
+        /// A request a real client sent (pypsrp recordings).
+        Request,
+        /// A response a real Windows host sent (pypsrp recordings).
+        Response,
+        /// A stand-alone document (specification example, stub, test file).
+        Document,
+    }
+
+    /// One extracted envelope.
+    #[derive(Clone, Debug)]
+    pub struct RefEnvelope {
+        /// `path[#n.request|#n.response]`, relative to the reference folder.
+        pub name: String,
+        /// Who sent it.
+        pub origin: Origin,
+        /// The bytes.
+        pub bytes: Vec<u8>,
+    }
+
+    /// A file that holds no usable envelope, and why.
+    #[derive(Clone, Debug)]
+    pub struct Excluded {
+        /// Path relative to the reference folder.
+        pub name: String,
+        /// Why it is not an envelope.
+        pub reason: String,
+    }
+
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        let mut entries: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Recording {
+        messages: Vec<Message>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Message {
+        request: Option<String>,
+        response: Option<String>,
+    }
+
+    /// Every envelope in `dir` (the reference folder) and every file left out, with its reason.
+    pub fn envelopes(dir: &Path) -> (Vec<RefEnvelope>, Vec<Excluded>) {
+        let mut files = Vec::new();
+        walk(dir, &mut files);
+        let mut found = Vec::new();
+        let mut excluded = Vec::new();
+        for path in files {
+            let name = path.strip_prefix(dir).unwrap_or(&path).display().to_string();
+            let exclude = |reason: &str| Excluded { name: name.clone(), reason: reason.to_owned() };
+            let Ok(bytes) = std::fs::read(&path) else { continue };
+            let text = String::from_utf8_lossy(&bytes);
+            if name.ends_with(".yml") {
+                match serde_yaml::from_slice::<Recording>(&bytes) {
+                    Ok(rec) => {
+                        for (i, m) in rec.messages.into_iter().enumerate() {
+                            for (origin, part, label) in [(Origin::Request, m.request, "request"), (Origin::Response, m.response, "response")] {
+                                if let Some(p) = part.filter(|p| p.contains("Envelope")) {
+                                    found.push(RefEnvelope { name: format!("{name}#{i}.{label}"), origin, bytes: p.into_bytes() });
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => excluded.push(exclude(&format!("not a recording: {e}"))),
+                }
+            } else if name.ends_with(".notwellformed.xml") {
+                excluded.push(exclude("specification template with elisions (not well-formed by construction)"));
+            } else if !name.ends_with(".xml") {
+                excluded.push(exclude("not an XML document (WSDL, XSD, text or provenance notes)"));
+            } else if text.contains("${") {
+                excluded.push(exclude("recording template with ${...} placeholders"));
+            } else if !text.contains("Envelope") {
+                excluded.push(exclude("an XML document that is not an envelope (EPR, filter, data, test configuration)"));
+            } else if text.contains("<!DOCTYPE") {
+                excluded.push(exclude("wraps envelopes in a DTD-declared container; DTDs are refused by design"));
+            } else {
+                found.push(RefEnvelope { name, origin: Origin::Document, bytes });
+            }
+        }
+        (found, excluded)
+    }
+}

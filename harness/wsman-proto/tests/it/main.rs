@@ -1,0 +1,3 @@
+//! Integration tests of the codec through its public API.
+
+mod roundtrip;
