@@ -50,5 +50,5 @@ pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
-    writeln!(out, "{}", if s.is_success() { "PASSED" } else { "FAILED" })
+    writeln!(out, "{}", if report.passed() { "PASSED" } else { "FAILED" })
 }

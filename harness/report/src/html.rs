@@ -64,8 +64,8 @@ fn page(report: &RunReport) -> Markup {
                     tr { td { "Profiles" } td { (report.profiles.join(", ")) } }
                 }
                 h2 { "Summary" }
-                p.verdict.(if summary.is_success() { "pass" } else { "fail" }) {
-                    @if summary.is_success() { "PASSED" } @else { "FAILED" }
+                p.verdict.(if report.passed() { "pass" } else { "fail" }) {
+                    @if report.passed() { "PASSED" } @else { "FAILED" }
                     " — " (summary.total()) " results"
                 }
                 table id="summary" {

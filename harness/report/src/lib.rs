@@ -8,7 +8,7 @@
 //! - [`model`]: the run data model, whose JSON form is the DESIGN.md contract
 //!   (`RunReport`, `AssertionResult`, `Status`, `CaseRecord`, `Exchange`);
 //!   the summary and case outcomes are computed, never stored.
-//! - [`format`]: the [`Format`] enum (`json,junit,html,md`), default file
+//! - [`format`](mod@format): the [`Format`] enum (`json,junit,html,md`), default file
 //!   names, [`write_all`].
 //! - [`json`], [`junit`], [`html`], [`markdown`]: one writer each,
 //!   `write(&RunReport, dir) -> io::Result<PathBuf>`.

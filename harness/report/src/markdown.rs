@@ -22,7 +22,7 @@ pub const MAX_MESSAGE_CHARS: usize = 200;
 pub fn render(report: &RunReport) -> String {
     let summary = report.summary();
     let mut out = String::new();
-    let verdict = if summary.is_success() { "PASSED" } else { "FAILED" };
+    let verdict = if report.passed() { "PASSED" } else { "FAILED" };
     // `write!` into a String cannot fail; the results are ignored on purpose.
     let _ = writeln!(
         out,

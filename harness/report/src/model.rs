@@ -226,6 +226,12 @@ impl Summary {
     pub fn is_success(&self) -> bool {
         self.failed == 0
     }
+
+    /// `true` when nothing failed, was skipped or was unimplemented: the bar
+    /// for the embedded reference server (DESIGN.md "Embedded default").
+    pub fn is_clean(&self) -> bool {
+        self.failed == 0 && self.skipped == 0 && self.unimplemented == 0
+    }
 }
 
 /// The outcome of one assertion (catalogue id) on one case.
@@ -349,6 +355,19 @@ impl RunReport {
     /// Counts of [`RunReport::results`] by status.
     pub fn summary(&self) -> Summary {
         Summary::from_results(&self.results)
+    }
+
+    /// The run's verdict: against the embedded reference server SKIP and
+    /// UNIMPLEMENTED count as failures ([`Summary::is_clean`]); against any
+    /// other endpoint only FAIL does ([`Summary::is_success`]). The console,
+    /// HTML and Markdown verdicts use this; so should the exit status.
+    pub fn passed(&self) -> bool {
+        let s = self.summary();
+        if self.embedded {
+            s.is_clean()
+        } else {
+            s.is_success()
+        }
     }
 
     /// The case record with `id`.

@@ -26,3 +26,15 @@ fn passing_run() {
     assert!(!text.contains("FAIL "));
     assert!(text.ends_with("PASSED\n"));
 }
+
+#[test]
+fn embedded_run_fails_on_skip_and_unimplemented() {
+    let mut r = sample();
+    r.results.retain(|x| x.status != Status::Fail);
+    assert!(r.summary().is_success());
+    assert!(!r.passed(), "embedded: skip and unimplemented are failures");
+    assert!(console::render(&r).ends_with("FAILED\n"));
+    r.embedded = false;
+    assert!(r.passed(), "third-party endpoint: only FAIL fails");
+    assert!(console::render(&r).ends_with("PASSED\n"));
+}
