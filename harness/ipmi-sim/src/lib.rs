@@ -15,8 +15,10 @@
 
 pub mod bmc;
 pub mod clock;
+pub mod lan;
 pub mod scenario;
 
 pub use bmc::Bmc;
 pub use clock::{Clock, SharedBmc};
+pub use lan::{serve_lan, Lan};
 pub use scenario::Scenario;
