@@ -177,22 +177,45 @@ pub mod redact {
         date_re().replace_all(&t, "[datetime]").into_owned()
     }
 
-    /// Pretty-prints XML with two-space indentation (for readable snapshots).
+    /// Pretty-prints XML for snapshots: one element per line, two-space
+    /// indentation, names as `{prefix}local` with the protocol prefixes, other
+    /// namespaces labelled `p`, `p1`... in a legend on top. This is a readable
+    /// rendering of the tree, not XML.
     pub fn pretty_xml(text: &str) -> String {
         let root = match wsman_proto::xml::parse_str(text, &wsman_proto::Limits::default()) {
             Ok(r) => r,
             Err(_) => return text.to_owned(),
         };
+        let mut labels: Vec<String> = Vec::new();
+        let mut body = String::new();
+        write_pretty(&root, 0, &mut body, &mut labels);
         let mut out = String::new();
-        write_pretty(&root, 0, &mut out);
-        out
+        for (i, ns) in labels.iter().enumerate() {
+            out.push_str(&format!("# {} = {ns}\n", label(i)));
+        }
+        out + &body
     }
 
-    fn write_pretty(el: &wsman_proto::Element, depth: usize, out: &mut String) {
+    fn label(i: usize) -> String {
+        if i == 0 { "p".to_owned() } else { format!("p{i}") }
+    }
+
+    fn short(ns: &str, labels: &mut Vec<String>) -> String {
+        if let Some(p) = wsman_proto::ns::preferred_prefix(ns) {
+            return p.to_owned();
+        }
+        let i = labels.iter().position(|l| l == ns).unwrap_or_else(|| {
+            labels.push(ns.to_owned());
+            labels.len() - 1
+        });
+        label(i)
+    }
+
+    fn write_pretty(el: &wsman_proto::Element, depth: usize, out: &mut String, labels: &mut Vec<String>) {
         use wsman_proto::xml::Node;
         let pad = "  ".repeat(depth);
         let name = match &el.ns {
-            Some(ns) => format!("{{{}}}{}", short(ns), el.name),
+            Some(ns) => format!("{{{}}}{}", short(ns, labels), el.name),
             None => el.name.clone(),
         };
         let mut attrs: Vec<String> = el
@@ -200,14 +223,13 @@ pub mod redact {
             .iter()
             .filter(|a| a.ns.as_deref() != Some(wsman_proto::envelope::RESOLVED_NS))
             .map(|a| match &a.ns {
-                Some(ns) => format!(" {{{}}}{}=\"{}\"", short(ns), a.name, a.value),
+                Some(ns) => format!(" {{{}}}{}=\"{}\"", short(ns, labels), a.name, a.value),
                 None => format!(" {}=\"{}\"", a.name, a.value),
             })
             .collect();
         attrs.sort();
         let attrs = attrs.concat();
-        let elems: Vec<&wsman_proto::Element> = el.elements().collect();
-        if elems.is_empty() {
+        if el.elements().next().is_none() {
             let text = el.text();
             if text.is_empty() {
                 out.push_str(&format!("{pad}<{name}{attrs}/>\n"));
@@ -219,17 +241,12 @@ pub mod redact {
         out.push_str(&format!("{pad}<{name}{attrs}>\n"));
         for n in &el.children {
             match n {
-                Node::Element(c) => write_pretty(c, depth + 1, out),
+                Node::Element(c) => write_pretty(c, depth + 1, out, labels),
                 Node::Text(t) if !t.trim().is_empty() => out.push_str(&format!("{pad}  {}\n", t.trim())),
                 Node::Text(_) => {}
             }
         }
         out.push_str(&format!("{pad}</{name}>\n"));
-    }
-
-    /// A short, stable label for a namespace in snapshots: its preferred prefix or the URI.
-    fn short(ns: &str) -> String {
-        wsman_proto::ns::preferred_prefix(ns).map(str::to_owned).unwrap_or_else(|| ns.to_owned())
     }
 }
 
@@ -343,5 +360,110 @@ pub mod reference {
             }
         }
         (found, excluded)
+    }
+}
+
+/// Request envelopes for tests, built with the codec's element tree (never by
+/// string formatting).
+pub mod request {
+    use wsman_proto::header::{Header, UnknownHeader};
+    use wsman_proto::xml::Element;
+    use wsman_proto::{ns, Action, Envelope, OptionSet, SelectorSet, XsDuration};
+
+    /// The WMI cimv2 URI of a class.
+    pub fn cimv2(class: &str) -> String {
+        format!("{}root/cimv2/{class}", ns::WMI_RESOURCE_PREFIX)
+    }
+
+    /// A request under construction.
+    #[derive(Clone, Debug)]
+    pub struct Request {
+        /// The envelope being built.
+        pub env: Envelope,
+    }
+
+    /// A request with To, ReplyTo anonymous, Action, a fixed MessageID and ResourceURI.
+    pub fn new(action: Action, resource_uri: &str) -> Request {
+        let header = Header {
+            to: Some("http://127.0.0.1:5985/wsman".into()),
+            reply_to: Some(ns::WSA_ANONYMOUS.into()),
+            action: Some(action),
+            message_id: Some("uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9".into()),
+            resource_uri: Some(resource_uri.to_owned()),
+            max_envelope_size: Some(512_000),
+            operation_timeout: Some(XsDuration::from_millis(60_000)),
+            ..Header::default()
+        };
+        Request { env: Envelope { header, body: Vec::new() } }
+    }
+
+    /// A Get.
+    pub fn get(uri: &str) -> Request {
+        new(Action::Get, uri)
+    }
+
+    /// An Enumerate with the given `wsen:Enumerate` children.
+    pub fn enumerate(uri: &str, children: Vec<Element>) -> Request {
+        let mut body = Element::ns(ns::WSEN, "Enumerate");
+        children.into_iter().for_each(|c| body.push(c));
+        new(Action::Enumerate, uri).body(body)
+    }
+
+    /// A Pull of `context` with MaxElements.
+    pub fn pull(uri: &str, context: &str, max: Option<u32>) -> Request {
+        let mut body = Element::ns(ns::WSEN, "Pull").with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text(context));
+        if let Some(m) = max {
+            body.push(Element::ns(ns::WSEN, "MaxElements").with_text(m.to_string()));
+        }
+        new(Action::Pull, uri).body(body)
+    }
+
+    /// A Release of `context`.
+    pub fn release(uri: &str, context: &str) -> Request {
+        let body = Element::ns(ns::WSEN, "Release").with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text(context));
+        new(Action::Release, uri).body(body)
+    }
+
+    impl Request {
+        /// Adds a selector.
+        pub fn selector(mut self, name: &str, value: &str) -> Self {
+            self.env.header.selectors.get_or_insert_with(SelectorSet::default).push(name, value);
+            self
+        }
+
+        /// Adds an option.
+        pub fn option(mut self, name: &str, value: &str, must_comply: bool) -> Self {
+            let set = self.env.header.options.get_or_insert_with(OptionSet::default);
+            set.options.push(wsman_proto::selector::WsOption { name: name.into(), value: value.into(), must_comply, type_: None });
+            self
+        }
+
+        /// Appends a body element.
+        pub fn body(mut self, el: Element) -> Self {
+            self.env.body.push(el);
+            self
+        }
+
+        /// Appends a raw header element (kept verbatim).
+        pub fn raw_header(mut self, el: Element) -> Self {
+            self.env.header.unknown.push(UnknownHeader { element: el, must_understand: false });
+            self
+        }
+
+        /// Edits the header.
+        pub fn with_header(mut self, f: impl FnOnce(&mut Header)) -> Self {
+            f(&mut self.env.header);
+            self
+        }
+
+        /// The MessageID.
+        pub fn message_id(&self) -> &str {
+            self.env.header.message_id.as_deref().unwrap_or("")
+        }
+
+        /// The encoded bytes.
+        pub fn bytes(&self) -> Vec<u8> {
+            self.env.encode()
+        }
     }
 }

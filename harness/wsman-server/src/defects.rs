@@ -47,7 +47,7 @@ defects! {
     DropEnumerationContext = "drop-enumeration-context": "EnumerateResponse carries no EnumerationContext",
     LeakEnumerationContexts = "leak-enumeration-contexts": "enumeration contexts never expire and have no per-user quota",
     IgnoreMaxEnvelopeSize = "ignore-max-envelope-size": "MaxEnvelopeSize is not enforced (no EncodingLimit fault, oversized responses)",
-    IgnoreSelectors = "ignore-selectors": "missing, unknown and duplicate selectors are not faulted",
+    IgnoreSelectors = "ignore-selectors": "unknown and repeated selectors are silently dropped instead of faulted",
     UnknownResourceEmpty = "unknown-resource-empty": "an unknown ResourceURI is answered with an empty success body",
     UnknownActionEmpty = "unknown-action-empty": "an unknown Action is answered with an empty success body",
     PutReadOnlyAccepted = "put-read-only-accepted": "Put silently drops changes to read-only properties instead of faulting",

@@ -54,7 +54,7 @@ pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str) -> Outco
         Ok(op) => op,
         Err(f) => return fault(state, &env.header, f),
     };
-    let timeout = env.header.operation_timeout.map(|t| t.to_std()).unwrap_or(state.limits.default_timeout).min(state.limits.max_timeout);
+    let timeout = env.header.operation_timeout.map(|t| t.to_std()).unwrap_or_else(|| state.max_timeout()).min(state.max_timeout());
     if matches!(op, Operation::Get(_)) && state.defects.has(Defect::HangOnGet) {
         // The defect: hold the request until the server stops (bounded by shutdown).
         let mut rx = state.shutdown.clone();
@@ -125,7 +125,7 @@ fn check_headers(state: &State, h: &Header) -> Result<(), Fault> {
 }
 
 fn effective_max_envelope(state: &State, h: &Header) -> usize {
-    let ceiling = state.limits.max_envelope_size;
+    let ceiling = state.max_envelope_size();
     match h.max_envelope_size {
         Some(n) => usize::try_from(n).unwrap_or(usize::MAX).min(ceiling),
         None => ceiling,

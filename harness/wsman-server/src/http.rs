@@ -110,7 +110,7 @@ pub(crate) async fn handle(req: Request<Incoming>, state: &State, encrypted: boo
         .get("WSMANIDENTIFY")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("unauthenticated"));
-    let basic_allowed = encrypted || state.allow_unencrypted;
+    let basic_allowed = encrypted || state.winrm.allow_unencrypted();
     let user = if unauthenticated_identify {
         None
     } else {
@@ -128,7 +128,7 @@ pub(crate) async fn handle(req: Request<Incoming>, state: &State, encrypted: boo
             return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/soap+xml with charset utf-8 or utf-16\n");
         }
     }
-    let limit = state.limits.max_envelope_size;
+    let limit = state.max_envelope_size();
     let too_large = || plain(StatusCode::PAYLOAD_TOO_LARGE, "the request body exceeds MaxEnvelopeSizekb\n");
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {

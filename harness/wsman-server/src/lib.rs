@@ -19,7 +19,6 @@ pub mod defects;
 mod dispatch;
 pub mod http;
 mod ops;
-#[path = "providers_stub.rs"]
 pub mod providers;
 mod registry;
 pub mod tls;
@@ -58,18 +57,11 @@ pub enum ServerError {
     Config(String),
 }
 
-/// Limits applied to every request, as WinRM's configuration has them.
+/// Limits applied to every request that are not part of the WinRM
+/// configuration resource. MaxEnvelopeSizekb, MaxTimeoutms and MaxBatchItems
+/// live in [`providers::WinRmConfig`] (so a Put on `winrm/config` changes them).
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// MaxEnvelopeSizekb × 1024: the default and ceiling for MaxEnvelopeSize,
-    /// and the request body limit (413 beyond).
-    pub max_envelope_size: usize,
-    /// MaxTimeoutms: the ceiling for OperationTimeout.
-    pub max_timeout: Duration,
-    /// OperationTimeout when the request has none.
-    pub default_timeout: Duration,
-    /// MaxBatchItems: the ceiling for MaxElements.
-    pub max_batch_items: usize,
     /// Idle expiry of enumeration contexts.
     pub enumeration_expiry: Duration,
     /// Live enumeration contexts per user.
@@ -81,10 +73,6 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_envelope_size: 500 * 1024,
-            max_timeout: Duration::from_millis(60_000),
-            default_timeout: Duration::from_millis(60_000),
-            max_batch_items: 32_000,
             enumeration_expiry: Duration::from_secs(240),
             enumeration_quota: 64,
             xml: wsman_proto::Limits::default(),
@@ -152,14 +140,33 @@ pub fn default_user() -> User {
 /// State shared by every connection.
 pub(crate) struct State {
     pub(crate) users: Vec<User>,
-    pub(crate) allow_unencrypted: bool,
     pub(crate) defects: DefectSet,
     pub(crate) limits: Limits,
     pub(crate) registry: registry::Registry,
     pub(crate) enumerations: Mutex<EnumerationStore>,
     pub(crate) machine: String,
+    /// The WinRM configuration resource, read on every request.
+    pub(crate) winrm: providers::WinRmConfig,
     /// Fires when the server shuts down; hung requests (the hang defect) wait on it.
     pub(crate) shutdown: watch::Receiver<bool>,
+}
+
+impl State {
+    /// MaxEnvelopeSizekb × 1024: the default and ceiling of MaxEnvelopeSize and
+    /// the request body limit (413 beyond).
+    pub(crate) fn max_envelope_size(&self) -> usize {
+        self.winrm.max_envelope_size_kb() as usize * 1024
+    }
+
+    /// MaxTimeoutms: the ceiling (and default) of OperationTimeout.
+    pub(crate) fn max_timeout(&self) -> Duration {
+        Duration::from_millis(self.winrm.max_timeout_ms().into())
+    }
+
+    /// MaxBatchItems: the ceiling of MaxElements.
+    pub(crate) fn max_batch_items(&self) -> usize {
+        self.winrm.max_batch_items() as usize
+    }
 }
 
 /// A bound, not yet running, server.
@@ -202,17 +209,19 @@ impl Server {
         let mut store = EnumerationStore::new(config.limits.enumeration_expiry, config.limits.enumeration_quota);
         store.keep_released = config.defects.has(Defect::AcceptReleasedContext) || config.defects.has(Defect::NoEndOfSequence);
         store.unbounded = config.defects.has(Defect::LeakEnumerationContexts);
-        let mut providers = providers::windows_host(&config.machine);
+        let winrm = providers::WinRmConfig::new();
+        winrm.set_allow_unencrypted(config.allow_unencrypted);
+        let mut providers = providers::windows_host_with_config(&config.machine, &winrm);
         providers.extend(config.extra_providers.iter().cloned());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let state = State {
             users,
-            allow_unencrypted: config.allow_unencrypted,
             defects: config.defects.clone(),
             limits: config.limits.clone(),
             registry: registry::Registry::new(providers),
             enumerations: Mutex::new(store),
             machine: config.machine.clone(),
+            winrm,
             shutdown: shutdown_rx,
         };
         Ok(Server { state: Arc::new(state), http, https, shutdown_tx, generated_cert_pem })

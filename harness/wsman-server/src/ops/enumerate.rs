@@ -73,7 +73,7 @@ impl Enumerate {
                 return Err(Fault::new(kind, format!("wsen:Expires {exp:?} is not supported; use an xs:duration")).with_detail(FaultDetail::ExpirationTime));
             }
         }
-        let max_elements = parse_max_elements(body.child(ns::WSMAN, "MaxElements"), state.limits.max_batch_items)?.unwrap_or(1);
+        let max_elements = parse_max_elements(body.child(ns::WSMAN, "MaxElements"), state.max_batch_items())?.unwrap_or(1);
         let mode = match body.child_text(ns::WSMAN, "EnumerationMode").as_deref() {
             None => Mode::Object,
             Some("EnumerateEPR") => Mode::Epr,

@@ -172,10 +172,17 @@ impl ResourceProvider for Wildcard {
 /// unexpected names, missing keys.
 pub(crate) fn check_selectors(state: &State, target: &Target, h: &Header) -> Result<SelectorSet, Fault> {
     let sel = h.selectors.clone().unwrap_or_default();
-    if state.defects.has(Defect::IgnoreSelectors) {
-        return Ok(sel);
-    }
     let keys = target.provider.keys(&target.uri);
+    if state.defects.has(Defect::IgnoreSelectors) {
+        // The defect: drop unknown and repeated selectors instead of faulting.
+        let mut kept = SelectorSet::default();
+        for s in &sel.selectors {
+            if keys.iter().any(|k| k.eq_ignore_ascii_case(&s.name)) && kept.get(&s.name).is_none() {
+                kept.push(&s.name, s.value.clone());
+            }
+        }
+        return Ok(kept);
+    }
     if let Some(d) = sel.duplicate() {
         return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {d} appears more than once")).with_detail(FaultDetail::DuplicateSelectors));
     }

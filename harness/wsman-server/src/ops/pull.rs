@@ -37,7 +37,7 @@ impl Pull {
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         let state = ctx.state;
-        let max = self.max_elements.unwrap_or(1).min(state.limits.max_batch_items);
+        let max = self.max_elements.unwrap_or(1).min(state.max_batch_items());
         let mut store = state.enumerations.lock().unwrap_or_else(|p| p.into_inner());
         let narrowed;
         let ctx = match self.max_characters {

@@ -26,6 +26,7 @@ use wsman_proto::{ns, ResourceProvider};
 pub mod computer_system;
 pub mod environment;
 pub mod operating_system;
+pub mod ping_status;
 pub mod selectors;
 pub mod service;
 pub mod service_catalog;
@@ -53,6 +54,7 @@ pub fn windows_host_with_config(machine: &str, config: &WinRmConfig) -> Vec<Arc<
         Arc::new(computer_system::ComputerSystem::new(machine)),
         Arc::new(service::Services::new(machine)),
         Arc::new(environment::Environment::new(machine)),
+        Arc::new(ping_status::PingStatus),
         Arc::new(config.provider()),
     ]
 }
