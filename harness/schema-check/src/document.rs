@@ -8,15 +8,17 @@ use crate::violation::{Violation, ViolationKind};
 use crate::xpath::{PrefixMap, XPathEvaluator};
 
 /// Parser options for untrusted envelopes: no recovery, no network, no DTD defaults,
-/// libxml2's size limits kept, nothing printed.
-fn strict_options() -> ParserOptions<'static> {
+/// libxml2's size limits kept, nothing printed. `drop_blanks` leaves out whitespace-only
+/// text between elements (fewer nodes to build and validate; it does not change whether
+/// a document is valid), so it is used for validation but not for XPath documents.
+fn strict_options(drop_blanks: bool) -> ParserOptions<'static> {
     ParserOptions {
         recover: false,
         no_def_dtd: true,
         no_error: true,
         no_warning: true,
         pedantic: false,
-        no_blanks: false,
+        no_blanks: drop_blanks,
         no_net: true,
         no_implied: false,
         huge: false,
@@ -27,9 +29,9 @@ fn strict_options() -> ParserOptions<'static> {
 }
 
 /// Parses `bytes`; on failure returns the well-formedness violations.
-pub(crate) fn parse(bytes: &[u8]) -> Result<Document, Vec<Violation>> {
+pub(crate) fn parse(bytes: &[u8], drop_blanks: bool) -> Result<Document, Vec<Violation>> {
     let parser = Parser::default();
-    match parser.parse_string_with_diagnostics(bytes, strict_options()) {
+    match parser.parse_string_with_diagnostics(bytes, strict_options(drop_blanks)) {
         Ok((doc, _warnings)) => Ok(doc),
         Err(XmlParseFailure::ParseFailed(errors)) => {
             let mut out: Vec<Violation> = errors
@@ -80,7 +82,7 @@ impl XmlDocument {
     /// # Errors
     /// [`SchemaError::NotWellFormed`] with libxml2's first messages.
     pub fn parse(bytes: &[u8]) -> Result<Self, SchemaError> {
-        parse(bytes).map(|doc| Self { doc }).map_err(|violations| {
+        parse(bytes, false).map(|doc| Self { doc }).map_err(|violations| {
             let text: Vec<String> = violations.iter().take(3).map(ToString::to_string).collect();
             SchemaError::NotWellFormed(text.join("; "))
         })

@@ -63,7 +63,7 @@ impl Validator {
     /// Well-formedness errors come back as [`ViolationKind::NotWellFormed`]; then no
     /// schema validation is attempted. Never panics on bad input.
     pub fn validate(&mut self, bytes: &[u8]) -> Vec<Violation> {
-        let mut doc = match parse(bytes) {
+        let mut doc = match parse(bytes, true) {
             Ok(doc) => doc,
             Err(violations) => return violations,
         };
@@ -116,9 +116,9 @@ pub fn with_thread_validator<R>(f: impl FnOnce(&mut Validator) -> R) -> Result<R
     })
 }
 
-/// Byte-string search (the needle is short; envelopes are small).
+/// Byte-string search.
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// Resource payloads (`p:Win32_Service xsi:type="p:Win32_Service_Type"`) name types of
