@@ -82,7 +82,10 @@ impl Lan {
                     return None;
                 }
                 let (resp, ok) = activate(&mut s, sid, now, bmc, &req, auth_type, user_id, &challenge, self.random_seq());
-                let out = packet(auth_type, 0, sid, &password, &resp);
+                // The response carries the first outbound sequence number
+                // (the console's initial one); consoles start their window there.
+                let out_seq = if ok { s.next_outbound() } else { 0 };
+                let out = packet(auth_type, out_seq, sid, &password, &resp);
                 if ok {
                     s.phase = Phase::V15Active { auth_type, password };
                 }
