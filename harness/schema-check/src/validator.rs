@@ -67,7 +67,7 @@ impl Validator {
             Ok(doc) => doc,
             Err(violations) => return violations,
         };
-        if contains(bytes, ns::XSI.as_bytes()) {
+        if mentions_xsi(bytes) {
             ignore_payload_xsi_types(&mut doc);
         }
         match self.context.validate_document(&doc) {
@@ -116,9 +116,14 @@ pub fn with_thread_validator<R>(f: impl FnOnce(&mut Validator) -> R) -> Result<R
     })
 }
 
-/// Byte-string search.
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(haystack, needle).is_some()
+/// Whether the document mentions the XML Schema instance namespace at all (only then
+/// can it carry `xsi:type`).
+fn mentions_xsi(bytes: &[u8]) -> bool {
+    static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
+    FINDER
+        .get_or_init(|| memchr::memmem::Finder::new(ns::XSI.as_bytes()))
+        .find(bytes)
+        .is_some()
 }
 
 /// Resource payloads (`p:Win32_Service xsi:type="p:Win32_Service_Type"`) name types of
