@@ -104,7 +104,7 @@ impl Instance {
     }
 
     /// Encodes the instance as Windows does: `<p:Class xmlns:p=URI>` with one
-    /// child per property in alphabetical order; nulls carry `xsi:nil="true"`;
+    /// child per property in case-insensitive alphabetical order; nulls carry `xsi:nil="true"`;
     /// datetimes are wrapped in `cim:Datetime`.
     pub fn to_element(&self) -> Element {
         self.to_element_with(|_| true)
@@ -116,7 +116,8 @@ impl Instance {
         let uri = self.resource_uri.as_str();
         let mut el = Element::ns(uri, &self.class_name);
         let mut props: Vec<&Property> = self.properties.iter().filter(|p| keep(&p.name)).collect();
-        props.sort_by(|a, b| a.name.cmp(&b.name));
+        // Windows orders properties case-insensitively (Started before StartMode).
+        props.sort_by_key(|p| p.name.to_ascii_lowercase());
         for p in props {
             push_value(&mut el, uri, &p.name, &p.value);
         }
