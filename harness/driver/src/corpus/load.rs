@@ -1,0 +1,386 @@
+//! Loading a corpus from a directory or from the copy built into the binary.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use include_dir::{include_dir, Dir};
+use serde::Deserialize;
+
+use super::model::{Case, Expect, HttpOptions, Profile, Repeat, Step, XPathAssertion};
+use super::waiver::Waivers;
+
+/// The repository's `corpus/`, embedded at build time.
+static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../corpus");
+
+/// Upper bounds while reading a corpus directory (every loop is bounded).
+const MAX_FILES: usize = 20_000;
+const MAX_DEPTH: usize = 8;
+
+/// Why a corpus could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CorpusError {
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A manifest is not valid TOML for the corpus format.
+    #[error("{path}: {message}")]
+    Manifest {
+        /// Manifest path relative to the corpus root.
+        path: String,
+        /// What the TOML parser said.
+        message: String,
+    },
+    /// The manifests parse but break a rule of the format (every problem listed).
+    #[error("invalid corpus:\n  {}", .0.join("\n  "))]
+    Invalid(Vec<String>),
+    /// Too many files (bounded read).
+    #[error("more than {MAX_FILES} files under the corpus directory")]
+    TooLarge,
+}
+
+/// A loaded corpus: profiles, cases, templates and waivers.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    /// Profiles, by name order.
+    pub profiles: Vec<Profile>,
+    /// Every case, in manifest order per profile.
+    pub cases: Vec<Case>,
+    /// Template text by path relative to the corpus root (`core/identify/basic.xml`).
+    pub templates: BTreeMap<String, String>,
+    /// `waivers.toml`, empty when absent.
+    pub waivers: Waivers,
+    /// `coverage.toml` text, when present.
+    pub coverage: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    profile: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    unimplemented_when: Vec<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+    #[serde(default)]
+    namespaces: BTreeMap<String, String>,
+    #[serde(default)]
+    case: Vec<RawCase>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    id: String,
+    title: String,
+    #[serde(default)]
+    profiles: Vec<String>,
+    clause: String,
+    #[serde(default)]
+    rules: Vec<String>,
+    #[serde(default)]
+    headers: Vec<String>,
+    #[serde(default)]
+    exclusive: bool,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+    #[serde(default)]
+    template: Option<String>,
+    #[serde(default)]
+    raw: bool,
+    #[serde(default)]
+    http: HttpOptions,
+    #[serde(default)]
+    expect: Expect,
+    #[serde(default)]
+    capture: BTreeMap<String, String>,
+    #[serde(default)]
+    repeat: Option<Repeat>,
+    #[serde(default, rename = "assert")]
+    asserts: Vec<XPathAssertion>,
+    #[serde(default)]
+    step: Vec<Step>,
+}
+
+impl Corpus {
+    /// The corpus built into the binary (the repository's `corpus/`).
+    ///
+    /// # Errors
+    /// As [`Corpus::from_files`]; the project's tests keep the embedded copy valid.
+    pub fn embedded() -> Result<Corpus, CorpusError> {
+        let mut files = BTreeMap::new();
+        collect_embedded(&EMBEDDED, &mut files);
+        Corpus::from_files(files)
+    }
+
+    /// Reads a corpus directory (`--corpus DIR`).
+    ///
+    /// # Errors
+    /// [`CorpusError::Io`] when the directory cannot be read, else as
+    /// [`Corpus::from_files`].
+    pub fn from_dir(root: &Path) -> Result<Corpus, CorpusError> {
+        let mut files = BTreeMap::new();
+        walk(root, root, 0, &mut files)?;
+        Corpus::from_files(files)
+    }
+
+    /// Builds a corpus from `relative path -> text` (`/`-separated paths).
+    /// Directories without a `manifest.toml` (such as `bmc/`) are ignored.
+    ///
+    /// # Errors
+    /// [`CorpusError::Manifest`] for a manifest that does not parse,
+    /// [`CorpusError::Invalid`] listing every broken rule.
+    pub fn from_files(files: BTreeMap<String, String>) -> Result<Corpus, CorpusError> {
+        let mut profiles = Vec::new();
+        let mut cases = Vec::new();
+        let mut problems = Vec::new();
+        for (path, text) in &files {
+            let Some(dir) = path.strip_suffix("/manifest.toml") else { continue };
+            if dir.contains('/') {
+                continue;
+            }
+            let raw: RawManifest =
+                toml::from_str(text).map_err(|e| CorpusError::Manifest { path: path.clone(), message: e.to_string() })?;
+            if raw.profile != dir {
+                problems.push(format!("{path}: profile {:?} does not match its directory", raw.profile));
+            }
+            for rc in raw.case {
+                match normalize(dir, rc) {
+                    Ok(c) => cases.push(c),
+                    Err(p) => problems.push(format!("{path}: {p}")),
+                }
+            }
+            profiles.push(Profile {
+                name: raw.profile,
+                description: raw.description,
+                unimplemented_when: raw.unimplemented_when,
+                vars: raw.vars,
+                namespaces: raw.namespaces,
+            });
+        }
+        let templates: BTreeMap<String, String> =
+            files.iter().filter(|(p, _)| p.ends_with(".xml")).map(|(p, t)| (p.clone(), t.clone())).collect();
+        problems.extend(check_cases(&cases, &templates, &profiles));
+        let waivers = match files.get("waivers.toml") {
+            Some(t) => Waivers::parse(t).map_err(|m| CorpusError::Manifest { path: "waivers.toml".into(), message: m })?,
+            None => Waivers::default(),
+        };
+        if !problems.is_empty() {
+            return Err(CorpusError::Invalid(problems));
+        }
+        Ok(Corpus { profiles, cases, templates, waivers, coverage: files.get("coverage.toml").cloned() })
+    }
+
+    /// The profile named `name`.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+
+    /// The case with id `id`.
+    pub fn case(&self, id: &str) -> Option<&Case> {
+        self.cases.iter().find(|c| c.id == id)
+    }
+
+    /// The template of `step` of `case`.
+    pub fn template(&self, case: &Case, step: &Step) -> Option<&str> {
+        self.templates.get(&format!("{}/{}", case.profile, step.template)).map(String::as_str)
+    }
+}
+
+fn normalize(profile: &str, rc: RawCase) -> Result<Case, String> {
+    let id = format!("{profile}/{}", rc.id);
+    let steps = if rc.step.is_empty() {
+        vec![Step {
+            template: rc.template.unwrap_or_else(|| format!("{}.xml", rc.id)),
+            raw: rc.raw,
+            vars: BTreeMap::new(),
+            http: rc.http,
+            expect: rc.expect,
+            capture: rc.capture,
+            repeat: rc.repeat,
+            asserts: rc.asserts,
+        }]
+    } else {
+        let has_single = rc.template.is_some() || rc.raw || !rc.asserts.is_empty() || !rc.capture.is_empty()
+            || rc.repeat.is_some() || rc.expect != Expect::default() || rc.http != HttpOptions::default();
+        if has_single {
+            return Err(format!("case {id}: steps and case-level template/expect/assert/capture/http are exclusive"));
+        }
+        rc.step
+    };
+    let profiles = if rc.profiles.is_empty() { vec![profile.to_owned()] } else { rc.profiles };
+    Ok(Case {
+        id,
+        title: rc.title,
+        profile: profile.to_owned(),
+        profiles,
+        clause: rc.clause,
+        rules: rc.rules,
+        headers: rc.headers,
+        exclusive: rc.exclusive,
+        vars: rc.vars,
+        steps,
+    })
+}
+
+fn check_cases(cases: &[Case], templates: &BTreeMap<String, String>, profiles: &[Profile]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut ids = BTreeSet::new();
+    let mut used = BTreeSet::new();
+    for c in cases {
+        if !ids.insert(c.id.as_str()) {
+            problems.push(format!("duplicate case id {}", c.id));
+        }
+        if c.clause.trim().is_empty() {
+            problems.push(format!("{}: empty clause", c.id));
+        }
+        for h in &c.headers {
+            if !(h.starts_with('+') || h.starts_with('-')) {
+                problems.push(format!("{}: header {h:?} must start with + or -", c.id));
+            }
+        }
+        for (i, s) in c.steps.iter().enumerate() {
+            let path = format!("{}/{}", c.profile, s.template);
+            if !templates.contains_key(&path) {
+                problems.push(format!("{} step {}: template {path} not found", c.id, i + 1));
+            }
+            used.insert(path);
+            problems.extend(check_step(&c.id, i + 1, s));
+        }
+    }
+    let manifest_dirs: BTreeSet<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
+    for t in templates.keys() {
+        let top = t.split('/').next().unwrap_or("");
+        if manifest_dirs.contains(top) && !used.contains(t) {
+            problems.push(format!("template {t} is used by no case"));
+        }
+    }
+    problems
+}
+
+fn check_step(id: &str, n: usize, s: &Step) -> Vec<String> {
+    let mut p = Vec::new();
+    let e = &s.expect;
+    if e.action.is_some() && (e.fault.is_some() || !e.transport.is_empty()) {
+        p.push(format!("{id} step {n}: expect.action excludes fault/transport"));
+    }
+    if e.either && (e.fault.is_some() || e.action.is_some() || !e.transport.is_empty()) {
+        p.push(format!("{id} step {n}: expect.either excludes the other expectations"));
+    }
+    if let Some(r) = &s.repeat {
+        if r.max == 0 || r.max > 1000 {
+            p.push(format!("{id} step {n}: repeat.max must be 1..=1000"));
+        }
+    }
+    for a in &s.asserts {
+        let kinds = [a.equals.is_some(), a.matches.is_some(), a.count.is_some(), a.min.is_some() || a.max.is_some()];
+        if kinds.iter().filter(|k| **k).count() != 1 {
+            p.push(format!("{id} step {n}: assertion {:?} needs exactly one of equals, matches, count, min/max", a.xpath));
+        }
+    }
+    if let Some(enc) = &s.http.encoding {
+        if !matches!(enc.as_str(), "utf-8" | "utf-16le") {
+            p.push(format!("{id} step {n}: unknown encoding {enc:?}"));
+        }
+    }
+    if let Some(a) = &s.http.auth {
+        if !matches!(a.as_str(), "basic" | "none" | "wrong") {
+            p.push(format!("{id} step {n}: unknown auth {a:?}"));
+        }
+    }
+    p
+}
+
+fn collect_embedded(dir: &Dir<'static>, out: &mut BTreeMap<String, String>) {
+    for f in dir.files() {
+        let path = f.path().to_string_lossy().replace('\\', "/");
+        if let Some(text) = f.contents_utf8() {
+            out.insert(path, text.to_owned());
+        }
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, out);
+    }
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> CorpusError + '_ {
+    move |source| CorpusError::Io { path: path.to_owned(), source }
+}
+
+fn walk(root: &Path, dir: &Path, depth: usize, out: &mut BTreeMap<String, String>) -> Result<(), CorpusError> {
+    if depth > MAX_DEPTH {
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(dir).map_err(io(dir))?.collect::<Result<_, _>>().map_err(io(dir))?;
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let path = e.path();
+        let ft = e.file_type().map_err(io(&path))?;
+        if ft.is_dir() {
+            walk(root, &path, depth + 1, out)?;
+        } else if ft.is_file() && matches!(path.extension().and_then(|x| x.to_str()), Some("xml" | "toml")) {
+            if out.len() >= MAX_FILES {
+                return Err(CorpusError::TooLarge);
+            }
+            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+            out.insert(rel, text);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(manifest: &str, templates: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let mut m = BTreeMap::new();
+        m.insert("p/manifest.toml".to_owned(), manifest.to_owned());
+        for (k, v) in templates {
+            m.insert(format!("p/{k}"), (*v).to_owned());
+        }
+        m
+    }
+
+    #[test]
+    fn embedded_corpus_loads_and_has_300_cases() {
+        let c = Corpus::embedded().unwrap();
+        assert!(c.cases.len() >= 300, "{} cases", c.cases.len());
+        assert!(c.profile("core").is_some());
+        assert!(c.cases.iter().all(|c| !c.steps.is_empty()));
+    }
+
+    #[test]
+    fn single_step_case_defaults_its_template() {
+        let m = "profile = \"p\"\n[[case]]\nid = \"op/one\"\ntitle = \"t\"\nclause = \"DSP0226 §1\"\n";
+        let c = Corpus::from_files(files(m, &[("op/one.xml", "<x/>")])).unwrap();
+        assert_eq!(c.cases[0].id, "p/op/one");
+        assert_eq!(c.cases[0].steps[0].template, "op/one.xml");
+        assert_eq!(c.template(&c.cases[0], &c.cases[0].steps[0]), Some("<x/>"));
+    }
+
+    #[test]
+    fn broken_rules_are_all_listed() {
+        let m = "profile = \"p\"\n[[case]]\nid = \"op/one\"\ntitle = \"t\"\nclause = \"\"\nheaders = [\"wsa:To\"]\n\
+                 [[case.assert]]\nxpath = \"/\"\n";
+        let err = Corpus::from_files(files(m, &[("op/orphan.xml", "<x/>")])).unwrap_err();
+        let CorpusError::Invalid(p) = err else { panic!("{err}") };
+        let text = p.join("\n");
+        for needle in ["empty clause", "must start with", "not found", "used by no case", "exactly one of"] {
+            assert!(text.contains(needle), "{needle} missing from {text}");
+        }
+    }
+
+    #[test]
+    fn unknown_manifest_key_is_an_error() {
+        let m = "profile = \"p\"\n[[case]]\nid = \"a\"\ntitle = \"t\"\nclause = \"c\"\nexpct = {}\n";
+        assert!(matches!(Corpus::from_files(files(m, &[("a.xml", "<x/>")])), Err(CorpusError::Manifest { .. })));
+    }
+}
