@@ -3,6 +3,7 @@
 //! logic lives in this crate.
 
 mod args;
+mod reference;
 mod serve;
 
 use std::process::ExitCode;

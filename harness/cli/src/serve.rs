@@ -3,9 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use wsman_server::{Config, Defect, DefectSet, Server, TlsSource, User};
+use wsman_server::{Config, Defect, DefectSet, TlsSource, User};
 
 use crate::args::ServeArgs;
+use crate::reference::{BmcOptions, Reference};
 
 fn config(a: &ServeArgs) -> Result<Config, String> {
     let users = a.users.iter().map(|u| User::parse(u)).collect::<Result<Vec<_>, _>>()?;
@@ -32,10 +33,11 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
     }
     let cfg = config(&a)?;
     let default_user = cfg.users.is_empty();
-    let server = Server::bind(cfg).await.map_err(|e| e.to_string())?;
+    let bmc = BmcOptions { ipmi: a.ipmi, scenario: a.scenario.clone() };
+    let reference = Reference::bind(cfg, &bmc).await?;
     {
         let mut out = std::io::stdout().lock();
-        for line in server.readiness_lines() {
+        for line in reference.readiness_lines() {
             let _ = writeln!(out, "{line}");
         }
         if default_user {
@@ -46,7 +48,7 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
         }
         let _ = out.flush();
     }
-    server.run(shutdown_signal()).await;
+    reference.run(shutdown_signal()).await;
     Ok(ExitCode::SUCCESS)
 }
 
