@@ -10,10 +10,11 @@
 //! - [`bmc`]: the core: SDR, sensors, SEL, FRU, chassis, users.
 //! - [`clock`]: [`SharedBmc`], the core behind a mutex plus a real or frozen clock.
 //! - [`lan`]: the IPMI-over-LAN face.
-//! - [`cim`]: the WS-Man providers.
+//! - [`cim`]: the WS-Man CIM providers ([`cim::providers`]).
 #![warn(missing_docs)]
 
 pub mod bmc;
+pub mod cim;
 pub mod clock;
 pub mod lan;
 pub mod scenario;

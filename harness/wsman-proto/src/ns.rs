@@ -56,6 +56,10 @@ pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
 pub const WMI_RESOURCE_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/";
 /// Prefix of DMTF CIM resource URIs used by DASH-style BMCs.
 pub const DMTF_CIM_RESOURCE_PREFIX: &str = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/";
+/// Prefix of the Windows IPMI provider's classes (WMI namespace `root\hardware`).
+pub const WMI_ROOT_HARDWARE_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/hardware/";
+/// Prefix of WMI classes in namespace `root\wmi` (the IPMI driver class `Microsoft_IPMI`).
+pub const WMI_ROOT_WMI_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/wmi/";
 /// Resource URI of the WinRS cmd shell.
 pub const SHELL_CMD_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
 

@@ -225,13 +225,13 @@ impl Bmc {
             }
             let (stype, num) = (s.kind.sensor_type(), s.number);
             let thresholds = s.thresholds;
-            for bit in 0..6 {
+            for (bit, threshold) in thresholds.iter().enumerate() {
                 if changed & (1 << bit) == 0 {
                     continue;
                 }
                 let dir = if next & (1 << bit) != 0 { 0x01 } else { 0x81 };
                 let offset = sensor::event_offset(bit);
-                let rec = [0, 0, 0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, stype, num, dir, 0x50 | offset, raw, thresholds[bit].unwrap_or(0)];
+                let rec = [0, 0, 0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, stype, num, dir, 0x50 | offset, raw, threshold.unwrap_or(0)];
                 self.sel.add(rec, ts);
             }
             self.sensors[i].state = next;

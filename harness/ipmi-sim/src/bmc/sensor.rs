@@ -116,7 +116,7 @@ impl Sensor {
                     from + (to - from) * f
                 }
             }
-            Waveform::Steps { initial, steps } => steps.iter().filter(|s| s.at <= now).next_back().map_or(*initial, |s| s.value),
+            Waveform::Steps { initial, steps } => steps.iter().rfind(|s| s.at <= now).map_or(*initial, |s| s.value),
             Waveform::RandomWalk { start, step, min, max, seed, interval } => {
                 // Bounded: one million steps at most (11 days at 1 s).
                 let n = (now.as_nanos() / interval.as_nanos().max(1)).min(1_000_000) as u64;

@@ -119,7 +119,7 @@ pub fn md5(parts: &[&[u8]]) -> [u8; 16] {
 
 /// AES-128-CBC encryption of whole blocks (`data.len()` must be a multiple of 16).
 pub fn aes_cbc_encrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if data.len() % 16 != 0 {
+    if !data.len().is_multiple_of(16) {
         return None;
     }
     let enc = cbc::Encryptor::<aes::Aes128>::new(key.into(), iv.into());
@@ -128,7 +128,7 @@ pub fn aes_cbc_encrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec
 
 /// AES-128-CBC decryption of whole blocks; `None` when not block-aligned.
 pub fn aes_cbc_decrypt(key: &[u8; 16], iv: &[u8; 16], data: &[u8]) -> Option<Vec<u8>> {
-    if data.len() % 16 != 0 {
+    if !data.len().is_multiple_of(16) {
         return None;
     }
     let dec = cbc::Decryptor::<aes::Aes128>::new(key.into(), iv.into());

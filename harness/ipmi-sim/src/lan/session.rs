@@ -69,6 +69,9 @@ pub(crate) struct V20Keys {
     pub(crate) aes_key: [u8; 16],
 }
 
+/// What RAKP 1 fixed: (user id, Rm, Rc, role byte, user name).
+pub(crate) type Rakp = (u8, [u8; 16], [u8; 16], u8, Vec<u8>);
+
 /// Where a session stands.
 #[derive(Clone, Debug)]
 pub(crate) enum Phase {
@@ -83,8 +86,8 @@ pub(crate) enum Phase {
         integ: IntegAlg,
         conf: bool,
         max_priv: Privilege,
-        /// Set by RAKP 1: (user id, Rm, Rc, role byte, user name).
-        rakp: Option<(u8, [u8; 16], [u8; 16], u8, Vec<u8>)>,
+        /// Set by RAKP 1.
+        rakp: Option<Rakp>,
     },
     /// RMCP+: active.
     V20Active { console_id: u32, keys: V20Keys },

@@ -96,3 +96,58 @@ fn freeipmi_without_workaround_over_lan_2_0_and_lan_md5() {
         assert!(out.status.success() && text.contains("IPMI Version"), "{driver:?}: {text}");
     }
 }
+
+/// The two faces agree: a sensor read through ipmitool and through the CIM
+/// provider at the same scenario time; power changed on one face shows on the other.
+mod faces_agree {
+    use std::time::{Duration, SystemTime};
+
+    use ipmi_sim::cim::{Class, CimProvider};
+    use wsman_proto::{CallContext, Element, ResourceProvider, Value};
+
+    use super::ipmitool;
+    use crate::support::{have, shared_at, start};
+
+    fn ctx() -> CallContext<'static> {
+        CallContext { user: "admin", now: SystemTime::UNIX_EPOCH }
+    }
+
+    #[test]
+    fn sensor_value_is_the_same_through_ipmitool_and_wsman() {
+        if !have("ipmitool") {
+            return;
+        }
+        let srv = start(shared_at(Duration::from_secs(200)));
+        let p = CimProvider::new(srv.bmc.clone(), Class::NumericSensor);
+        let uri = p.resource_uris()[0].clone();
+        for name in ["CPU1 Temp", "12V", "Fan 1"] {
+            let inst = p.enumerate(&ctx(), &uri).expect("enumerate").into_iter().find(|i| i.get("ElementName") == Some(&Value::str(name))).expect("sensor");
+            let got = p.get(&ctx(), &uri, &inst.keys).expect("get");
+            let (Some(Value::Int(r)), Some(Value::Int(m))) = (got.get("CurrentReading"), got.get("UnitModifier")) else { panic!("{got:?}") };
+            let wsman = *r as f64 * 10f64.powi(*m as i32);
+            let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "17", "sensor", "reading", name]);
+            assert!(ok, "{out}");
+            let lan: f64 = out.split('|').nth(1).and_then(|v| v.trim().parse().ok()).unwrap_or(f64::NAN);
+            assert!((lan - wsman).abs() < 1e-6, "{name}: ipmitool {lan} vs WS-Man {wsman}");
+        }
+    }
+
+    #[test]
+    fn power_changes_cross_faces() {
+        if !have("ipmitool") {
+            return;
+        }
+        let srv = start(shared_at(Duration::ZERO));
+        let p = CimProvider::new(srv.bmc.clone(), Class::ComputerSystem);
+        let uri = p.resource_uris()[1].clone();
+        let keys = p.enumerate(&ctx(), &uri).expect("system").remove(0).keys;
+        let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "3", "chassis", "power", "off"]);
+        assert!(ok, "{out}");
+        assert_eq!(p.get(&ctx(), &uri, &keys).expect("get").get("EnabledState"), Some(&Value::UInt(3)));
+        let input = Element::ns(&uri, "RequestStateChange_INPUT").with_child(Element::ns(&uri, "RequestedState").with_text("2"));
+        let out = p.invoke(&ctx(), &uri, "RequestStateChange", &keys, &input).expect("invoke");
+        assert_eq!(out.properties[0].value, Value::UInt(0));
+        let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "17", "chassis", "power", "status"]);
+        assert!(ok && out.contains("Chassis Power is on"), "{out}");
+    }
+}

@@ -1,0 +1,345 @@
+//! Instances and methods of each CIM class, built from the core.
+
+use std::time::Duration;
+
+use wsman_proto::{Fault, FaultKind, Instance, MethodOutput, Property, Value};
+
+use super::text::{guid_text, hex, iso8601, parse_uint};
+use super::IPMI_INSTANCE_NAME;
+use crate::bmc::sensor::{Sensor, THRESHOLD_NAMES};
+use crate::bmc::{netfn, Bmc, Request};
+use crate::scenario::SensorKind;
+
+/// The classes served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// CIM_Sensor.
+    Sensor,
+    /// CIM_NumericSensor.
+    NumericSensor,
+    /// CIM_ComputerSystem.
+    ComputerSystem,
+    /// CIM_RecordLog (the SEL).
+    RecordLog,
+    /// CIM_LogRecord (SEL records).
+    LogRecord,
+    /// CIM_Account (BMC users).
+    Account,
+    /// Microsoft_IPMI (root\wmi driver class).
+    MicrosoftIpmi,
+}
+
+const SEL_LOG_ID: &str = "IPMI:SEL";
+
+impl Class {
+    /// Every class.
+    pub const ALL: [Class; 7] =
+        [Class::Sensor, Class::NumericSensor, Class::ComputerSystem, Class::RecordLog, Class::LogRecord, Class::Account, Class::MicrosoftIpmi];
+
+    /// The class name (last segment of the resource URI).
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Sensor => "CIM_Sensor",
+            Class::NumericSensor => "CIM_NumericSensor",
+            Class::ComputerSystem => "CIM_ComputerSystem",
+            Class::RecordLog => "CIM_RecordLog",
+            Class::LogRecord => "CIM_LogRecord",
+            Class::Account => "CIM_Account",
+            Class::MicrosoftIpmi => "Microsoft_IPMI",
+        }
+    }
+
+    /// Key property names.
+    pub fn keys(self) -> &'static [&'static str] {
+        match self {
+            Class::Sensor | Class::NumericSensor => &["SystemCreationClassName", "SystemName", "CreationClassName", "DeviceID"],
+            Class::ComputerSystem => &["CreationClassName", "Name"],
+            Class::RecordLog | Class::LogRecord => &["InstanceID"],
+            Class::Account => &["SystemCreationClassName", "SystemName", "CreationClassName", "Name"],
+            Class::MicrosoftIpmi => &["InstanceName"],
+        }
+    }
+}
+
+/// The managed system's name (the FRU product serial number).
+fn system_name(b: &Bmc) -> String {
+    b.scenario().fru.product_serial.clone()
+}
+
+/// All instances of `class` at scenario time `now`, in namespace `uri`.
+pub(super) fn instances(class: Class, b: &mut Bmc, now: Duration, uri: &str) -> Vec<Instance> {
+    b.advance(now);
+    let sys = system_name(b);
+    match class {
+        Class::Sensor | Class::NumericSensor => (0..b.sensors().len())
+            .filter_map(|i| {
+                let (raw, _) = b.sensor_reading(now, i)?;
+                Some(sensor_instance(class, uri, &sys, &b.sensors()[i], raw))
+            })
+            .collect(),
+        Class::ComputerSystem => {
+            let c = b.chassis();
+            let inst = Instance::new(uri, class.name())
+                .with_key("CreationClassName", class.name())
+                .with_key("Name", sys.clone())
+                .with("CreationClassName", Value::str(class.name()))
+                .with("Name", Value::str(sys))
+                .with("ElementName", Value::str(b.scenario().fru.product_name.clone()))
+                .with("NameFormat", Value::str("Other"))
+                .with("EnabledState", Value::UInt(if c.power_on { 2 } else { 3 }))
+                .with("RequestedState", Value::UInt(12))
+                .with("PowerState", Value::UInt(if c.power_on { 2 } else { 8 }))
+                .with("HealthState", Value::UInt(5))
+                .with("IdentifyingDescriptions", Value::Array(vec![Value::str("CIM:GUID")]))
+                .with("OtherIdentifyingInfo", Value::Array(vec![Value::str(guid_text(&b.system_guid()))]));
+            vec![inst]
+        }
+        Class::RecordLog => {
+            let sel = b.sel();
+            let inst = Instance::new(uri, class.name())
+                .with_key("InstanceID", SEL_LOG_ID)
+                .with("InstanceID", Value::str(SEL_LOG_ID))
+                .with("ElementName", Value::str("IPMI SEL"))
+                .with("Name", Value::str("IPMI SEL"))
+                .with("MaxNumberOfRecords", Value::UInt(crate::bmc::sel::SEL_CAPACITY as u64))
+                .with("CurrentNumberOfRecords", Value::UInt(sel.records().len() as u64))
+                .with("EnabledState", Value::UInt(2))
+                .with("HealthState", Value::UInt(5))
+                .with("LogState", Value::UInt(4))
+                .with("OverwritePolicy", Value::UInt(7));
+            vec![inst]
+        }
+        Class::LogRecord => {
+            let sensors = b.sensors();
+            b.sel()
+                .records()
+                .iter()
+                .map(|r| {
+                    let id = format!("{SEL_LOG_ID}:{}", r.id);
+                    let sensor = sensors.iter().find(|s| s.number == r.sensor_number() && s.kind.sensor_type() == r.sensor_type());
+                    Instance::new(uri, class.name())
+                        .with_key("InstanceID", id.clone())
+                        .with("InstanceID", Value::str(id))
+                        .with("LogInstanceID", Value::str(SEL_LOG_ID))
+                        .with("LogName", Value::str("IPMI SEL"))
+                        .with("RecordID", Value::str(r.id.to_string()))
+                        .with("RecordFormat", Value::str("IPMI SEL record, 16 bytes, hex"))
+                        .with("RecordData", Value::str(hex(&r.bytes)))
+                        .with("CreationTimeStamp", Value::Datetime(iso8601(r.timestamp())))
+                        .with("Description", Value::str(describe(r, sensor)))
+                })
+                .collect()
+        }
+        Class::Account => b
+            .users()
+            .all()
+            .filter(|(_, u)| !u.name.is_empty())
+            .map(|(id, u)| {
+                Instance::new(uri, class.name())
+                    .with_key("SystemCreationClassName", "CIM_ComputerSystem")
+                    .with_key("SystemName", sys.clone())
+                    .with_key("CreationClassName", class.name())
+                    .with_key("Name", u.name.clone())
+                    .with("SystemCreationClassName", Value::str("CIM_ComputerSystem"))
+                    .with("SystemName", Value::str(sys.clone()))
+                    .with("CreationClassName", Value::str(class.name()))
+                    .with("Name", Value::str(u.name.clone()))
+                    .with("UserID", Value::str(u.name.clone()))
+                    .with("ElementName", Value::str(format!("IPMI user {id}")))
+                    .with("EnabledState", Value::UInt(if u.enabled { 2 } else { 3 }))
+                    .with("UserPrivilege", u.privilege.map_or(Value::Null, |p| Value::UInt(p as u64)))
+            })
+            .collect(),
+        Class::MicrosoftIpmi => vec![Instance::new(uri, class.name())
+            .with_key("InstanceName", IPMI_INSTANCE_NAME)
+            .with("InstanceName", Value::str(IPMI_INSTANCE_NAME))
+            .with("Active", Value::Bool(true))
+            .with("BMCAddress", Value::UInt(0x20))],
+    }
+}
+
+/// CIM SensorType, BaseUnits, and an "other" description for the kinds CIM lacks.
+fn cim_kind(k: SensorKind) -> (u64, u64, Option<&'static str>) {
+    match k {
+        SensorKind::Temperature => (2, 2, None),
+        SensorKind::Voltage => (3, 5, None),
+        SensorKind::Current => (4, 6, None),
+        SensorKind::Fan => (5, 19, None),
+        SensorKind::Power => (1, 7, Some("Power Supply")),
+    }
+}
+
+fn sensor_instance(class: Class, uri: &str, sys: &str, s: &Sensor, raw: u8) -> Instance {
+    let (stype, units, other) = cim_kind(s.kind);
+    let device_id = format!("Sensor.{}", s.number);
+    let state = threshold_state(s.state);
+    let health = match s.state {
+        0 => 5,
+        st if st & 0b100_100 != 0 => 30, // non-recoverable
+        st if st & 0b010_010 != 0 => 25, // critical
+        _ => 15,
+    };
+    let mut inst = Instance::new(uri, class.name())
+        .with_key("SystemCreationClassName", "CIM_ComputerSystem")
+        .with_key("SystemName", sys)
+        .with_key("CreationClassName", class.name())
+        .with_key("DeviceID", device_id.clone())
+        .with("SystemCreationClassName", Value::str("CIM_ComputerSystem"))
+        .with("SystemName", Value::str(sys))
+        .with("CreationClassName", Value::str(class.name()))
+        .with("DeviceID", Value::str(device_id))
+        .with("ElementName", Value::str(s.name.clone()))
+        .with("Name", Value::str(s.name.clone()))
+        .with("SensorType", Value::UInt(stype))
+        .with("OtherSensorTypeDescription", other.map_or(Value::Null, Value::str))
+        .with("CurrentState", Value::str(state))
+        .with("PossibleStates", Value::Array(POSSIBLE_STATES.iter().map(|p| Value::str(*p)).collect()))
+        .with("EnabledState", Value::UInt(2))
+        .with("HealthState", Value::UInt(health));
+    if class == Class::NumericSensor {
+        // CurrentReading x 10^UnitModifier is the engineering value.
+        let modifier = i32::from(s.conv.r_exp);
+        let scaled = |raw: u8| Value::Int((s.conv.to_value(raw) / 10f64.powi(modifier)).round() as i64);
+        inst = inst
+            .with("BaseUnits", Value::UInt(units))
+            .with("UnitModifier", Value::Int(modifier.into()))
+            .with("RateUnits", Value::UInt(0))
+            .with("CurrentReading", scaled(raw))
+            .with("NominalReading", scaled(s.nominal))
+            .with("SensorNumber", Value::UInt(s.number.into()));
+        let names = [
+            "LowerThresholdNonCritical",
+            "LowerThresholdCritical",
+            "LowerThresholdFatal",
+            "UpperThresholdNonCritical",
+            "UpperThresholdCritical",
+            "UpperThresholdFatal",
+        ];
+        debug_assert_eq!(names.len(), THRESHOLD_NAMES.len());
+        for (i, name) in names.iter().enumerate() {
+            inst.set(name, s.thresholds[i].map_or(Value::Null, scaled));
+        }
+    }
+    inst
+}
+
+const POSSIBLE_STATES: [&str; 7] =
+    ["Normal", "Lower Non-Critical", "Lower Critical", "Lower Fatal", "Upper Non-Critical", "Upper Critical", "Upper Fatal"];
+
+/// The most severe asserted threshold, as a CIM state string.
+fn threshold_state(state: u8) -> &'static str {
+    match state {
+        s if s & 0b100_000 != 0 => "Upper Fatal",
+        s if s & 0b000_100 != 0 => "Lower Fatal",
+        s if s & 0b010_000 != 0 => "Upper Critical",
+        s if s & 0b000_010 != 0 => "Lower Critical",
+        s if s & 0b001_000 != 0 => "Upper Non-Critical",
+        s if s & 0b000_001 != 0 => "Lower Non-Critical",
+        _ => "Normal",
+    }
+}
+
+fn describe(r: &crate::bmc::sel::SelRecord, sensor: Option<&Sensor>) -> String {
+    if r.record_type() != 0x02 {
+        return format!("OEM record type 0x{:02x}", r.record_type());
+    }
+    let what = match r.offset() {
+        0x00 => "Lower Non-Critical going low",
+        0x02 => "Lower Critical going low",
+        0x04 => "Lower Non-Recoverable going low",
+        0x07 => "Upper Non-Critical going high",
+        0x09 => "Upper Critical going high",
+        0x0B => "Upper Non-Recoverable going high",
+        _ => "event",
+    };
+    let name = sensor.map_or_else(|| format!("sensor {}", r.sensor_number()), |s| s.name.clone());
+    let dir = if r.is_deassertion() { "deasserted" } else { "asserted" };
+    format!("{name}: {what} {dir}")
+}
+
+/// Runs `method` of `class`; `None` when the class has no such method.
+pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, props: &[Property]) -> Option<Result<MethodOutput, Fault>> {
+    let arg = |name: &str| props.iter().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value);
+    let uint = |name: &str| -> Result<u64, Fault> {
+        match arg(name) {
+            Some(Value::Str(s)) => parse_uint(s).ok_or_else(|| Fault::new(FaultKind::InvalidParameter, format!("{name} must be an unsigned number"))),
+            Some(Value::UInt(u)) => Ok(*u),
+            _ => Err(Fault::new(FaultKind::InvalidParameter, format!("missing parameter {name}"))),
+        }
+    };
+    Some(match (class, method) {
+        (Class::ComputerSystem, "RequestStateChange") => uint("RequestedState").map(|state| {
+            // CIM states -> Chassis Control codes (power down, up, cycle, hard reset, soft off)
+            let code = match state {
+                2 => Some(0x01),
+                3 => Some(0x00),
+                4 => Some(0x05),
+                10 => Some(if b.chassis().power_on { 0x02 } else { 0x01 }),
+                11 => Some(0x03),
+                _ => None,
+            };
+            match code {
+                None => MethodOutput::return_value(5), // invalid parameter
+                Some(code) => {
+                    let r = b.handle(now, &Request { netfn: netfn::CHASSIS, cmd: 0x02, data: vec![code] });
+                    MethodOutput::return_value(if r.cc == 0 { 0 } else { 2 })
+                }
+            }
+        }),
+        (Class::RecordLog, "ClearLog") => {
+            let resv = b.handle(now, &Request { netfn: netfn::STORAGE, cmd: 0x42, data: vec![] }).data;
+            let mut data = resv;
+            data.extend_from_slice(b"CLR");
+            data.push(0xAA);
+            let r = b.handle(now, &Request { netfn: netfn::STORAGE, cmd: 0x47, data });
+            Ok(MethodOutput::return_value(if r.cc == 0 { 0 } else { 2 }))
+        }
+        (Class::MicrosoftIpmi, "RequestResponse") => request_response(b, now, props, &uint),
+        _ => return None,
+    })
+}
+
+/// Microsoft_IPMI.RequestResponse: NetworkFunction, Lun, ResponderAddress,
+/// Command, RequestDataSize, RequestData[] -> CompletionCode, ResponseData[], ResponseDataSize.
+fn request_response(b: &mut Bmc, now: Duration, props: &[Property], uint: &dyn Fn(&str) -> Result<u64, Fault>) -> Result<MethodOutput, Fault> {
+    let byte = |name: &str| -> Result<u8, Fault> {
+        u8::try_from(uint(name)?).map_err(|_| Fault::new(FaultKind::InvalidParameter, format!("{name} must fit in a byte")))
+    };
+    let netfn = byte("NetworkFunction")?;
+    let cmd = byte("Command")?;
+    let data: Vec<u8> = match props.iter().find(|p| p.name.eq_ignore_ascii_case("RequestData")).map(|p| &p.value) {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Array(items)) => items.iter().map(value_byte).collect::<Option<Vec<u8>>>(),
+        Some(v) => value_byte(v).map(|b| vec![b]),
+    }
+    .ok_or_else(|| Fault::new(FaultKind::InvalidParameter, "RequestData items must be bytes"))?;
+    if let Ok(size) = uint("RequestDataSize") {
+        if size as usize != data.len() {
+            return Err(Fault::new(FaultKind::InvalidParameter, "RequestDataSize does not match RequestData"));
+        }
+    }
+    if byte("ResponderAddress").unwrap_or(0x20) != 0x20 {
+        return Ok(output(0xFF, &[])); // only the BMC answers
+    }
+    let r = b.handle(now, &Request { netfn: netfn & 0x3E, cmd, data });
+    Ok(output(r.cc, &r.data))
+}
+
+fn output(cc: u8, data: &[u8]) -> MethodOutput {
+    MethodOutput {
+        properties: vec![
+            Property { name: "CompletionCode".into(), value: Value::UInt(cc.into()) },
+            Property { name: "ResponseData".into(), value: Value::Array(data.iter().map(|b| Value::UInt((*b).into())).collect()) },
+            Property { name: "ResponseDataSize".into(), value: Value::UInt(data.len() as u64) },
+            Property { name: "ReturnValue".into(), value: Value::UInt(0) },
+        ],
+    }
+}
+
+fn value_byte(v: &Value) -> Option<u8> {
+    match v {
+        Value::Str(s) => parse_uint(s).and_then(|n| u8::try_from(n).ok()),
+        Value::UInt(u) => u8::try_from(*u).ok(),
+        _ => None,
+    }
+}
