@@ -9,6 +9,8 @@
 //!   private temporary folder once per process so libxml2 can resolve their imports.
 //! - [`validator`]: [`Validator`] (one per thread) and [`with_thread_validator`].
 //! - [`violation`]: [`Violation`], a problem with its line and element name.
+//! - [`declared`]: the element names the schemas declare (undeclared protocol names are
+//!   reported even where a lax wildcard admits them).
 //! - [`document`]: [`XmlDocument`], a parsed response for assertions.
 //! - [`xpath`]: [`XPathEvaluator`] and [`PrefixMap`].
 //! - [`qname`]: [`ExpandedName`] and the SOAP fault code helpers.
@@ -19,6 +21,7 @@
 //! thread that made them. [`with_thread_validator`] keeps one validator per thread
 //! (`thread_local!`), which is what [`validate_files`] uses on each rayon worker.
 
+pub mod declared;
 pub mod document;
 pub mod error;
 pub mod parallel;

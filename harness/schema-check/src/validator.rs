@@ -7,6 +7,7 @@ use libxml::tree::Document;
 use libxml::xpath::Context;
 use wsman_proto::ns;
 
+use crate::declared::undeclared_elements;
 use crate::document::{parse, plain};
 use crate::error::SchemaError;
 use crate::schema_set::{is_schema_namespace, SchemaSet};
@@ -19,6 +20,7 @@ use crate::violation::{Violation, ViolationKind};
 /// a few milliseconds; validating a 2 KB envelope takes tens of microseconds.
 pub struct Validator {
     context: SchemaValidationContext,
+    reject_undeclared: bool,
 }
 
 impl std::fmt::Debug for Validator {
@@ -55,7 +57,18 @@ impl Validator {
                 .collect();
             SchemaError::Compile(text.join("; "))
         })?;
-        Ok(Self { context })
+        Ok(Self {
+            context,
+            reject_undeclared: true,
+        })
+    }
+
+    /// Whether elements of protocol namespaces that the schemas do not define are
+    /// reported ([`ViolationKind::Undeclared`]); on by default. Off, the validator
+    /// judges exactly what XSD validation against `schemas/` judges.
+    pub fn set_reject_undeclared(&mut self, on: bool) -> &mut Self {
+        self.reject_undeclared = on;
+        self
     }
 
     /// Validates one document. An empty list means the document is valid.
@@ -70,7 +83,7 @@ impl Validator {
         if mentions_xsi(bytes) {
             ignore_payload_xsi_types(&mut doc);
         }
-        match self.context.validate_document(&doc) {
+        let mut out = match self.context.validate_document(&doc) {
             Ok(()) => Vec::new(),
             Err(errors) => {
                 let mut out: Vec<Violation> = errors
@@ -82,7 +95,11 @@ impl Validator {
                 }
                 out
             }
+        };
+        if self.reject_undeclared {
+            out.extend(undeclared_elements(&doc, bytes));
         }
+        out
     }
 
     /// Whether `bytes` is a valid envelope.

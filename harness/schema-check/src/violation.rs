@@ -9,6 +9,9 @@ pub enum ViolationKind {
     NotWellFormed,
     /// The document does not conform to the schemas.
     Schema,
+    /// An element of a protocol namespace that its schema does not define, admitted by a
+    /// lax wildcard (see [`crate::declared`]).
+    Undeclared,
 }
 
 /// One problem in a document, as reported by libxml2.

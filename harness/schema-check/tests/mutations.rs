@@ -235,3 +235,20 @@ fn empty_and_binary_input_do_not_panic() {
         assert!(!validator.validate(input).is_empty(), "{input:?} accepted");
     }
 }
+
+#[test]
+fn misspelled_protocol_header_is_reported_as_undeclared_with_its_line() {
+    // `w:ResourceUri` (for ResourceURI): a lax wildcard admits it as far as XSD goes; the
+    // undeclared-name check does not.
+    let bytes = fixture("invalid-misspelled-header.xml");
+    let mut validator = Validator::new().expect("schemas compile");
+    let found = validator.validate(&bytes);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let first = &found[0];
+    assert_eq!(first.kind, ViolationKind::Undeclared, "{first}");
+    assert_eq!(first.element.as_deref(), Some(format!("{{{}}}ResourceUri", ns::WSMAN).as_str()));
+    assert_eq!(first.line, Some(9), "{first}");
+    // Turned off, the validator judges as XSD alone does.
+    validator.set_reject_undeclared(false);
+    assert!(validator.validate(&bytes).is_empty());
+}
