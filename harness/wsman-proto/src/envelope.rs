@@ -56,8 +56,6 @@ impl DecodeError {
     }
 }
 
-/// SOAP 1.1's envelope namespace, recognised only to answer VersionMismatch.
-const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 
 impl Envelope {
     /// Decodes raw request or response bytes (UTF-8, or UTF-16 with BOM).
@@ -68,8 +66,8 @@ impl Envelope {
 
     /// Decodes an already parsed document.
     pub fn from_element(root: Element) -> Result<Envelope, DecodeError> {
-        if root.name == "Envelope" && root.ns.as_deref() == Some(SOAP11) {
-            return Err(DecodeError::VersionMismatch(SOAP11.to_owned()));
+        if root.name == "Envelope" && root.ns.as_deref() == Some(ns::SOAP11) {
+            return Err(DecodeError::VersionMismatch(ns::SOAP11.to_owned()));
         }
         if !root.is(ns::SOAP, "Envelope") {
             return Err(DecodeError::NotEnvelope(root.name));

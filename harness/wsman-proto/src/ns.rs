@@ -5,6 +5,8 @@
 
 /// SOAP 1.2 envelope.
 pub const SOAP: &str = "http://www.w3.org/2003/05/soap-envelope";
+/// SOAP 1.1 envelope: recognised only to answer VersionMismatch.
+pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 /// WS-Addressing, August 2004.
 pub const WSA: &str = "http://schemas.xmlsoap.org/ws/2004/08/addressing";
 /// WS-Addressing anonymous reply address.

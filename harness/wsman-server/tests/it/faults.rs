@@ -94,7 +94,7 @@ async fn hostile_xml_is_refused_in_bounded_memory() {
     assert_fault(&c.post(deep).await, FaultKind::EncodingLimit, None);
     let notxml = b"this is not xml".to_vec();
     assert_fault(&c.post(notxml).await, FaultKind::SchemaValidationError, None);
-    let soap11 = b"<e:Envelope xmlns:e=\"http://schemas.xmlsoap.org/soap/envelope/\"><e:Body/></e:Envelope>".to_vec();
+    let soap11 = wsman_proto::xml::to_bytes(&Element::ns(ns::SOAP11, "Envelope").with_child(Element::ns(ns::SOAP11, "Body")));
     assert_fault(&c.post(soap11).await, FaultKind::VersionMismatch, None);
 }
 
