@@ -278,7 +278,7 @@ def core():
     p.case("http/deep-nesting", "An envelope nested 200 levels deep is refused",
            "DSP0226 §13.1", envelope(header_lines(GET, extra=[
                '<q:Deep xmlns:q="urn:example:harness">' + "<q:d>" * 200 + "</q:d>" * 200 + "</q:Deep>"])),
-           transport([400, 413], fault(["wsman:EncodingLimit", "wsman:SchemaValidationError"])))
+           transport([400, 413], fault(["wsman:EncodingLimit", "wsman:SchemaValidationError"])), raw=True)
 
     # --- WS-Addressing headers
     for name, hdr in [("to", "To"), ("action", "Action"), ("message-id", "MessageID")]:
@@ -325,7 +325,7 @@ def core():
         p.case(f"addressing/relates-to-{k}", f"RelatesTo echoes a MessageID of form {k} exactly",
                "DSP0226 §5.4.3 (WS-Addressing 2004/08 §3.2)", envelope(header_lines(GET)), ok(),
                rules=["R2"], headers=["+wsa:MessageID"], vars={"message_id": v},
-               asserts=[A(f"string({HDR}/a:RelatesTo)", equals=v)])
+               asserts=[A(f"string({HDR}/a:RelatesTo)", equals="{{message_id}}")])
     for k, a in {"unknown-transfer": f"{WXF}/Fetch", "urn": "urn:example:harness:NoSuchAction",
                  "lowercase-get": f"{WXF}/get", "trailing-slash": f"{WXF}/Get/", "empty": "",
                  "enumeration-prefix": f"{WSEN}/Enumerat", "response-action": f"{WXF}/GetResponse",
@@ -504,7 +504,8 @@ def transfer():
            fault(["wsman:InvalidSelectors", "wsa:DestinationUnreachable"], ["InvalidValue", "ResourceNotFound"]), vars=svc_v)
     p.case("get/service-selector-no-name", "A Selector without its Name attribute", "DSP0226 §9.2",
            get_env(extra=["<w:SelectorSet><w:Selector>WinRM</w:Selector></w:SelectorSet>"]),
-           fault(["wsman:InvalidSelectors", "wsman:SchemaValidationError"]), vars=svc_v, headers=["-wsman:SelectorSet"])
+           fault(["wsman:InvalidSelectors", "wsman:SchemaValidationError", "wsa:InvalidMessageInformationHeader"]), vars=svc_v,
+           headers=["-wsman:SelectorSet"])
     p.case("get/env-insufficient", "Get of Win32_Environment with only one of its two keys",
            "DSP0226 §9.2", get_env(selectors=[("Name", "Path")]),
            fault("wsman:InvalidSelectors", ["InsufficientSelectors", "AmbiguousSelectors"]), vars=env_v, rules=["R6", "R20"])
@@ -546,13 +547,12 @@ def transfer():
     # --- Put / Create / Delete / invoke negatives
     put_os = envelope(header_lines(PUT), '<c:Win32_OperatingSystem xmlns:c="{{os_uri}}"><c:Caption>x</c:Caption></c:Win32_OperatingSystem>')
     p.case("put/os-read-only", "Put on the read-only operating system instance", "DSP0226 §7.5",
-           put_os, fault(["wsa:ActionNotSupported", "wxf:InvalidRepresentation"], ["ReadOnly", "ActionMismatch"]),
+           put_os, fault(["wsa:ActionNotSupported", "wxf:InvalidRepresentation"]),
            vars=os_v, rules=["R22"])
     p.case("put/service-read-only", "Put on a Win32_Service instance (read-only)", "DSP0226 §7.5",
            envelope(header_lines(PUT, selectors=selector_set(SVC_SEL)),
                     '<c:Win32_Service xmlns:c="{{svc_uri}}"><c:Name>WinRM</c:Name><c:State>Stopped</c:State></c:Win32_Service>'),
-           fault(["wsa:ActionNotSupported", "wxf:InvalidRepresentation"], ["ReadOnly", "ActionMismatch"]),
-           vars=svc_v, rules=["R22"])
+           fault(["wsa:ActionNotSupported", "wxf:InvalidRepresentation"]), vars=svc_v, rules=["R22"])
     p.case("put/env-wrong-element", "Put of a Win32_Environment with a body of another class", "DSP0226 §7.5",
            envelope(header_lines(PUT, selectors=selector_set([("Name", "Path"), ("UserName", "&lt;SYSTEM&gt;")])),
                     '<c:Win32_Service xmlns:c="{{svc_uri}}"><c:Name>x</c:Name></c:Win32_Service>'),

@@ -290,15 +290,22 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
         let label = format!("step {} ({name})", n + 1);
         let max = step.repeat.as_ref().map(|r| r.max).unwrap_or(1);
         for iteration in 0..max {
-            let message_id = new_message_id();
-            let scope = Scope {
+            let generated = new_message_id();
+            let mut scope = Scope {
                 to: &endpoint,
                 session_id: &ctx.session_id,
                 unique: &unique,
-                message_id: &message_id,
+                message_id: &generated,
                 captured: Some(&captured),
                 layers: vec![&step.vars, &case.vars, profile_vars],
             };
+            // A case may pin the MessageID form (`message_id = "urn:uuid:{{uuid}}"`): expand
+            // it once so the request and the assertions see the same value.
+            let fixed: BTreeMap<String, String> = match scope.expand("{{message_id}}") {
+                Ok(m) => [("message_id".to_owned(), m)].into_iter().collect(),
+                Err(_) => BTreeMap::new(),
+            };
+            scope.layers.insert(0, &fixed);
             let prepared = prepare(ctx, case, step, &scope, profile.map(|p| p.unimplemented_when.clone()).unwrap_or_default());
             let (spec, body) = match prepared {
                 Ok(x) => x,
