@@ -380,3 +380,78 @@ fn eval_assertion(x: &schema_check::XPathEvaluator<'_>, a: &XPathAssertion) -> (
     };
     (ok, format!("`{e}` gives {n}, expected {bounds}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::ExpectFault;
+
+    const REQ: &str = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Get</a:Action><a:MessageID>uuid:REQ-1</a:MessageID><w:MaxEnvelopeSize>8192</w:MaxEnvelopeSize></s:Header><s:Body/></s:Envelope>"#;
+
+    fn fault_resp(relates: &str, sub: &str) -> HttpResponse {
+        let body = format!(
+            r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:m="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><env:Header><wsa:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To><wsa:Action>http://schemas.dmtf.org/wbem/wsman/1/wsman/fault</wsa:Action><wsa:MessageID>uuid:RESP-1</wsa:MessageID><wsa:RelatesTo>{relates}</wsa:RelatesTo></env:Header><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>{sub}</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en-US">no</env:Text></env:Reason><env:Detail><m:FaultDetail>http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InsufficientSelectors</m:FaultDetail></env:Detail></env:Fault></env:Body></env:Envelope>"#
+        );
+        HttpResponse { status: 500, content_type: Some("application/soap+xml;charset=UTF-8".into()), body: body.into_bytes(), elapsed: Default::default() }
+    }
+
+    fn spec() -> StepSpec {
+        StepSpec {
+            request: REQ.into(),
+            expect: Expect {
+                fault: Some(ExpectFault { subcode: vec!["wsman:InvalidSelectors".into()], detail: vec!["InsufficientSelectors".into()], ..Default::default() }),
+                ..Default::default()
+            },
+            prefixes: PrefixMap::protocol(),
+            ..Default::default()
+        }
+    }
+
+    fn status(v: &Verdict, id: &str) -> Option<Status> {
+        v.findings.iter().filter(|f| f.check.id == id).map(|f| f.status).max_by_key(|s| *s == Status::Fail)
+    }
+
+    #[test]
+    fn expected_fault_with_other_prefixes_passes() {
+        let v = judge(&spec(), Ok(&fault_resp("uuid:REQ-1", "m:InvalidSelectors")));
+        for id in ["addressing.relates-to", "addressing.action", "addressing.to", "fault.subcode", "fault.detail", "fault.reason-lang", "fault.http-status", "expect.outcome", "size.max-envelope"] {
+            assert_eq!(status(&v, id), Some(Status::Pass), "{id}: {:?}", v.findings);
+        }
+    }
+
+    #[test]
+    fn wrong_relates_to_and_subcode_fail() {
+        let v = judge(&spec(), Ok(&fault_resp("uuid:OTHER", "m:InvalidOptions")));
+        assert_eq!(status(&v, "addressing.relates-to"), Some(Status::Fail));
+        assert_eq!(status(&v, "fault.subcode"), Some(Status::Fail));
+    }
+
+    #[test]
+    fn unexpected_success_and_transport_errors_fail() {
+        let mut ok = fault_resp("uuid:REQ-1", "m:InvalidSelectors");
+        ok.body = br#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/><s:Body/></s:Envelope>"#.to_vec();
+        ok.status = 200;
+        let v = judge(&spec(), Ok(&ok));
+        assert_eq!(status(&v, "expect.outcome"), Some(Status::Fail));
+        assert_eq!(status(&v, "addressing.relates-to"), Some(Status::Fail));
+        let v = judge(&spec(), Err(&TransportError::Timeout(std::time::Duration::from_secs(1))));
+        assert_eq!(status(&v, "transport.response"), Some(Status::Fail));
+        assert!(v.fatal);
+    }
+
+    #[test]
+    fn listed_fault_makes_the_step_unimplemented() {
+        let mut s = spec();
+        s.expect = Expect::default();
+        s.unimplemented_when = vec!["wsman:InvalidSelectors".into()];
+        let v = judge(&s, Ok(&fault_resp("uuid:REQ-1", "m:InvalidSelectors")));
+        assert!(v.unimplemented.is_some());
+    }
+
+    #[test]
+    fn patterns() {
+        assert!(pattern_matches(".", "x") && !pattern_matches(".", ""));
+        assert!(pattern_matches("^ab", "abc") && !pattern_matches("^b", "abc"));
+        assert!(pattern_matches("bc$", "abc") && pattern_matches("^abc$", "abc") && pattern_matches("b", "abc"));
+    }
+}
