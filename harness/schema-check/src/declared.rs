@@ -6,7 +6,7 @@
 //! misspelled `wsman:ResourceUri`, an invented `wsa:Sender`) would pass XSD validation
 //! unseen. This check reports such elements as [`ViolationKind::Undeclared`].
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 use libxml::readonly::RoNode;
@@ -21,12 +21,12 @@ use crate::xpath::PrefixMap;
 /// Upper bound on the elements visited in one document.
 const MAX_ELEMENTS: usize = 1_000_000;
 
-/// `(namespace, local name)` of every element declared (globally or locally) by the
+/// Namespace -> local names of every element declared (globally or locally) by the
 /// embedded schemas.
-pub fn declared_elements() -> &'static HashSet<(String, String)> {
-    static SET: OnceLock<HashSet<(String, String)>> = OnceLock::new();
+pub fn declared_elements() -> &'static BTreeMap<String, BTreeSet<String>> {
+    static SET: OnceLock<BTreeMap<String, BTreeSet<String>>> = OnceLock::new();
     SET.get_or_init(|| {
-        let mut set = HashSet::new();
+        let mut set: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let mut prefixes = PrefixMap::new();
         prefixes.insert("xs", ns::XS);
         for (_, text) in EMBEDDED {
@@ -34,9 +34,7 @@ pub fn declared_elements() -> &'static HashSet<(String, String)> {
             let Ok(xpath) = doc.xpath(&prefixes) else { continue };
             let Ok(target) = xpath.string("/xs:schema/@targetNamespace") else { continue };
             let Ok(names) = xpath.strings("//xs:element/@name") else { continue };
-            for name in names {
-                set.insert((target.clone(), name));
-            }
+            set.entry(target).or_default().extend(names);
         }
         set
     })
@@ -58,7 +56,7 @@ pub(crate) fn undeclared_elements(doc: &Document, bytes: &[u8]) -> Vec<Violation
             let href = namespace.get_href();
             if is_schema_namespace(&href) {
                 let local = node.get_name();
-                if !declared.contains(&(href.clone(), local.clone())) {
+                if !declared.get(href.as_str()).is_some_and(|names| names.contains(local.as_str())) {
                     found.push((ordinal, format!("{{{href}}}{local}")));
                 }
             }
@@ -134,7 +132,7 @@ mod tests {
     #[test]
     fn declared_set_holds_global_and_local_elements() {
         let set = declared_elements();
-        let has = |ns: &str, name: &str| set.contains(&(ns.to_owned(), name.to_owned()));
+        let has = |ns: &str, name: &str| set.get(ns).is_some_and(|names| names.contains(name));
         assert!(has(ns::SOAP, "Envelope"));
         assert!(has(ns::SOAP, "Subcode"), "local element");
         assert!(has(ns::WSMAN, "SelectorSet"));
