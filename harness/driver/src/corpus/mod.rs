@@ -2,8 +2,8 @@
 //!
 //! - [`model`]: profiles, cases, steps, expectations, assertions.
 //! - [`load`]: reading a directory or the embedded copy, validation.
-//! - [`waiver`]: `waivers.toml`.
-//! - [`coverage`]: `coverage.toml` and the coverage computation.
+//! - [`waiver`] — `waivers.toml`.
+//! - [`coverage`] — `coverage.toml` and the coverage computation.
 
 pub mod coverage;
 pub mod load;
