@@ -12,8 +12,15 @@ use super::{cc, Bmc, Privilege, Request, Response};
 pub(crate) const LAN_CHANNEL: u8 = 1;
 
 /// Cipher suites offered on the LAN channel: (id, authentication, integrity, confidentiality) algorithm numbers.
-pub(crate) const CIPHER_SUITES: [(u8, u8, u8, u8); 7] =
-    [(0, 0, 0, 0), (1, 1, 0, 0), (2, 1, 1, 0), (3, 1, 1, 1), (15, 3, 0, 0), (16, 3, 4, 0), (17, 3, 4, 1)];
+pub(crate) const CIPHER_SUITES: [(u8, u8, u8, u8); 7] = [
+    (0, 0, 0, 0),
+    (1, 1, 0, 0),
+    (2, 1, 1, 0),
+    (3, 1, 1, 1),
+    (15, 3, 0, 0),
+    (16, 3, 4, 0),
+    (17, 3, 4, 1),
+];
 
 impl Bmc {
     pub(super) fn app_cmd(&mut self, _now: Duration, req: &Request) -> Response {
@@ -53,7 +60,9 @@ impl Bmc {
             0x38 => self.channel_auth_caps(d),
             // Get Channel Access
             0x41 => {
-                let Some(&ch) = d.first() else { return Response::err(cc::BAD_LENGTH) };
+                let Some(&ch) = d.first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 if resolve_channel(ch) != Some(LAN_CHANNEL) {
                     return Response::err(cc::INVALID_DATA);
                 }
@@ -61,10 +70,24 @@ impl Bmc {
             }
             // Get Channel Info
             0x42 => {
-                let Some(&ch) = d.first() else { return Response::err(cc::BAD_LENGTH) };
+                let Some(&ch) = d.first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 match resolve_channel(ch) {
-                    Some(LAN_CHANNEL) => Response::ok(vec![LAN_CHANNEL, 0x04, 0x01, 0x80, 0xF2, 0x1B, 0x00, 0x00, 0x00]),
-                    Some(0x0F) => Response::ok(vec![0x0F, 0x0C, 0x05, 0x00, 0xF2, 0x1B, 0x00, 0x00, 0x00]),
+                    Some(LAN_CHANNEL) => Response::ok(vec![
+                        LAN_CHANNEL,
+                        0x04,
+                        0x01,
+                        0x80,
+                        0xF2,
+                        0x1B,
+                        0x00,
+                        0x00,
+                        0x00,
+                    ]),
+                    Some(0x0F) => {
+                        Response::ok(vec![0x0F, 0x0C, 0x05, 0x00, 0xF2, 0x1B, 0x00, 0x00, 0x00])
+                    }
                     _ => Response::err(cc::INVALID_DATA),
                 }
             }
@@ -73,7 +96,9 @@ impl Bmc {
                 if d.len() < 3 {
                     return Response::err(cc::BAD_LENGTH);
                 }
-                let Some(user) = self.users.get_mut(d[1] & 0x3F) else { return Response::err(cc::INVALID_DATA) };
+                let Some(user) = self.users.get_mut(d[1] & 0x3F) else {
+                    return Response::err(cc::INVALID_DATA);
+                };
                 user.privilege = Privilege::from_code(d[2]).filter(|p| *p != Privilege::Oem);
                 Response::ok(vec![])
             }
@@ -85,12 +110,19 @@ impl Bmc {
                 if resolve_channel(d[0]) != Some(LAN_CHANNEL) {
                     return Response::err(cc::INVALID_DATA);
                 }
-                let Some(user) = self.users.get(d[1] & 0x3F) else { return Response::err(cc::INVALID_DATA) };
+                let Some(user) = self.users.get(d[1] & 0x3F) else {
+                    return Response::err(cc::INVALID_DATA);
+                };
                 let access = match (user.enabled, user.privilege) {
                     (true, Some(p)) => 0x40 | 0x20 | p as u8, // IPMI messaging, link auth
                     _ => 0x0F,
                 };
-                Response::ok(vec![MAX_USERS, 0x40 | self.users.enabled_count(), 0x01, access])
+                Response::ok(vec![
+                    MAX_USERS,
+                    0x40 | self.users.enabled_count(),
+                    0x01,
+                    access,
+                ])
             }
             // Set User Name
             0x45 => {
@@ -101,15 +133,21 @@ impl Bmc {
                 if id <= 1 {
                     return Response::err(cc::INVALID_DATA); // user 1 has a fixed null name
                 }
-                let Some(user) = self.users.get_mut(id) else { return Response::err(cc::INVALID_DATA) };
+                let Some(user) = self.users.get_mut(id) else {
+                    return Response::err(cc::INVALID_DATA);
+                };
                 let name: Vec<u8> = d[1..17].iter().copied().take_while(|b| *b != 0).collect();
                 user.name = String::from_utf8_lossy(&name).into_owned();
                 Response::ok(vec![])
             }
             // Get User Name
             0x46 => {
-                let Some(&id) = d.first() else { return Response::err(cc::BAD_LENGTH) };
-                let Some(user) = self.users.get(id & 0x3F) else { return Response::err(cc::INVALID_DATA) };
+                let Some(&id) = d.first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
+                let Some(user) = self.users.get(id & 0x3F) else {
+                    return Response::err(cc::INVALID_DATA);
+                };
                 let mut name = user.name.as_bytes().to_vec();
                 name.resize(16, 0);
                 Response::ok(name)
@@ -150,7 +188,16 @@ impl Bmc {
         // non-null user names enabled; per-message and user-level authentication enabled
         let status = 0x04;
         let ext = if v2 { 0x02 | 0x01 } else { 0x00 };
-        Response::ok(vec![LAN_CHANNEL, types, status, ext, 0x00, 0x00, 0x00, 0x00])
+        Response::ok(vec![
+            LAN_CHANNEL,
+            types,
+            status,
+            ext,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+        ])
     }
 
     fn set_user_password(&mut self, d: &[u8]) -> Response {
@@ -159,7 +206,9 @@ impl Bmc {
         }
         let id = d[0] & 0x3F;
         let len20 = d[0] & 0x80 != 0;
-        let Some(user) = self.users.get_mut(id) else { return Response::err(cc::INVALID_DATA) };
+        let Some(user) = self.users.get_mut(id) else {
+            return Response::err(cc::INVALID_DATA);
+        };
         let pw_len = if len20 { 20 } else { 16 };
         let pw = |d: &[u8]| -> Option<Vec<u8>> {
             let p = d.get(2..2 + pw_len)?;

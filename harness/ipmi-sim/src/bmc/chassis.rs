@@ -62,7 +62,14 @@ impl Chassis {
             "always_on" => 2,
             _ => 1,
         };
-        Chassis { power_on, restore_policy, restart_cause: 0x00, last_power_event: 0, resets: 0, identify: false }
+        Chassis {
+            power_on,
+            restore_policy,
+            restart_cause: 0x00,
+            last_power_event: 0,
+            resets: 0,
+            identify: false,
+        }
     }
 
     /// Applies a control action.
@@ -102,8 +109,12 @@ impl Bmc {
             }
             // Chassis Control
             0x02 => {
-                let Some(&code) = d.first() else { return Response::err(cc::BAD_LENGTH) };
-                let Some(action) = ChassisControl::from_code(code) else { return Response::err(cc::INVALID_DATA) };
+                let Some(&code) = d.first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
+                let Some(action) = ChassisControl::from_code(code) else {
+                    return Response::err(cc::INVALID_DATA);
+                };
                 if matches!(action, ChassisControl::PowerCycle) && !self.chassis.power_on {
                     return Response::err(0xD5); // not supported in present state
                 }
@@ -117,12 +128,15 @@ impl Bmc {
             }
             // Chassis Identify
             0x04 => {
-                self.chassis.identify = d.first().is_none_or(|&secs| secs != 0) || d.get(1).is_some_and(|f| f & 1 == 1);
+                self.chassis.identify =
+                    d.first().is_none_or(|&secs| secs != 0) || d.get(1).is_some_and(|f| f & 1 == 1);
                 Response::ok(vec![])
             }
             // Set Power Restore Policy
             0x06 => {
-                let Some(&p) = d.first() else { return Response::err(cc::BAD_LENGTH) };
+                let Some(&p) = d.first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 match p & 0x07 {
                     0..=2 => self.chassis.restore_policy = p & 0x07,
                     3 => {} // no change, just report
@@ -134,7 +148,9 @@ impl Bmc {
             0x07 => Response::ok(vec![self.chassis.restart_cause, 0x01]),
             // Set System Boot Options
             0x08 => {
-                let Some((&param, value)) = d.split_first() else { return Response::err(cc::BAD_LENGTH) };
+                let Some((&param, value)) = d.split_first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 let param = param & 0x7F;
                 if !matches!(param, 0..=7) {
                     return Response::err(0x80); // parameter not supported
@@ -144,7 +160,9 @@ impl Bmc {
             }
             // Get System Boot Options
             0x09 => {
-                let Some(&param) = d.first() else { return Response::err(cc::BAD_LENGTH) };
+                let Some(&param) = d.first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 let param = param & 0x7F;
                 let default_len = match param {
                     0 | 1 | 3 => 1,
@@ -154,7 +172,11 @@ impl Bmc {
                     7 => 2,
                     _ => return Response::err(0x80),
                 };
-                let value = self.boot_options.get(&param).cloned().unwrap_or_else(|| vec![0; default_len]);
+                let value = self
+                    .boot_options
+                    .get(&param)
+                    .cloned()
+                    .unwrap_or_else(|| vec![0; default_len]);
                 let mut out = vec![0x01, param];
                 out.extend(value);
                 Response::ok(out)

@@ -71,12 +71,8 @@ pub fn mc_locator(id: u16, name: &str) -> Vec<u8> {
         0x00, // channel 0
         0x00, // power state notification / global init
         0x8F, // capabilities: chassis, FRU, SEL, SDR repository, sensor device
-        0x00,
-        0x00,
-        0x00,
-        0x2E, // entity: BMC
-        0x01,
-        0x00, // OEM
+        0x00, 0x00, 0x00, 0x2E, // entity: BMC
+        0x01, 0x00, // OEM
     ];
     let name = &name.as_bytes()[..name.len().min(16)];
     body.push(0xC0 | name.len() as u8);

@@ -16,8 +16,12 @@ impl Bmc {
         if !matches!(req.cmd, 0x24..=0x29 | 0x2B | 0x2D) {
             return Response::err(cc::INVALID_COMMAND);
         }
-        let Some(&num) = d.first() else { return Response::err(cc::BAD_LENGTH) };
-        let Some(idx) = self.sensors.iter().position(|s| s.number == num) else { return Response::err(cc::NOT_PRESENT) };
+        let Some(&num) = d.first() else {
+            return Response::err(cc::BAD_LENGTH);
+        };
+        let Some(idx) = self.sensors.iter().position(|s| s.number == num) else {
+            return Response::err(cc::NOT_PRESENT);
+        };
         match req.cmd {
             // Set Sensor Hysteresis
             0x24 => {

@@ -15,7 +15,9 @@ impl Bmc {
         match req.cmd {
             // Get FRU Inventory Area Info
             0x10 => {
-                let Some(&id) = d.first() else { return Response::err(cc::BAD_LENGTH) };
+                let Some(&id) = d.first() else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 if id != 0 {
                     return Response::err(cc::NOT_PRESENT);
                 }
@@ -95,18 +97,26 @@ impl Bmc {
                 if off != 0 && resv != self.sel.reservation {
                     return Response::err(cc::INVALID_RESERVATION);
                 }
-                let Some((rec, next)) = self.sel.get(id) else { return Response::err(cc::NOT_PRESENT) };
+                let Some((rec, next)) = self.sel.get(id) else {
+                    return Response::err(cc::NOT_PRESENT);
+                };
                 if off >= 16 {
                     return Response::err(cc::OUT_OF_RANGE);
                 }
-                let n = if count == 0xFF { 16 - off } else { count.min(16 - off) };
+                let n = if count == 0xFF {
+                    16 - off
+                } else {
+                    count.min(16 - off)
+                };
                 let mut out = next.to_le_bytes().to_vec();
                 out.extend_from_slice(&rec.bytes[off..off + n]);
                 Response::ok(out)
             }
             // Add SEL Entry
             0x44 => {
-                let Ok(rec) = <[u8; 16]>::try_from(d.as_slice()) else { return Response::err(cc::BAD_LENGTH) };
+                let Ok(rec) = <[u8; 16]>::try_from(d.as_slice()) else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 let ts = self.sel_time(now);
                 match self.sel.add(rec, ts) {
                     Some(id) => Response::ok(id.to_le_bytes().to_vec()),
@@ -151,7 +161,9 @@ impl Bmc {
             0x48 => Response::ok(self.sel_time(now).to_le_bytes().to_vec()),
             // Set SEL Time
             0x49 => {
-                let Ok(t) = <[u8; 4]>::try_from(d.as_slice()) else { return Response::err(cc::BAD_LENGTH) };
+                let Ok(t) = <[u8; 4]>::try_from(d.as_slice()) else {
+                    return Response::err(cc::BAD_LENGTH);
+                };
                 let want = i64::from(u32::from_le_bytes(t));
                 let base = i64::from(self.sel_time(now)) - self.sel_time_offset;
                 self.sel_time_offset = want - base;
@@ -176,17 +188,30 @@ impl Bmc {
         let idx = match id {
             0x0000 => 0,
             0xFFFF => self.sdr.len().saturating_sub(1),
-            id => match self.sdr.iter().position(|r| u16::from_le_bytes([r[0], r[1]]) == id) {
+            id => match self
+                .sdr
+                .iter()
+                .position(|r| u16::from_le_bytes([r[0], r[1]]) == id)
+            {
                 Some(i) => i,
                 None => return Response::err(cc::NOT_PRESENT),
             },
         };
-        let Some(rec) = self.sdr.get(idx) else { return Response::err(cc::NOT_PRESENT) };
+        let Some(rec) = self.sdr.get(idx) else {
+            return Response::err(cc::NOT_PRESENT);
+        };
         if off > rec.len() {
             return Response::err(cc::OUT_OF_RANGE);
         }
-        let next = self.sdr.get(idx + 1).map_or(0xFFFF, |r| u16::from_le_bytes([r[0], r[1]]));
-        let n = if count == 0xFF { rec.len() - off } else { count.min(rec.len() - off) };
+        let next = self
+            .sdr
+            .get(idx + 1)
+            .map_or(0xFFFF, |r| u16::from_le_bytes([r[0], r[1]]));
+        let n = if count == 0xFF {
+            rec.len() - off
+        } else {
+            count.min(rec.len() - off)
+        };
         // SDRs are at most 64 bytes: a whole record always fits one datagram.
         let mut out = next.to_le_bytes().to_vec();
         out.extend_from_slice(&rec[off..off + n]);
