@@ -252,3 +252,16 @@ fn misspelled_protocol_header_is_reported_as_undeclared_with_its_line() {
     validator.set_reject_undeclared(false);
     assert!(validator.validate(&bytes).is_empty());
 }
+
+#[test]
+fn every_truncation_is_rejected_without_panicking() {
+    let bytes = fixture("receive-response.xml");
+    let mut validator = Validator::new().expect("schemas compile");
+    let end = bytes.iter().rposition(|&b| b == b'>').expect("closing tag");
+    for len in (0..end).step_by(3) {
+        let found = validator.validate(&bytes[..len]);
+        assert!(!found.is_empty(), "truncation at {len} accepted");
+        assert_eq!(found[0].kind, ViolationKind::NotWellFormed, "truncation at {len}: {}", found[0]);
+    }
+    assert!(validator.validate(&bytes).is_empty());
+}
