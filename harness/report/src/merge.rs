@@ -63,6 +63,11 @@ fn merge_into(acc: &mut RunReport, next: RunReport) {
         acc.started_at = next.started_at.clone();
     }
     acc.duration_s += next.duration_s;
+    for p in &next.required_profiles {
+        if !acc.required_profiles.contains(p) {
+            acc.required_profiles.push(p.clone());
+        }
+    }
     for p in &next.profiles {
         if !acc.profiles.contains(p) {
             acc.profiles.push(p.clone());

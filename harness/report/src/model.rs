@@ -329,6 +329,9 @@ pub struct RunReport {
     pub duration_s: f64,
     /// Profiles selected for the run.
     pub profiles: Vec<String>,
+    /// Profiles the embedded reference server implements: against it, SKIP and
+    /// UNIMPLEMENTED in these profiles fail the run. Empty means every profile.
+    pub required_profiles: Vec<String>,
     /// One result per case and assertion.
     pub results: Vec<AssertionResult>,
     /// The cases run, with their traffic.
@@ -347,6 +350,7 @@ impl RunReport {
             started_at: String::new(),
             duration_s: 0.0,
             profiles: Vec::new(),
+            required_profiles: Vec::new(),
             results: Vec::new(),
             cases: Vec::new(),
         }
@@ -363,11 +367,17 @@ impl RunReport {
     /// HTML and Markdown verdicts use this; so should the exit status.
     pub fn passed(&self) -> bool {
         let s = self.summary();
-        if self.embedded {
-            s.is_clean()
-        } else {
-            s.is_success()
+        if !self.embedded {
+            return s.is_success();
         }
+        if self.required_profiles.is_empty() {
+            return s.is_clean();
+        }
+        s.is_success()
+            && !self.results.iter().any(|r| {
+                matches!(r.status, Status::Skip | Status::Unimplemented)
+                    && self.profile_of(&r.case).is_none_or(|p| self.required_profiles.iter().any(|q| q == p))
+            })
     }
 
     /// The case record with `id`.
@@ -423,6 +433,8 @@ struct RunReportOut<'a> {
     started_at: &'a str,
     duration_s: f64,
     profiles: &'a [String],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    required_profiles: &'a [String],
     summary: Summary,
     results: &'a [AssertionResult],
     cases: &'a [CaseRecord],
@@ -440,6 +452,7 @@ impl Serialize for RunReport {
             // read back as f64: write 0 instead.
             duration_s: if self.duration_s.is_finite() { self.duration_s } else { 0.0 },
             profiles: &self.profiles,
+            required_profiles: &self.required_profiles,
             summary: self.summary(),
             results: &self.results,
             cases: &self.cases,
@@ -462,6 +475,8 @@ struct RunReportIn {
     duration_s: f64,
     #[serde(default)]
     profiles: Vec<String>,
+    #[serde(default)]
+    required_profiles: Vec<String>,
     #[serde(default)]
     summary: Option<Summary>,
     results: Vec<AssertionResult>,
@@ -497,6 +512,7 @@ impl TryFrom<RunReportIn> for RunReport {
             started_at: w.started_at,
             duration_s: w.duration_s,
             profiles: w.profiles,
+            required_profiles: w.required_profiles,
             results: w.results,
             cases: w.cases,
         })

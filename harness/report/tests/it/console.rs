@@ -38,3 +38,19 @@ fn embedded_run_fails_on_skip_and_unimplemented() {
     assert!(r.passed(), "third-party endpoint: only FAIL fails");
     assert!(console::render(&r).ends_with("PASSED\n"));
 }
+
+#[test]
+fn required_profiles_limit_what_skip_and_unimplemented_fail() {
+    use report::{AssertionResult, CaseRecord, RunKind, RunReport, Severity, Status};
+    let mut r = RunReport::new(RunKind::Check, "t", "http://x");
+    r.embedded = true;
+    for (case, profile, status) in [("a", "core", Status::Pass), ("b", "shell", Status::Unimplemented)] {
+        r.cases.push(CaseRecord { id: case.into(), title: case.into(), profile: profile.into(), clause: String::new(), duration_ms: 0, exchanges: vec![] });
+        r.results.push(AssertionResult { case: case.into(), assertion: "x".into(), clause: String::new(), severity: Severity::Must, status, message: String::new(), waiver: None });
+    }
+    assert!(!r.passed(), "without required profiles every profile is required");
+    r.required_profiles = vec!["core".into()];
+    assert!(r.passed(), "shell is not required");
+    r.required_profiles = vec!["core".into(), "shell".into()];
+    assert!(!r.passed());
+}
