@@ -210,9 +210,6 @@ impl Fault {
         if let Some(d) = &self.detail {
             detail.push(Element::ns(ns::WSMAN, "FaultDetail").with_text(d.uri()));
         }
-        if let Some((n, l)) = &self.not_understood {
-            detail.push(Element::ns(ns::WSMAN, "NotUnderstoodHeader").with_text(format!("{{{n}}}{l}")));
-        }
         detail.push(
             Element::ns(ns::WSMANFAULT, "WSManFault")
                 .with_attr(None, "Code", self.windows_code().to_string())
@@ -220,6 +217,15 @@ impl Fault {
                 .with_child(Element::ns(ns::WSMANFAULT, "Message").with_text(self.reason.clone())),
         );
         Element::ns(ns::SOAP, "Fault").with_child(code).with_child(reason).with_child(detail)
+    }
+}
+
+impl Fault {
+    /// The `s:NotUnderstood` header block of a MustUnderstand fault (SOAP 1.2
+    /// Part 1 §5.4.8): `qname` names the header, its prefix declared on the block.
+    pub fn not_understood_header(&self) -> Option<Element> {
+        let (n, local) = self.not_understood.as_ref()?;
+        Some(Element::ns(ns::SOAP, "NotUnderstood").with_attr(Some(ns::XMLNS), "nu", n.clone()).with_attr(None, "qname", format!("nu:{local}")))
     }
 }
 

@@ -69,6 +69,8 @@ pub struct Header {
     pub activity_id: Option<String>,
     /// `wsman:FragmentTransfer` expression.
     pub fragment_transfer: Option<String>,
+    /// `wsman:FragmentTransfer/@Dialect`, when given.
+    pub fragment_dialect: Option<String>,
     /// Headers not modelled above.
     pub unknown: Vec<UnknownHeader>,
 }
@@ -83,6 +85,27 @@ pub struct HeaderError {
     pub reason: String,
 }
 
+/// A static label for a header's local name (errors carry `&'static str`).
+fn header_label(name: &str) -> &'static str {
+    const KNOWN: &[&str] = &[
+        "To", "ReplyTo", "FaultTo", "Action", "MessageID", "RelatesTo", "ResourceURI", "SelectorSet", "OptionSet",
+        "OperationTimeout", "MaxEnvelopeSize", "Locale", "DataLocale", "SessionId", "ActivityId", "FragmentTransfer",
+    ];
+    KNOWN.iter().copied().find(|k| *k == name).unwrap_or("header")
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// `uuid:` followed by a GUID.
+fn is_uuid_uri(s: &str) -> bool {
+    s.strip_prefix("uuid:").is_some_and(is_guid)
+}
+
 fn herr(header: &'static str, reason: impl Into<String>) -> HeaderError {
     HeaderError { header, reason: reason.into() }
 }
@@ -91,10 +114,25 @@ impl Header {
     /// Decodes the children of `s:Header`.
     pub fn from_element(header: &Element) -> Result<Header, HeaderError> {
         let mut h = Header::default();
+        let mut seen: Vec<(&str, &str)> = Vec::new();
         for el in header.elements() {
             let text = || el.text().trim().to_owned();
             let (ns_, name) = (el.ns.as_deref().unwrap_or(""), el.name.as_str());
+            // WS-Addressing and WS-Management headers appear at most once (WS-Addressing §3, DSP0226 §5-6).
+            if matches!(ns_, ns::WSA | ns::WSMAN | ns::WSMV) {
+                if seen.contains(&(ns_, name)) {
+                    return Err(HeaderError { header: header_label(name), reason: format!("{name} appears more than once") });
+                }
+                seen.push((ns_, name));
+            }
             match (ns_, name) {
+                (ns::WSA, "To") if text().is_empty() => return Err(herr("To", "wsa:To is empty")),
+                (ns::WSMV, "SessionId") if must_understand(el) && !is_uuid_uri(&text()) => {
+                    return Err(herr("SessionId", format!("{:?} is not a uuid: URI", text())))
+                }
+                (ns::WSMV, "ActivityId") if must_understand(el) && !is_guid(text().trim_start_matches("uuid:")) => {
+                    return Err(herr("ActivityId", format!("{:?} is not a GUID", text())))
+                }
                 (ns::WSA, "To") => h.to = Some(text()),
                 (ns::WSA, "ReplyTo") => h.reply_to = Some(el.child_text(ns::WSA, "Address").ok_or_else(|| herr("ReplyTo", "no Address"))?),
                 (ns::WSA, "FaultTo") => h.fault_to = Some(el.child_text(ns::WSA, "Address").ok_or_else(|| herr("FaultTo", "no Address"))?),
@@ -119,7 +157,10 @@ impl Header {
                 }
                 (ns::WSMV, "SessionId") => h.session_id = Some(text()),
                 (ns::WSMV, "ActivityId") => h.activity_id = Some(text()),
-                (ns::WSMAN, "FragmentTransfer") => h.fragment_transfer = Some(text()),
+                (ns::WSMAN, "FragmentTransfer") => {
+                    h.fragment_transfer = Some(text());
+                    h.fragment_dialect = el.attr(None, "Dialect").map(str::to_owned);
+                }
                 _ => h.unknown.push(UnknownHeader { element: el.clone(), must_understand: must_understand(el) }),
             }
         }
@@ -179,7 +220,11 @@ impl Header {
             out.push(Element::ns(ns::WSMV, "ActivityId").with_text(v.clone()));
         }
         if let Some(v) = &self.fragment_transfer {
-            out.push(mu(Element::ns(ns::WSMAN, "FragmentTransfer")).with_text(v.clone()));
+            let mut f = mu(Element::ns(ns::WSMAN, "FragmentTransfer")).with_text(v.clone());
+            if let Some(d) = &self.fragment_dialect {
+                f.set_attr(None, "Dialect", d.clone());
+            }
+            out.push(f);
         }
         out.extend(self.unknown.iter().map(|u| u.element.clone()));
         out

@@ -51,6 +51,9 @@ pub const CIM: &str = "http://schemas.dmtf.org/wbem/wscim/1/common";
 pub const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 /// XML Schema.
 pub const XS: &str = "http://www.w3.org/2001/XMLSchema";
+/// Namespace declarations: an attribute in this namespace is written as
+/// `xmlns:NAME="VALUE"` (used where a QName-valued attribute needs its prefix).
+pub const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
 /// The `xml:` namespace (xml:lang).
 pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
 

@@ -10,6 +10,8 @@ pub struct Selector {
     pub name: String,
     /// The selector's text value.
     pub value: String,
+    /// True when the value was an endpoint reference (DSP0226 §7.2.3), not text.
+    pub is_epr: bool,
 }
 
 /// An ordered set of selectors. Duplicates are kept so they can be refused
@@ -23,7 +25,7 @@ pub struct SelectorSet {
 impl SelectorSet {
     /// Adds a selector.
     pub fn push(&mut self, name: &str, value: impl Into<String>) {
-        self.selectors.push(Selector { name: name.to_owned(), value: value.into() });
+        self.selectors.push(Selector { name: name.to_owned(), value: value.into(), is_epr: false });
     }
 
     /// Builder form of [`push`](Self::push).
@@ -62,12 +64,12 @@ impl SelectorSet {
                 return Err(format!("unexpected element {} in SelectorSet", sel.name));
             }
             let name = sel.attr(None, "Name").ok_or("Selector without Name")?;
-            let value = match sel.elements().next() {
+            let (value, is_epr) = match sel.elements().next() {
                 // An EPR-valued selector: keep its address text.
-                Some(epr) => epr.child(ns::WSA, "Address").map(|a| a.text().trim().to_owned()).unwrap_or_default(),
-                None => sel.text().into_owned(),
+                Some(epr) => (epr.child(ns::WSA, "Address").map(|a| a.text().trim().to_owned()).unwrap_or_default(), true),
+                None => (sel.text().into_owned(), false),
             };
-            set.push(name, value);
+            set.selectors.push(Selector { name: name.to_owned(), value, is_epr });
         }
         Ok(set)
     }
@@ -76,7 +78,12 @@ impl SelectorSet {
     pub fn to_element(&self) -> Element {
         let mut el = Element::ns(ns::WSMAN, "SelectorSet");
         for s in &self.selectors {
-            el.push(Element::ns(ns::WSMAN, "Selector").with_attr(None, "Name", s.name.clone()).with_text(s.value.clone()));
+            let sel = Element::ns(ns::WSMAN, "Selector").with_attr(None, "Name", s.name.clone());
+            el.push(if s.is_epr {
+                sel.with_child(Element::ns(ns::WSA, "EndpointReference").with_child(Element::ns(ns::WSA, "Address").with_text(s.value.clone())))
+            } else {
+                sel.with_text(s.value.clone())
+            });
         }
         el
     }

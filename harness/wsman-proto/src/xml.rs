@@ -210,6 +210,36 @@ pub enum XmlError {
     NoRoot,
 }
 
+/// Finds the `wsa:MessageID` of a document that could not be decoded, so the
+/// fault can still carry RelatesTo. Reads events without building a tree and
+/// without processing a DTD; stops at the first syntax error or at the end.
+pub fn salvage_message_id(bytes: &[u8]) -> Option<String> {
+    let text = decode_text(bytes).ok()?;
+    let mut reader = NsReader::from_str(&text);
+    let mut inside = false;
+    let mut value = String::new();
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(start) => {
+                let (res, local) = reader.resolver().resolve_element(start.name());
+                inside = matches!(res, ResolveResult::Bound(Namespace(n)) if n == ns::WSA) && local.as_ref() == "MessageID";
+            }
+            Event::Text(t) if inside => value.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if inside => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    value.push(c);
+                }
+            }
+            Event::End(_) if inside => {
+                let v = value.trim();
+                return (!v.is_empty()).then(|| v.to_owned());
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
 /// Converts the raw request bytes to UTF-8 text.
 ///
 /// UTF-8 (with or without BOM) and UTF-16 LE/BE with a BOM are accepted, as
@@ -485,6 +515,8 @@ fn write_element<W: Write>(writer: &mut Writer<W>, el: &Element, scope: &mut Sco
         .iter()
         .filter_map(|n| ns::preferred_prefix(n).map(|p| (p.to_owned(), (*n).to_owned())))
         .collect();
+    // Explicit declarations (attributes in the xmlns namespace) come first.
+    declared.extend(el.attrs.iter().filter(|a| a.ns.as_deref() == Some(ns::XMLNS)).map(|a| (a.name.clone(), a.value.clone())));
     let qualify = |scope: &mut Scope, declared: &mut Vec<(String, String)>, ns: &str| -> String {
         if ns == ns::XML {
             return "xml".to_owned();
@@ -506,7 +538,7 @@ fn write_element<W: Write>(writer: &mut Writer<W>, el: &Element, scope: &mut Sco
     let attrs: Vec<(String, &str)> = el
         .attrs
         .iter()
-        .filter(|a| a.ns.as_deref() != Some(crate::envelope::RESOLVED_NS))
+        .filter(|a| a.ns.as_deref() != Some(crate::envelope::RESOLVED_NS) && a.ns.as_deref() != Some(ns::XMLNS))
         .map(|a| {
             let key = match &a.ns {
                 Some(ns) => format!("{}:{}", qualify(scope, &mut declared, ns), a.name),

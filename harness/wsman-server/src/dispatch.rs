@@ -41,7 +41,11 @@ pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Out
 pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str) -> Outcome {
     let env = match Envelope::decode(body, &state.limits.xml) {
         Ok(e) => e,
-        Err(e) => return fault(state, &Header::default(), e.to_fault()),
+        Err(e) => {
+            // The fault still answers the request's MessageID when it can be read.
+            let req = Header { message_id: wsman_proto::xml::salvage_message_id(body), ..Header::default() };
+            return fault(state, &req, e.to_fault());
+        }
     };
     if env.body_element().is_some_and(|b| b.is(ns::WSMID, "Identify")) {
         return Outcome::Success(ops::identify::reply(state, true).encode());
@@ -111,7 +115,7 @@ fn check_headers(state: &State, h: &Header) -> Result<(), Fault> {
             return Err(Fault::new(FaultKind::InvalidMessageInformationHeader, "OperationTimeout must be positive").with_detail(FaultDetail::InvalidTimeout));
         }
     }
-    if let Some(l) = &h.locale {
+    for l in [&h.locale, &h.data_locale].into_iter().flatten() {
         if l.must_understand && !locale_supported(&l.lang) {
             return Err(Fault::new(FaultKind::UnsupportedFeature, format!("the locale {} is not supported", l.lang)).with_detail(FaultDetail::Locale));
         }
@@ -178,7 +182,10 @@ pub(crate) fn fault(state: &State, req: &Header, mut f: Fault) -> Outcome {
     if d.has(Defect::FaultNoReasonLang) {
         strip_reason_lang(&mut body);
     }
-    let header = response_header(state, req, f.kind.info().action.to_owned());
+    let mut header = response_header(state, req, f.kind.info().action.to_owned());
+    if let Some(nu) = f.not_understood_header() {
+        header.unknown.push(wsman_proto::header::UnknownHeader { element: nu, must_understand: false });
+    }
     Outcome::Fault(Envelope { header, body: vec![body] }.encode())
 }
 

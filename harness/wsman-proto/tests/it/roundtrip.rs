@@ -64,6 +64,7 @@ fn header() -> impl Strategy<Value = Header> {
             session_id,
             activity_id: None,
             fragment_transfer: fragment,
+            fragment_dialect: None,
             unknown: Vec::new(),
         })
 }

@@ -128,8 +128,23 @@ impl Enumerate {
         let mut instances = provider.enumerate(&ctx.call(), &uri)?;
         match &self.filter {
             Filter::None => {}
-            Filter::Wql(q) => instances.retain(|i| q.matches(i)),
-            Filter::Selector(s) => instances.retain(|i| wsman_proto::wql::selector_filter_matches(s, i)),
+            Filter::Wql(q) => {
+                // A property the class does not have is an invalid query, as WMI answers it.
+                if let Some(first) = instances.first() {
+                    let named = q.referenced_properties().into_iter().chain(q.properties().unwrap_or(&[]).iter().map(String::as_str));
+                    if let Some(p) = named.into_iter().find(|p| first.get(p).is_none()) {
+                        return Err(Fault::new(FaultKind::EnumerationCannotProcessFilter, format!("the class {} has no property {p}", q.class_name())));
+                    }
+                }
+                instances.retain(|i| q.matches(i));
+            }
+            Filter::Selector(s) => {
+                let keys = provider.keys(&uri);
+                if let Some(bad) = s.selectors.iter().find(|sel| !keys.iter().any(|k| k.eq_ignore_ascii_case(&sel.name))) {
+                    return Err(Fault::new(FaultKind::CannotProcessFilter, format!("a SelectorFilter may name only keys; {} is not a key of {uri}", bad.name)));
+                }
+                instances.retain(|i| wsman_proto::wql::selector_filter_matches(s, i));
+            }
         }
         let query = match &self.filter {
             Filter::Wql(q) => Some(q),

@@ -23,6 +23,11 @@ pub(crate) struct Get {
 impl Get {
     pub(crate) fn parse(env: &Envelope, target: Target, state: &State) -> Result<Get, Fault> {
         let selectors = check_selectors(state, &target, &env.header)?;
+        if let Some(d) = env.header.fragment_dialect.as_deref() {
+            if env.header.fragment_transfer.is_some() && d != ns::dialect::XPATH {
+                return Err(Fault::new(FaultKind::FragmentDialectNotSupported, format!("the fragment dialect {d} is not supported; use XPath 1.0")));
+            }
+        }
         Ok(Get { target, selectors, fragment: env.header.fragment_transfer.clone() })
     }
 

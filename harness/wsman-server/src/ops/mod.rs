@@ -183,6 +183,9 @@ pub(crate) fn check_selectors(state: &State, target: &Target, h: &Header) -> Res
         }
         return Ok(kept);
     }
+    if let Some(s) = sel.selectors.iter().find(|s| s.is_epr) {
+        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key {} takes a text value, not an endpoint reference", s.name)).with_detail(FaultDetail::TypeMismatch));
+    }
     if let Some(d) = sel.duplicate() {
         return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {d} appears more than once")).with_detail(FaultDetail::DuplicateSelectors));
     }

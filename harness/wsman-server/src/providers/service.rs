@@ -227,6 +227,12 @@ impl ResourceProvider for Services {
     fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
         let mut inner = self.lock();
         let i = self.find(&inner, uri, set)?;
+        // StartService and StopService take no parameters (DSP0226 §9: an
+        // unknown parameter is an invalid request, not ignored).
+        let takes: &[&str] = if method.eq_ignore_ascii_case("ChangeStartMode") { &["StartMode"] } else { &[] };
+        if let Some(p) = input.elements().find(|p| !takes.iter().any(|t| t.eq_ignore_ascii_case(&p.name))) {
+            return Err(Fault::new(FaultKind::InvalidParameter, format!("{method} takes no parameter {}", p.name)).with_detail(wsman_proto::FaultDetail::InvalidValue));
+        }
         let rv = if method.eq_ignore_ascii_case("StartService") {
             start(&mut inner, i)
         } else if method.eq_ignore_ascii_case("StopService") {

@@ -107,3 +107,75 @@ async fn operation_timeout_elapses_as_timed_out() {
     let r = c.post(req.bytes()).await;
     assert_fault(&r, FaultKind::TimedOut, None);
 }
+
+#[tokio::test]
+async fn undecodable_requests_still_get_relates_to() {
+    let (_s, c) = setup().await;
+    let bad = Element::ns(ns::WSMAN, "OperationTimeout").with_text("soon");
+    let req = request::get(&os()).with_header(|h| h.operation_timeout = None).raw_header(bad);
+    let env = assert_fault(&c.post(req.bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
+    assert_eq!(env.header.relates_to.as_deref(), Some(req.message_id()));
+    // Even when the XML itself is refused (a DTD), the MessageID read before it is echoed.
+    let text = String::from_utf8(request::get(&os()).bytes()).unwrap();
+    let with_dtd = text.replacen("?>", "?><!DOCTYPE x [<!ENTITY a \"b\">]>", 1);
+    let env = assert_fault(&c.post(with_dtd.into_bytes()).await, FaultKind::SchemaValidationError, None);
+    assert_eq!(env.header.relates_to.as_deref(), Some(req.message_id()));
+}
+
+#[tokio::test]
+async fn repeated_or_empty_addressing_headers() {
+    let (_s, c) = setup().await;
+    let twice = request::get(&os()).raw_header(Element::ns(ns::WSA, "MessageID").with_text("uuid:11111111-2222-3333-4444-555555555555"));
+    assert_fault(&c.post(twice.bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
+    let empty_to = request::get(&os()).with_header(|h| h.to = Some(String::new()));
+    assert_fault(&c.post(empty_to.bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
+}
+
+#[tokio::test]
+async fn must_understand_fault_names_the_header_in_s_not_understood() {
+    let (_s, c) = setup().await;
+    let h = Element::ns("urn:vendor:ext", "Extension").with_attr(Some(ns::SOAP), "mustUnderstand", "true");
+    let r = c.post(request::get(&os()).raw_header(h).bytes()).await;
+    let env = assert_fault(&r, FaultKind::MustUnderstand, None);
+    let nu = env.header.unknown.iter().find(|u| u.element.is(ns::SOAP, "NotUnderstood")).expect("s:NotUnderstood header");
+    assert_eq!(nu.element.attr(None, "qname"), Some("nu:Extension"));
+    assert!(r.text().contains("xmlns:nu=\"urn:vendor:ext\""), "the qname prefix is declared: {}", r.text());
+}
+
+#[tokio::test]
+async fn session_and_data_locale_rules() {
+    let (_s, c) = setup().await;
+    let sid = |v: &str, mu: &str| Element::ns(ns::WSMV, "SessionId").with_attr(Some(ns::SOAP), "mustUnderstand", mu).with_text(v);
+    crate::assert_ok(&c.post(request::get(&os()).raw_header(sid("uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9", "true")).bytes()).await);
+    crate::assert_ok(&c.post(request::get(&os()).raw_header(sid("whatever", "false")).bytes()).await);
+    assert_fault(&c.post(request::get(&os()).raw_header(sid("whatever", "true")).bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
+    let dl = wsman_proto::header::Locale { lang: "zz-ZZ".into(), must_understand: true };
+    let r = c.post(request::get(&os()).with_header(|h| h.data_locale = Some(dl)).bytes()).await;
+    assert_fault(&r, FaultKind::UnsupportedFeature, Some(FaultDetail::Locale));
+}
+
+#[tokio::test]
+async fn epr_valued_selector_for_a_text_key() {
+    let (_s, c) = setup().await;
+    let mut set = wsman_proto::SelectorSet::default().with("Name", "WinRM");
+    set.selectors[0].is_epr = true;
+    let req = request::get(&cimv2("Win32_Service")).with_header(|h| h.selectors = Some(set));
+    assert_fault(&c.post(req.bytes()).await, FaultKind::InvalidSelectors, Some(FaultDetail::TypeMismatch));
+}
+
+#[tokio::test]
+async fn fragment_dialect_and_filter_validity() {
+    let (_s, c) = setup().await;
+    let svc = cimv2("Win32_Service");
+    let req = request::get(&svc).selector("Name", "WinRM").with_header(|h| {
+        h.fragment_transfer = Some("State".into());
+        h.fragment_dialect = Some("urn:no-such-dialect".into());
+    });
+    assert_fault(&c.post(req.bytes()).await, FaultKind::FragmentDialectNotSupported, None);
+    let filter = |d: &str, t: &str| Element::ns(ns::WSMAN, "Filter").with_attr(None, "Dialect", d).with_text(t);
+    let r = c.post(request::enumerate(&svc, vec![filter(ns::dialect::WQL, "SELECT * FROM Win32_Service WHERE NoSuchProperty = 1")]).bytes()).await;
+    assert_fault(&r, FaultKind::EnumerationCannotProcessFilter, None);
+    let set = wsman_proto::SelectorSet::default().with("State", "Running").to_element();
+    let sf = Element::ns(ns::WSMAN, "Filter").with_attr(None, "Dialect", ns::dialect::SELECTOR).with_child(set);
+    assert_fault(&c.post(request::enumerate(&svc, vec![sf]).bytes()).await, FaultKind::CannotProcessFilter, None);
+}
