@@ -17,6 +17,99 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Run the reference WS-Man endpoint (a simulated Windows host) and the BMC simulator.
     Serve(ServeArgs),
+    /// Certify an endpoint against the corpus (the embedded reference server without --endpoint).
+    Check(CheckArgs),
+    /// Merge or compare reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// The connection flags every command that talks to an endpoint takes.
+#[derive(Debug, Args)]
+pub(crate) struct ConnectionArgs {
+    /// Endpoint URL; without it the reference server is started in-process.
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: Option<String>,
+    /// Credentials NAME:PASS for HTTP Basic.
+    #[arg(long, value_name = "NAME:PASS")]
+    pub(crate) user: Option<String>,
+    /// Authentication scheme.
+    #[arg(long, value_name = "SCHEME", default_value = "basic", value_parser = ["basic", "negotiate"])]
+    pub(crate) auth: String,
+    /// Do not check the server certificate (https).
+    #[arg(long, conflicts_with = "ca")]
+    pub(crate) insecure: bool,
+    /// Check the server certificate against this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca: Option<PathBuf>,
+}
+
+/// Where and how reports are written.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// Folder for the reports.
+    #[arg(long, value_name = "DIR", default_value = "wsman-report")]
+    pub(crate) report_dir: PathBuf,
+    /// Report formats, comma-separated: json, junit, html, md.
+    #[arg(long, value_name = "LIST", default_value = "json,junit,html,md")]
+    pub(crate) format: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Run only this profile (repeatable): core, transfer, enumeration, eventing, shell, ipmi.
+    #[arg(long = "profile", value_name = "NAME")]
+    pub(crate) profiles: Vec<String>,
+    /// Use this corpus folder instead of the built-in corpus.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) corpus: Option<PathBuf>,
+    /// Run only cases whose id matches this glob.
+    #[arg(long = "case", value_name = "GLOB")]
+    pub(crate) case: Option<String>,
+    /// Waiver file (glob -> reason): known failures become WARN.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) waivers: Option<PathBuf>,
+    /// Compare normalized responses with the snapshots in this folder.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) snapshots: Option<PathBuf>,
+    /// Write snapshots instead of comparing (never when CI is set).
+    #[arg(long, requires = "snapshots")]
+    pub(crate) update_snapshots: bool,
+    /// Cases in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(crate) concurrency: usize,
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ValidateArgs {
+    /// Envelope files or folders (searched for *.xml).
+    #[arg(required = true, value_name = "FILE|DIR")]
+    pub(crate) paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReportCommand {
+    /// Merge report.json files (shards) into one.
+    Merge {
+        /// The report.json files.
+        #[arg(required = true, value_name = "LOG")]
+        logs: Vec<PathBuf>,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
+    /// List regressions (pass -> fail) and fixes; exit 1 on any regression.
+    Diff {
+        /// The baseline report.json.
+        old: PathBuf,
+        /// The new report.json.
+        new: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,9 @@
 //! logic lives in this crate.
 
 mod args;
+mod check;
 mod reference;
+mod report_cmd;
 mod serve;
 
 use std::process::ExitCode;
@@ -39,6 +41,8 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             args::Command::Serve(a) => serve::run(a).await,
+            args::Command::Check(a) => check::run(a).await,
+            args::Command::Report(c) => report_cmd::run(c),
         }
     });
     match result {

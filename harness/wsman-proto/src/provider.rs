@@ -48,6 +48,15 @@ pub trait ResourceProvider: Send + Sync {
     /// sets (insufficient, unexpected). Empty for singletons.
     fn keys(&self, uri: &str) -> Vec<String>;
 
+    /// The custom methods of the class at `uri`, when the provider declares
+    /// them: the server then answers `wsa:ActionNotSupported` for any other
+    /// method before it looks at selectors. `None` (the default) leaves the
+    /// decision to [`invoke`](Self::invoke).
+    fn methods(&self, uri: &str) -> Option<Vec<String>> {
+        let _ = uri;
+        None
+    }
+
     /// WS-Transfer Get of one instance.
     fn get(&self, ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet) -> Result<Instance, Fault>;
 

@@ -180,11 +180,17 @@ impl Bmc {
         let mfg = (scenario.bmc.epoch.saturating_sub(820_454_400)) / 60;
         let fru = fru::build_image(&scenario.fru, mfg);
         let chassis = Chassis::new(scenario.bmc.power_on, &scenario.bmc.power_restore_policy);
+        let mut sel = Sel::default();
+        if scenario.bmc.power_on {
+            // A powered-on system starts with the record a real BMC logs at power up:
+            // System Boot Initiated (sensor type 0x1D), offset 1 "initiated by power up".
+            sel.add([0, 0, 0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, 0x1D, 0x00, 0x6F, 0x01, 0xFF, 0xFF], scenario.bmc.epoch);
+        }
         Ok(Bmc {
             sensors,
             sdr,
             sdr_reservation: 0,
-            sel: Sel::default(),
+            sel,
             sel_time_offset: 0,
             fru,
             chassis,

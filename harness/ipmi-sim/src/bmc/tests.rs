@@ -162,8 +162,10 @@ fn sel_add_get_clear_with_reservation() {
     let add = b.handle(secs(5), &req(netfn::STORAGE, 0x44, &rec));
     assert_eq!(add.cc, 0);
     let info = b.handle(secs(5), &req(netfn::STORAGE, 0x40, &[]));
-    assert_eq!(u16::from_le_bytes([info.data[1], info.data[2]]), 1);
-    let got = b.handle(secs(5), &req(netfn::STORAGE, 0x43, &[0, 0, 0, 0, 0, 0xFF]));
+    // The power-up "System Boot Initiated" record, then ours.
+    assert_eq!(u16::from_le_bytes([info.data[1], info.data[2]]), 2);
+    assert_eq!(b.sel().records()[0].sensor_type(), 0x1D);
+    let got = b.handle(secs(5), &req(netfn::STORAGE, 0x43, &[0, 0, 0xFF, 0xFF, 0, 0xFF]));
     assert_eq!(got.cc, 0);
     assert_eq!(&got.data[0..2], &[0xFF, 0xFF], "last record");
     assert_eq!(&got.data[2..4], &add.data[..]);

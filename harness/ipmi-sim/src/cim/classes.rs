@@ -25,6 +25,8 @@ pub enum Class {
     LogRecord,
     /// CIM_Account (BMC users).
     Account,
+    /// CIM_AdminDomain (the management domain the BMC's system belongs to).
+    AdminDomain,
     /// Microsoft_IPMI (root\wmi driver class).
     MicrosoftIpmi,
 }
@@ -33,13 +35,14 @@ const SEL_LOG_ID: &str = "IPMI:SEL";
 
 impl Class {
     /// Every class.
-    pub const ALL: [Class; 7] = [
+    pub const ALL: [Class; 8] = [
         Class::Sensor,
         Class::NumericSensor,
         Class::ComputerSystem,
         Class::RecordLog,
         Class::LogRecord,
         Class::Account,
+        Class::AdminDomain,
         Class::MicrosoftIpmi,
     ];
 
@@ -52,6 +55,7 @@ impl Class {
             Class::RecordLog => "CIM_RecordLog",
             Class::LogRecord => "CIM_LogRecord",
             Class::Account => "CIM_Account",
+            Class::AdminDomain => "CIM_AdminDomain",
             Class::MicrosoftIpmi => "Microsoft_IPMI",
         }
     }
@@ -65,7 +69,7 @@ impl Class {
                 "CreationClassName",
                 "DeviceID",
             ],
-            Class::ComputerSystem => &["CreationClassName", "Name"],
+            Class::ComputerSystem | Class::AdminDomain => &["CreationClassName", "Name"],
             Class::RecordLog | Class::LogRecord => &["InstanceID"],
             Class::Account => &[
                 "SystemCreationClassName",
@@ -187,6 +191,18 @@ pub(super) fn instances(class: Class, b: &mut Bmc, now: Duration, uri: &str) -> 
                     )
             })
             .collect(),
+        Class::AdminDomain => {
+            let name = format!("{sys}-domain");
+            vec![Instance::new(uri, class.name())
+                .with_key("CreationClassName", class.name())
+                .with_key("Name", name.clone())
+                .with("CreationClassName", Value::str(class.name()))
+                .with("Name", Value::str(name))
+                .with("NameFormat", Value::str("Other"))
+                .with("ElementName", Value::str("IPMI management domain"))
+                .with("EnabledState", Value::UInt(2))
+                .with("HealthState", Value::UInt(5))]
+        }
         Class::MicrosoftIpmi => vec![Instance::new(uri, class.name())
             .with_key("InstanceName", IPMI_INSTANCE_NAME)
             .with("InstanceName", Value::str(IPMI_INSTANCE_NAME))

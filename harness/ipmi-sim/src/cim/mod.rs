@@ -102,6 +102,16 @@ impl ResourceProvider for CimProvider {
             .with(|b, now| classes::instances(self.class, b, now, uri)))
     }
 
+    fn methods(&self, _uri: &str) -> Option<Vec<String>> {
+        let m: &[&str] = match self.class {
+            Class::ComputerSystem => &["RequestStateChange"],
+            Class::RecordLog => &["ClearLog"],
+            Class::MicrosoftIpmi => &["RequestResponse"],
+            _ => &[],
+        };
+        Some(m.iter().map(|s| (*s).to_owned()).collect())
+    }
+
     fn invoke(
         &self,
         _ctx: &CallContext<'_>,

@@ -20,6 +20,12 @@ pub(crate) struct Invoke {
 
 impl Invoke {
     pub(crate) fn parse(env: &Envelope, target: Target, method: String, state: &State) -> Result<Invoke, Fault> {
+        // An unknown method is an unknown action, whatever the selectors say.
+        if let Some(known) = target.provider.methods(&target.uri) {
+            if !known.iter().any(|m| m.eq_ignore_ascii_case(&method)) {
+                return Err(Fault::new(FaultKind::ActionNotSupported, format!("{} has no method {method}", target.uri)).with_detail(wsman_proto::FaultDetail::ActionMismatch));
+            }
+        }
         let selectors = check_selectors(state, &target, &env.header)?;
         let want = format!("{method}_INPUT");
         let input = match env.body.first() {

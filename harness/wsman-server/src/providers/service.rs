@@ -224,6 +224,10 @@ impl ResourceProvider for Services {
         Ok(inner.services.iter().map(|s| self.to_instance(s)).collect())
     }
 
+    fn methods(&self, _uri: &str) -> Option<Vec<String>> {
+        Some(["StartService", "StopService", "ChangeStartMode"].map(String::from).to_vec())
+    }
+
     fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
         let mut inner = self.lock();
         let i = self.find(&inner, uri, set)?;

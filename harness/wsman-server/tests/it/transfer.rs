@@ -121,3 +121,15 @@ async fn fragment_transfer_returns_one_property() {
     assert_eq!(frag.elements().count(), 1);
     assert_eq!(frag.child_text(&svc, "State").as_deref(), Some("Running"));
 }
+
+#[tokio::test]
+async fn an_unknown_method_is_an_unknown_action_whatever_the_selectors() {
+    let (_s, c) = setup().await;
+    let svc = cimv2("Win32_Service");
+    let req = request::new(Action::Other(format!("{svc}/Explode")), &svc).body(Element::ns(&svc, "Explode_INPUT"));
+    assert_fault(&c.post(req.bytes()).await, FaultKind::ActionNotSupported, None);
+    let extra = request::new(Action::Other(format!("{svc}/StopService")), &svc)
+        .selector("Name", "WinRM")
+        .body(Element::ns(&svc, "StopService_INPUT").with_child(Element::ns(&svc, "Force").with_text("true")));
+    assert_fault(&c.post(extra.bytes()).await, FaultKind::InvalidParameter, None);
+}
