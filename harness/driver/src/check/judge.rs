@@ -386,18 +386,25 @@ mod tests {
     use super::*;
     use crate::corpus::ExpectFault;
 
-    const REQ: &str = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/Get</a:Action><a:MessageID>uuid:REQ-1</a:MessageID><w:MaxEnvelopeSize>8192</w:MaxEnvelopeSize></s:Header><s:Body/></s:Envelope>"#;
+    /// Fills the namespace placeholders of a canned document from `wsman_proto::ns`
+    /// (the documents use their own prefixes on purpose).
+    fn doc(t: &str) -> String {
+        use wsman_proto::ns;
+        t.replace("{S}", ns::SOAP).replace("{A}", ns::WSA).replace("{W}", ns::WSMAN).replace("{X}", ns::WXF).replace("{ANON}", ns::WSA_ANONYMOUS).replace("{WF}", ns::WSMAN_FAULT_ACTION).replace("{FD}", ns::WSMAN_FAULT_DETAIL)
+    }
+
+    const REQ: &str = r#"<s:Envelope xmlns:s="{S}" xmlns:a="{A}" xmlns:w="{W}"><s:Header><a:Action>{X}/Get</a:Action><a:MessageID>uuid:REQ-1</a:MessageID><w:MaxEnvelopeSize>8192</w:MaxEnvelopeSize></s:Header><s:Body/></s:Envelope>"#;
 
     fn fault_resp(relates: &str, sub: &str) -> HttpResponse {
-        let body = format!(
-            r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:wsa="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:m="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><env:Header><wsa:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</wsa:To><wsa:Action>http://schemas.dmtf.org/wbem/wsman/1/wsman/fault</wsa:Action><wsa:MessageID>uuid:RESP-1</wsa:MessageID><wsa:RelatesTo>{relates}</wsa:RelatesTo></env:Header><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>{sub}</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en-US">no</env:Text></env:Reason><env:Detail><m:FaultDetail>http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/InsufficientSelectors</m:FaultDetail></env:Detail></env:Fault></env:Body></env:Envelope>"#
-        );
+        let body = doc(r#"<env:Envelope xmlns:env="{S}" xmlns:wsa="{A}" xmlns:m="{W}"><env:Header><wsa:To>{ANON}</wsa:To><wsa:Action>{WF}</wsa:Action><wsa:MessageID>uuid:RESP-1</wsa:MessageID><wsa:RelatesTo>{relates}</wsa:RelatesTo></env:Header><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>{sub}</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en-US">no</env:Text></env:Reason><env:Detail><m:FaultDetail>{FD}InsufficientSelectors</m:FaultDetail></env:Detail></env:Fault></env:Body></env:Envelope>"#)
+        .replace("{relates}", relates)
+        .replace("{sub}", sub);
         HttpResponse { status: 500, content_type: Some("application/soap+xml;charset=UTF-8".into()), body: body.into_bytes(), elapsed: Default::default() }
     }
 
     fn spec() -> StepSpec {
         StepSpec {
-            request: REQ.into(),
+            request: doc(REQ),
             expect: Expect {
                 fault: Some(ExpectFault { subcode: vec!["wsman:InvalidSelectors".into()], detail: vec!["InsufficientSelectors".into()], ..Default::default() }),
                 ..Default::default()
@@ -429,7 +436,7 @@ mod tests {
     #[test]
     fn unexpected_success_and_transport_errors_fail() {
         let mut ok = fault_resp("uuid:REQ-1", "m:InvalidSelectors");
-        ok.body = br#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/><s:Body/></s:Envelope>"#.to_vec();
+        ok.body = doc(r#"<s:Envelope xmlns:s="{S}"><s:Header/><s:Body/></s:Envelope>"#).into_bytes();
         ok.status = 200;
         let v = judge(&spec(), Ok(&ok));
         assert_eq!(status(&v, "expect.outcome"), Some(Status::Fail));
