@@ -10,6 +10,8 @@
 //! - [`client`]: hyper-util client over rustls (ring), Basic auth, timeouts.
 //! - [`check`]: the assertion catalogue and the judge of one exchange.
 //! - [`snapshot`]: canonical redacted XML, compare, diff, update.
+//! - [`validate`]: [`validate::validate_paths`] — offline XSD and structural
+//!   checks of envelope files, in parallel.
 //! - [`runner`]: [`run`] — concurrency bound, scenarios with captures,
 //!   waivers, events, the [`report::RunReport`].
 //!
@@ -22,8 +24,10 @@ pub mod corpus;
 pub mod render;
 pub mod runner;
 pub mod snapshot;
+pub mod validate;
 
 pub use check::{Check, CATALOGUE};
 pub use client::{TlsMode, Target, TransportError};
 pub use corpus::{Corpus, CorpusError, Waivers};
 pub use runner::{run, DriverError, RunConfig, RunEvent, DEFAULT_TIMEOUT};
+pub use validate::{validate_paths, ValidateError};

@@ -44,6 +44,11 @@ pub struct RunConfig {
     pub embedded: bool,
     /// `"wsman-harness VERSION"`.
     pub tool: String,
+    /// Derive each case's `{{unique}}` token from its id ([`stable_unique`])
+    /// instead of at random, so that responses are reproducible (snapshot
+    /// tests). Only safe against an endpoint that starts fresh for the run:
+    /// objects a previous run left behind would collide.
+    pub stable_names: bool,
 }
 
 impl RunConfig {
@@ -60,6 +65,7 @@ impl RunConfig {
             concurrency: 8,
             embedded: false,
             tool: format!("wsman-harness {}", env!("CARGO_PKG_VERSION")),
+            stable_names: false,
         }
     }
 }
@@ -129,6 +135,7 @@ struct Ctx {
     session_id: String,
     snapshots: Option<PathBuf>,
     write_snapshots: bool,
+    stable_names: bool,
 }
 
 /// Runs the selected cases and returns the report.
@@ -167,6 +174,7 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
         session_id: new_message_id(),
         snapshots: config.snapshots.clone(),
         write_snapshots: snapshot::may_write(config.update_snapshots),
+        stable_names: config.stable_names,
     });
     events(RunEvent::Started { cases: selected.len() });
     let mut outcomes: BTreeMap<usize, (Vec<AssertionResult>, CaseRecord)> = BTreeMap::new();
@@ -278,7 +286,7 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
     let profile = ctx.corpus.profile(&case.profile);
     let empty = BTreeMap::new();
     let profile_vars = profile.map(|p| &p.vars).unwrap_or(&empty);
-    let unique = format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32);
+    let unique = if ctx.stable_names { stable_unique(&case.id) } else { format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32) };
     let mut captured: BTreeMap<String, String> = BTreeMap::new();
     let mut tally = Tally::new();
     let mut exchanges = Vec::new();
@@ -388,6 +396,17 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
         exchanges,
     };
     (results, record)
+}
+
+/// The `{{unique}}` token of case `id` under [`RunConfig::stable_names`]:
+/// 8 hex digits of the FNV-1a hash of the id.
+pub fn stable_unique(id: &str) -> String {
+    let mut h: u32 = 0x811c_9dc5;
+    for b in id.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{h:08x}")
 }
 
 /// A repeated step that ended normally records a PASS of `expect.repeat`.

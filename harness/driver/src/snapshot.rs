@@ -115,17 +115,36 @@ fn timestamp_at(c: &[char]) -> Option<usize> {
 }
 
 fn indent(flat: &[u8]) -> String {
-    use quick_xml::events::Event;
+    use quick_xml::events::{BytesText, Event};
     let mut reader = quick_xml::Reader::from_reader(flat);
-    reader.config_mut().trim_text(true);
     let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
     let mut buf = Vec::new();
+    // Text arrives in pieces split at entity references: gather it (escaped)
+    // and write it as one trimmed text node before the next markup.
+    let mut text = String::new();
+    let flush = |text: &mut String, writer: &mut quick_xml::Writer<Vec<u8>>| {
+        let joined = text.trim().to_owned();
+        text.clear();
+        if joined.is_empty() {
+            return true;
+        }
+        writer.write_event(Event::Text(BytesText::from_escaped(joined))).is_ok()
+    };
     // Bounded by the input: every event consumes bytes.
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::Text(t)) => text.push_str(&t.into_inner()),
+            Ok(Event::GeneralRef(r)) => {
+                text.push('&');
+                text.push_str(&r.into_inner());
+                text.push(';');
+            }
+            Ok(Event::Eof) | Err(_) => {
+                flush(&mut text, &mut writer);
+                break;
+            }
             Ok(e) => {
-                if writer.write_event(e).is_err() {
+                if !flush(&mut text, &mut writer) || writer.write_event(e).is_err() {
                     break;
                 }
             }
@@ -202,11 +221,31 @@ pub fn diff(stored: &str, actual: &str) -> String {
 mod tests {
     use super::*;
 
-    const RESP: &str = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:n="http://schemas.xmlsoap.org/ws/2004/09/enumeration"><s:Header><a:MessageID>uuid:1</a:MessageID><a:RelatesTo>uuid:2</a:RelatesTo></s:Header><s:Body><n:EnumerateResponse><n:EnumerationContext>ctx-77</n:EnumerationContext><q:T xmlns:q="urn:q" b="2" a="1">at 2024-05-01T10:11:12.5Z id 0A1B2C3D-0000-1111-2222-333344445555 on http://127.0.0.1:4711/wsman</q:T></n:EnumerateResponse></s:Body></s:Envelope>"#;
+    const ENDPOINT: &str = "http://127.0.0.1:4711/wsman";
+
+    /// A response with every kind of volatile value, built with the codec's tree.
+    fn response(message_id: &str, context: &str) -> Vec<u8> {
+        let payload = Element::ns(ns::CIM, "T")
+            .with_attr(None, "b", "2")
+            .with_attr(None, "a", "1")
+            .with_text(format!("at 2024-05-01T10:11:12.5Z id 0A1B2C3D-0000-1111-2222-333344445555 on {ENDPOINT}"));
+        let env = Element::ns(ns::SOAP, "Envelope")
+            .with_child(
+                Element::ns(ns::SOAP, "Header")
+                    .with_child(Element::ns(ns::WSA, "MessageID").with_text(message_id))
+                    .with_child(Element::ns(ns::WSA, "RelatesTo").with_text("uuid:2")),
+            )
+            .with_child(Element::ns(ns::SOAP, "Body").with_child(
+                Element::ns(ns::WSEN, "EnumerateResponse")
+                    .with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text(context))
+                    .with_child(payload),
+            ));
+        xml::to_bytes(&env)
+    }
 
     #[test]
     fn redacts_volatile_values_and_sorts_attributes() {
-        let c = canonicalize(RESP.as_bytes(), &["http://127.0.0.1:4711/wsman"]).unwrap();
+        let c = canonicalize(&response("uuid:1", "ctx-77"), &[ENDPOINT]).unwrap();
         for gone in ["uuid:1", "uuid:2", "ctx-77", "2024-05-01", "0A1B2C3D", "4711"] {
             assert!(!c.contains(gone), "{gone} left in\n{c}");
         }
@@ -214,9 +253,15 @@ mod tests {
         assert!(c.contains(r#"a="1" b="2""#), "{c}");
         assert!(c.lines().count() > 5, "indented: {c}");
         // Two responses differing only in volatile values canonicalize equal.
-        let other = RESP.replace("uuid:1", "uuid:9").replace("ctx-77", "ctx-78");
-        assert_eq!(canonicalize(other.as_bytes(), &["http://127.0.0.1:4711/wsman"]).unwrap(), c);
+        assert_eq!(canonicalize(&response("uuid:9", "ctx-78"), &[ENDPOINT]).unwrap(), c);
         assert_eq!(canonicalize(b"not xml", &[]), None);
+    }
+
+    #[test]
+    fn text_with_entity_references_stays_one_line() {
+        let env = Element::ns(ns::SOAP, "Envelope").with_child(Element::ns(ns::WSMAN, "Selector").with_text("a <SYSTEM> & b"));
+        let c = canonicalize(&xml::to_bytes(&env), &[]).unwrap();
+        assert!(c.contains(">a &lt;SYSTEM&gt; &amp; b</"), "{c}");
     }
 
     #[test]

@@ -1,58 +1,30 @@
-//! Integration: the embedded corpus against the in-process reference server.
+//! Integration tests of the driver against the in-process reference server.
+
+mod defects;
+mod run;
+mod snapshots;
+mod validate;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use driver::{run, Corpus, RunConfig, RunEvent, Target, TlsMode};
-use report::Status;
-use test_support::TestServer;
+use driver::{Corpus, RunConfig, Target, TlsMode};
 
-fn config(url: &str) -> RunConfig {
+/// A run configuration for the embedded corpus against `url` as admin:admin.
+pub(crate) fn config(url: &str, corpus: Arc<Corpus>) -> RunConfig {
     let target = Target {
         endpoint: url.to_owned(),
         user: Some(("admin".into(), "admin".into())),
         tls: TlsMode::Verify,
         timeout: Duration::from_secs(20),
     };
-    let mut c = RunConfig::new(target, Arc::new(Corpus::embedded().expect("embedded corpus")));
+    let mut c = RunConfig::new(target, corpus);
     c.embedded = true;
     c
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_case_runs_against_the_reference_server() {
-    let server = TestServer::default_server().await;
-    let mut finished = 0usize;
-    let report = run(config(&server.url), |e| {
-        if let RunEvent::CaseFinished { .. } = e {
-            finished += 1;
-        }
-    })
-    .await
-    .expect("run");
-    let corpus = Corpus::embedded().unwrap();
-    assert_eq!(finished, corpus.cases.len());
-    assert_eq!(report.cases.len(), corpus.cases.len());
-    // Every case got a response from the server (no transport failure, no hang).
-    let transport: Vec<_> =
-        report.results.iter().filter(|r| r.assertion == "transport.response" && r.status == Status::Fail).collect();
-    assert!(transport.is_empty(), "transport failures: {transport:#?}");
-    let s = report.summary();
-    eprintln!("summary: {s:?}");
-    for r in report.failures() {
-        eprintln!("FAIL {} {} {}", r.case, r.assertion, r.message.lines().next().unwrap_or(""));
-    }
-    for r in report.results.iter().filter(|r| r.status == Status::Unimplemented) {
-        eprintln!("UNIMPLEMENTED {} {}", r.case, r.message);
-    }
-    // Identify is the baseline every WS-Man endpoint offers.
-    assert_eq!(report.case_status("core/identify/basic"), Some(Status::Pass));
-    server.stop().await;
-}
-
-#[tokio::test]
-async fn unreachable_endpoint_is_a_setup_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = run(config(&format!("http://127.0.0.1:{port}/wsman")), |_| {}).await.unwrap_err();
-    assert!(err.is_unreachable(), "{err}");
+/// The embedded corpus, loaded once per test binary.
+pub(crate) fn corpus() -> Arc<Corpus> {
+    static CORPUS: std::sync::OnceLock<Arc<Corpus>> = std::sync::OnceLock::new();
+    CORPUS.get_or_init(|| Arc::new(Corpus::embedded().expect("embedded corpus"))).clone()
 }

@@ -1,0 +1,45 @@
+//! The embedded corpus against the default reference server.
+
+use driver::{run, RunEvent};
+use report::Status;
+use test_support::TestServer;
+
+use crate::{config, corpus};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_case_runs_against_the_reference_server() {
+    let server = TestServer::default_server().await;
+    let mut finished = 0usize;
+    let report = run(config(&server.url, corpus()), |e| {
+        if let RunEvent::CaseFinished { .. } = e {
+            finished += 1;
+        }
+    })
+    .await
+    .expect("run");
+    let corpus = corpus();
+    assert_eq!(finished, corpus.cases.len());
+    assert_eq!(report.cases.len(), corpus.cases.len());
+    // Every case got a response from the server (no transport failure, no hang).
+    let transport: Vec<_> =
+        report.results.iter().filter(|r| r.assertion == "transport.response" && r.status == Status::Fail).collect();
+    assert!(transport.is_empty(), "transport failures: {transport:#?}");
+    let s = report.summary();
+    eprintln!("summary: {s:?}");
+    for r in report.failures() {
+        eprintln!("FAIL {} {} {}", r.case, r.assertion, r.message.lines().next().unwrap_or(""));
+    }
+    for r in report.results.iter().filter(|r| r.status == Status::Unimplemented) {
+        eprintln!("UNIMPLEMENTED {} {}", r.case, r.message);
+    }
+    // Identify is the baseline every WS-Man endpoint offers.
+    assert_eq!(report.case_status("core/identify/basic"), Some(Status::Pass));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn unreachable_endpoint_is_a_setup_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let err = run(config(&format!("http://127.0.0.1:{port}/wsman"), corpus()), |_| {}).await.unwrap_err();
+    assert!(err.is_unreachable(), "{err}");
+}
