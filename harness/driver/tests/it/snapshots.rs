@@ -5,7 +5,9 @@
 //!
 //! The whole corpus runs once against a fresh server with stable
 //! `{{unique}}` tokens; then each template file is looked up. Review changes
-//! with `cargo insta review`; under CI (`CI` set) insta never writes.
+//! with `cargo insta review` (or rewrite them all with
+//! `INSTA_UPDATE=always cargo test -p driver --test it snapshots`); under CI
+//! (`CI` set) insta never writes, and a missing or different snapshot fails.
 
 use std::collections::BTreeMap;
 use std::path::Path;
