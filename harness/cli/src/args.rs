@@ -19,6 +19,8 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Certify an endpoint against the corpus (the embedded reference server without --endpoint).
     Check(CheckArgs),
+    /// Judge captured envelopes offline: XSD and structural rules.
+    Validate(ValidateArgs),
     /// Merge or compare reports.
     #[command(subcommand)]
     Report(ReportCommand),

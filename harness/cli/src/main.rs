@@ -7,6 +7,7 @@ mod check;
 mod reference;
 mod report_cmd;
 mod serve;
+mod validate;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
             args::Command::Serve(a) => serve::run(a).await,
             args::Command::Check(a) => check::run(a).await,
             args::Command::Report(c) => report_cmd::run(c),
+            args::Command::Validate(a) => validate::run(a),
         }
     });
     match result {

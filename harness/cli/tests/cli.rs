@@ -61,3 +61,80 @@ fn serve_prints_readiness_lines_and_stops_on_sigterm() {
     let exit = child.wait().expect("exits");
     assert!(exit.success(), "clean stop: {exit:?}");
 }
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("wsman-harness-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn check_on_the_embedded_server_writes_the_four_reports() {
+    let dir = tempdir("check");
+    let out = bin().args(["check", "--case", "core/identify/*", "--report-dir"]).arg(&dir).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("(embedded)") && stdout.contains("PASSED"), "{stdout}");
+    for f in ["report.json", "report.junit.xml", "report.html", "report.md"] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    let json = std::fs::read_to_string(dir.join("report.json")).expect("json");
+    assert!(json.contains("\"embedded\": true") && json.contains("\"summary\""), "{json:.300}");
+
+    // The same report against itself has no regression; a report with a pass
+    // turned into a fail is a regression (exit 1).
+    let worse = json.replacen("\"status\": \"pass\"", "\"status\": \"fail\"", 1).replacen("\"failed\": 0", "\"failed\": 1", 1).replacen(
+        &format!("\"passed\": {}", passed_count(&json)),
+        &format!("\"passed\": {}", passed_count(&json) - 1),
+        1,
+    );
+    std::fs::write(dir.join("worse.json"), worse).expect("write");
+    let same = bin().args(["report", "diff"]).arg(dir.join("report.json")).arg(dir.join("report.json")).status().expect("runs");
+    assert_eq!(same.code(), Some(0));
+    let diff = bin().args(["report", "diff"]).arg(dir.join("report.json")).arg(dir.join("worse.json")).output().expect("runs");
+    assert_eq!(diff.status.code(), Some(1), "{}", String::from_utf8_lossy(&diff.stdout));
+}
+
+fn passed_count(json: &str) -> usize {
+    let at = json.find("\"passed\": ").expect("summary.passed") + "\"passed\": ".len();
+    json[at..].chars().take_while(char::is_ascii_digit).collect::<String>().parse().expect("a number")
+}
+
+#[test]
+fn an_unreachable_endpoint_is_a_classified_setup_error() {
+    // Port 1 on loopback: nothing listens there.
+    let out = bin().args(["check", "--endpoint", "http://127.0.0.1:1/wsman", "--user", "a:b", "--report-dir"]).arg(tempdir("dead")).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.to_lowercase().contains("unreachable") || err.contains("connect"), "{err}");
+}
+
+#[test]
+fn validate_passes_good_envelopes_and_fails_bad_ones() {
+    let dir = tempdir("validate");
+    let good = dir.join("good.xml");
+    let bad = dir.join("bad.xml");
+    let get = test_envelope(true);
+    std::fs::write(&good, &get).expect("write");
+    std::fs::write(&bad, test_envelope(false)).expect("write");
+    let ok = bin().arg("validate").arg(&good).arg("--report-dir").arg(dir.join("r1")).output().expect("runs");
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    let ko = bin().arg("validate").arg(&bad).arg("--report-dir").arg(dir.join("r2")).output().expect("runs");
+    assert_eq!(ko.status.code(), Some(1), "{}", String::from_utf8_lossy(&ko.stdout));
+    assert!(String::from_utf8_lossy(&ko.stdout).contains("line "), "the failure names a line");
+}
+
+/// A Get request; without its Action when `complete` is false.
+fn test_envelope(complete: bool) -> Vec<u8> {
+    use wsman_proto::{header::Header, ns, Action, Envelope};
+    let header = Header {
+        to: Some("http://127.0.0.1:5985/wsman".into()),
+        action: complete.then_some(Action::Get),
+        message_id: Some("uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9".into()),
+        reply_to: Some(ns::WSA_ANONYMOUS.into()),
+        resource_uri: Some(format!("{}root/cimv2/Win32_OperatingSystem", ns::WMI_RESOURCE_PREFIX)),
+        ..Header::default()
+    };
+    Envelope { header, body: vec![] }.encode()
+}

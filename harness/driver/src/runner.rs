@@ -49,6 +49,10 @@ pub struct RunConfig {
     /// tests). Only safe against an endpoint that starts fresh for the run:
     /// objects a previous run left behind would collide.
     pub stable_names: bool,
+    /// Keep the request and response of every case in the report. By default
+    /// only cases that did not pass keep them (what the HTML report shows),
+    /// so reports of a clean run stay small.
+    pub keep_exchanges: bool,
 }
 
 impl RunConfig {
@@ -66,6 +70,7 @@ impl RunConfig {
             embedded: false,
             tool: format!("wsman-harness {}", env!("CARGO_PKG_VERSION")),
             stable_names: false,
+            keep_exchanges: false,
         }
     }
 }
@@ -136,6 +141,7 @@ struct Ctx {
     snapshots: Option<PathBuf>,
     write_snapshots: bool,
     stable_names: bool,
+    keep_exchanges: bool,
 }
 
 /// Runs the selected cases and returns the report.
@@ -175,6 +181,7 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
         snapshots: config.snapshots.clone(),
         write_snapshots: snapshot::may_write(config.update_snapshots),
         stable_names: config.stable_names,
+        keep_exchanges: config.keep_exchanges,
     });
     events(RunEvent::Started { cases: selected.len() });
     let mut outcomes: BTreeMap<usize, (Vec<AssertionResult>, CaseRecord)> = BTreeMap::new();
@@ -386,6 +393,10 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
             };
             results.push(result(case, check, status, message, waiver));
         }
+    }
+    let passed = results.iter().all(|r| r.status == Status::Pass);
+    if passed && !ctx.keep_exchanges {
+        exchanges.clear();
     }
     let record = CaseRecord {
         id: case.id.clone(),

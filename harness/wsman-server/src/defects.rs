@@ -37,6 +37,7 @@ defects! {
     ToNotAnonymous = "to-not-anonymous": "response wsa:To echoes the request's To instead of the anonymous address",
     DropMessageId = "drop-message-id": "responses carry no wsa:MessageID header",
     FaultWrongSubcode = "fault-wrong-subcode": "every fault's subcode is replaced by wsman:InternalError",
+    FaultWrongCode = "fault-wrong-code": "every fault's s:Code/s:Value is s:Receiver, whatever the fault",
     FaultHttp200 = "fault-http-200": "faults are sent with HTTP status 200 instead of 500",
     FaultNoReasonLang = "fault-no-reason-lang": "fault s:Reason/s:Text has no xml:lang attribute",
     FaultNoDetail = "fault-no-detail": "faults carry no wsman:FaultDetail",

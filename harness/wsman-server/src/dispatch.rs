@@ -179,6 +179,9 @@ pub(crate) fn fault(state: &State, req: &Header, mut f: Fault) -> Outcome {
     if d.has(Defect::FaultWrongSubcode) {
         set_subcode(&mut body, "w:InternalError");
     }
+    if d.has(Defect::FaultWrongCode) {
+        set_code(&mut body, "s:Receiver");
+    }
     if d.has(Defect::FaultNoReasonLang) {
         strip_reason_lang(&mut body);
     }
@@ -195,6 +198,22 @@ fn set_subcode(fault: &mut Element, qname: &str) {
             if code.is(ns::SOAP, "Code") {
                 code.children.retain(|n| !matches!(n, wsman_proto::xml::Node::Element(e) if e.is(ns::SOAP, "Subcode")));
                 code.push(Element::ns(ns::SOAP, "Subcode").with_child(Element::ns(ns::SOAP, "Value").with_text(qname)));
+            }
+        }
+    }
+}
+
+fn set_code(fault: &mut Element, qname: &str) {
+    for n in fault.children.iter_mut() {
+        if let wsman_proto::xml::Node::Element(code) = n {
+            if code.is(ns::SOAP, "Code") {
+                for v in code.children.iter_mut() {
+                    if let wsman_proto::xml::Node::Element(value) = v {
+                        if value.is(ns::SOAP, "Value") {
+                            *value = Element::ns(ns::SOAP, "Value").with_text(qname);
+                        }
+                    }
+                }
             }
         }
     }

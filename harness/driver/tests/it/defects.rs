@@ -89,6 +89,8 @@ fn selection(p: &Provocation, url: &str, defective: bool) -> RunConfig {
     let mut c = config(url, corpus());
     c.case_glob = Some(p.cases.to_owned());
     c.concurrency = 16;
+    // Snapshots are stored from the clean run's exchanges.
+    c.keep_exchanges = true;
     if defective && p.setup == Setup::ShortTimeout {
         c.target.timeout = SHORT_TIMEOUT;
     }
@@ -240,6 +242,8 @@ async fn defect_matrix() {
             let mut c = config(url, all.clone());
             c.target.timeout = SHORT_TIMEOUT;
             c.concurrency = 16;
+    // Snapshots are stored from the clean run's exchanges.
+    c.keep_exchanges = true;
             c
         })
         .await;

@@ -25,6 +25,7 @@ fn reference_run() -> RunReport {
         let server = TestServer::default_server().await;
         let mut c = config(&server.url, corpus());
         c.stable_names = true;
+        c.keep_exchanges = true;
         let report = run(c, |_| {}).await.expect("run");
         server.stop().await;
         report

@@ -19,6 +19,7 @@ const TESTED: &[Defect] = &[
     Defect::ToNotAnonymous,
     Defect::DropMessageId,
     Defect::FaultWrongSubcode,
+    Defect::FaultWrongCode,
     Defect::FaultHttp200,
     Defect::FaultNoReasonLang,
     Defect::FaultNoDetail,
@@ -81,6 +82,10 @@ async fn fault_defects() {
     let (_s, c) = setup_with(&[Defect::FaultWrongSubcode]).await;
     let r = c.post(unknown_resource().bytes()).await;
     assert_eq!(r.envelope().fault().unwrap().kind(), Some(FaultKind::InternalError));
+    let (_s, c) = setup_with(&[Defect::FaultWrongCode]).await;
+    let mu = Element::ns("urn:vendor:ext", "X").with_attr(Some(ns::SOAP), "mustUnderstand", "true");
+    let f = c.post(os_get().raw_header(mu).bytes()).await.envelope().fault().unwrap();
+    assert_eq!(f.code, Some((ns::SOAP.to_owned(), "Receiver".to_owned())));
     let (_s, c) = setup_with(&[Defect::FaultHttp200]).await;
     let r = c.post(unknown_resource().bytes()).await;
     assert_eq!(r.status, 200);
