@@ -134,8 +134,8 @@ impl WireFault {
     pub fn from_element(el: &Element) -> WireFault {
         let mut w = WireFault::default();
         if let Some(code) = el.child(ns::SOAP, "Code") {
-            w.code = code.child(ns::SOAP, "Value").map(|v| qname_value(v));
-            w.subcode = code.child(ns::SOAP, "Subcode").and_then(|s| s.child(ns::SOAP, "Value")).map(|v| qname_value(v));
+            w.code = code.child(ns::SOAP, "Value").map(qname_value);
+            w.subcode = code.child(ns::SOAP, "Subcode").and_then(|s| s.child(ns::SOAP, "Value")).map(qname_value);
         }
         if let Some(text) = el.child(ns::SOAP, "Reason").and_then(|r| r.child(ns::SOAP, "Text")) {
             w.reason = Some(text.text().trim().to_owned());

@@ -12,7 +12,9 @@
 //! - [`header`]: the WS-Addressing and WS-Management headers.
 //! - [`action`]: `wsa:Action` URIs as an open enum.
 //! - [`selector`]: `wsman:SelectorSet` and `wsman:OptionSet`.
-//! - [`duration`]: `xs:duration`.
+//! - [`duration`]: the `xs:duration` type of timeouts and expirations.
+//! - [`wql`]: the WQL subset of WS-Man filters, parsed and evaluated.
+//! - [`state`]: lifecycle state machines (enumeration contexts), taking `now`.
 //! - [`fault`]: the fault table, one enum and one mapping function.
 //! - [`instance`]: CIM instances and property values.
 //! - [`provider`]: the resource-provider trait that simulated hosts and the

@@ -248,7 +248,7 @@ pub fn salvage_message_id(bytes: &[u8]) -> Option<String> {
 pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
     let utf16 = |be: bool| -> Result<Cow<'_, str>, XmlError> {
         let body = &bytes[2..];
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return Err(XmlError::Encoding("odd number of bytes in UTF-16 text".into()));
         }
         let units = body.chunks_exact(2).map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
@@ -404,7 +404,7 @@ fn resolve_qname_text(reader: &NsReader<&[u8]>, stack: &mut [Element]) {
     }
 }
 
-fn close(stack: &mut Vec<Element>, root: &mut Option<Element>, el: Element) {
+fn close(stack: &mut [Element], root: &mut Option<Element>, el: Element) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(Node::Element(el)),
         None => *root = Some(el),

@@ -1,4 +1,4 @@
-//! Checks: the assertion [`catalogue`] and the [`judge`] of one exchange.
+//! Checks: the assertion [`catalogue`] and the [`judge`](mod@judge) of one exchange.
 
 pub mod catalogue;
 pub mod judge;

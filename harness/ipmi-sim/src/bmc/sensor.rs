@@ -64,7 +64,7 @@ pub struct Sensor {
     pub nominal: u8,
     waveform: Waveform,
     faults: Vec<FaultSpec>,
-    /// Asserted thresholds, bit i = THRESHOLD_NAMES[i].
+    /// Asserted thresholds, bit `i` = `THRESHOLD_NAMES[i]`.
     pub state: u8,
     walk_cache: Option<(u64, f64)>,
 }
