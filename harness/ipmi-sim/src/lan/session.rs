@@ -125,6 +125,17 @@ impl Session {
         }
     }
 
+    /// Admits an inbound sequence number: `Ok` for a fresh message; for a
+    /// retransmission of the last one, `Err` with the cached reply to resend;
+    /// `Err(None)` for anything to drop (replayed or outside the window).
+    pub(crate) fn admit(&mut self, seq: u32) -> Result<(), Option<Vec<u8>>> {
+        match self.inbound.check(seq) {
+            SeqCheck::Fresh => Ok(()),
+            SeqCheck::Duplicate => Err(self.last_reply.as_ref().filter(|(q, _)| *q == seq).map(|(_, r)| r.clone())),
+            SeqCheck::OutOfWindow => Err(None),
+        }
+    }
+
     /// The next outbound sequence number (never 0).
     pub(crate) fn next_outbound(&mut self) -> u32 {
         self.outbound = self.outbound.wrapping_add(1).max(1);

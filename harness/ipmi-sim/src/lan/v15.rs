@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::crypto::md5;
 use super::packet::{build_response, parse_request, LanRequest, RMCP_IPMI};
-use super::session::{Phase, SeqCheck, Session};
+use super::session::{Phase, Session};
 use super::Lan;
 use crate::bmc::{cc, netfn, Bmc, Privilege};
 
@@ -134,21 +134,9 @@ impl Lan {
                     self.sessions.insert(sid, s);
                     return None;
                 }
-                match s.inbound.check(seq) {
-                    SeqCheck::Fresh => {}
-                    SeqCheck::Duplicate => {
-                        let again = s
-                            .last_reply
-                            .as_ref()
-                            .filter(|(q, _)| *q == seq)
-                            .map(|(_, r)| r.clone());
-                        self.sessions.insert(sid, s);
-                        return again;
-                    }
-                    SeqCheck::OutOfWindow => {
-                        self.sessions.insert(sid, s);
-                        return None;
-                    }
+                if let Err(again) = s.admit(seq) {
+                    self.sessions.insert(sid, s);
+                    return again;
                 }
                 s.last_activity = now;
                 let (resp, closed) = self.in_session(now, bmc, sid, &mut s, &req);

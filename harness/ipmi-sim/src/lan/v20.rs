@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use super::crypto::{aes_cbc_decrypt, aes_cbc_encrypt, AuthAlg, IntegAlg};
 use super::packet::{parse_request, RMCP_IPMI};
-use super::session::{Phase, SeqCheck, SeqWindow, Session, V20Keys};
+use super::session::{Phase, SeqWindow, Session, V20Keys};
 use super::v15::ct_eq;
 use super::Lan;
 use crate::bmc::{Bmc, Privilege};
@@ -127,21 +127,9 @@ impl Lan {
             self.sessions.insert(sid, s);
             return None;
         }
-        match s.inbound.check(seq) {
-            SeqCheck::Fresh => {}
-            SeqCheck::Duplicate => {
-                let again = s
-                    .last_reply
-                    .as_ref()
-                    .filter(|(q, _)| *q == seq)
-                    .map(|(_, r)| r.clone());
-                self.sessions.insert(sid, s);
-                return again;
-            }
-            SeqCheck::OutOfWindow => {
-                self.sessions.insert(sid, s);
-                return None;
-            }
+        if let Err(again) = s.admit(seq) {
+            self.sessions.insert(sid, s);
+            return again;
         }
         let Some(req) = parse_request(&plain) else {
             self.sessions.insert(sid, s);
