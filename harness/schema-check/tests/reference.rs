@@ -5,7 +5,6 @@
 //! clause that makes it wrong; an exception that starts to validate fails the test too,
 //! so the list cannot go stale. Without the folder the test prints a notice and passes.
 
-use std::path::{Path, PathBuf};
 
 use schema_check::{PrefixMap, Validator, XmlDocument};
 
@@ -73,58 +72,11 @@ fn root_namespace_is_split(doc: &XmlDocument) -> bool {
         .is_ok_and(|uri| uri.contains(char::is_whitespace) && uri.contains("soap-envelope"))
 }
 
-fn reference_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("WSMAN_REFERENCE_DIR") {
-        return Some(PathBuf::from(dir));
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
-    dir.is_dir().then_some(dir)
-}
-
-/// Every file under `dir` (bounded depth), sorted.
-fn files(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
-    if depth > 12 {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files(&path, depth + 1, out);
-        } else {
-            out.push(path);
-        }
-    }
-}
-
-/// `(label, bytes)` of every envelope candidate.
-fn candidates(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut all = Vec::new();
-    files(dir, 0, &mut all);
-    let mut out = Vec::new();
-    for path in all {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if name.ends_with(".yml") {
-            let text = std::fs::read_to_string(&path).expect("read yml");
-            let Ok(value) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
-                continue; // the recordings' template file is not YAML
-            };
-            let Some(messages) = value.get("messages").and_then(|m| m.as_sequence()) else {
-                continue;
-            };
-            for (i, message) in messages.iter().enumerate() {
-                for direction in ["request", "response"] {
-                    if let Some(xml) = message.get(direction).and_then(|x| x.as_str()) {
-                        out.push((format!("{name}#{i}.{direction}"), xml.as_bytes().to_vec()));
-                    }
-                }
-            }
-        } else if name.ends_with(".xml") && !name.ends_with(".notwellformed.xml") {
-            out.push((name, std::fs::read(&path).expect("read xml")));
-        }
-    }
-    out
+/// `(label, bytes)` of every envelope the shared extractor finds; the label is
+/// the file name (plus `#n.request|response` for recordings), as EXCEPTIONS names them.
+fn candidates(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let (found, _excluded) = test_support::reference::envelopes(dir);
+    found.into_iter().map(|e| (e.name.rsplit('/').next().unwrap_or(&e.name).to_owned(), e.bytes)).collect()
 }
 
 /// Whether `bytes` is a well-formed document whose root is named Envelope (any namespace).
@@ -139,8 +91,8 @@ fn is_envelope(bytes: &[u8]) -> bool {
 
 #[test]
 fn schemas_accept_reference_envelopes_or_the_listed_exceptions() {
-    let Some(dir) = reference_dir() else {
-        eprintln!("SKIP: ../shared/reference not found (set WSMAN_REFERENCE_DIR); reference envelopes not checked");
+    let Some(dir) = test_support::reference_dir() else {
+        eprintln!("SKIP: ../shared/reference not found; reference envelopes not checked");
         return;
     };
     let mut validator = Validator::new().expect("schemas compile");
