@@ -103,8 +103,10 @@ fn passed_count(json: &str) -> usize {
 
 #[test]
 fn an_unreachable_endpoint_is_a_classified_setup_error() {
-    // Port 1 on loopback: nothing listens there.
-    let out = bin().args(["check", "--endpoint", "http://127.0.0.1:1/wsman", "--user", "a:b", "--report-dir"]).arg(tempdir("dead")).output().expect("runs");
+    // A port that was just free: bound on port 0, then closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let url = format!("http://127.0.0.1:{port}/wsman");
+    let out = bin().args(["check", "--endpoint", &url, "--user", "a:b", "--report-dir"]).arg(tempdir("dead")).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.to_lowercase().contains("unreachable") || err.contains("connect"), "{err}");
