@@ -6,6 +6,7 @@ mod edge;
 mod enumeration;
 mod faults;
 mod reference;
+mod robustness;
 mod snapshots;
 mod transfer;
 
