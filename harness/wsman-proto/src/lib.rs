@@ -17,6 +17,7 @@
 //! - [`state`]: lifecycle state machines (enumeration contexts), taking `now`.
 //! - [`fault`]: the fault table, one enum and one mapping function.
 //! - [`instance`]: CIM instances and property values.
+//! - [`manual`]: design notes: the decisions where the specifications leave room.
 //! - [`provider`]: the resource-provider trait that simulated hosts and the
 //!   BMC simulator implement.
 #![warn(missing_docs)]
@@ -27,6 +28,7 @@ pub mod envelope;
 pub mod fault;
 pub mod header;
 pub mod instance;
+pub mod manual;
 pub mod ns;
 pub mod provider;
 pub mod selector;
