@@ -127,10 +127,9 @@ pub struct WireFault {
 }
 
 impl WireFault {
-    /// Reads an `s:Fault` element. QName values are resolved with the prefix
-    /// bindings recorded by [`Fault::to_element`] (`xmlns:*` are not kept in
-    /// the tree, so the subcode's namespace is carried as an attribute-free
-    /// `{ns}local` convention: see [`qname_value`]).
+    /// Reads an `s:Fault` element. The code and subcode are QName text,
+    /// resolved against the bindings in scope where they appeared (see
+    /// [`qname_value`]).
     pub fn from_element(el: &Element) -> WireFault {
         let mut w = WireFault::default();
         if let Some(code) = el.child(ns::SOAP, "Code") {
@@ -173,12 +172,11 @@ impl WireFault {
 
 /// The value of a QName-typed element (`s:Value`), resolved to (namespace, local).
 ///
-/// The tree does not keep namespace declarations, so the reader records, for
-/// text content of the form `prefix:local`, nothing more than the text. To
-/// resolve it, [`crate::xml::parse`] would need the in-scope bindings; instead
-/// the well-known prefixes are matched here, and an unknown prefix yields the
-/// prefix itself as the namespace. The driver resolves QNames exactly with
-/// libxml2; this is for the reference implementation's own tests.
+/// The tree does not keep namespace declarations, so the reader resolves the
+/// text of `s:Value` elements while their bindings are in scope and records
+/// the result in an attribute in [`RESOLVED_NS`]. Without that record (an
+/// element built in memory), an unbound `prefix:local` yields the prefix as
+/// the namespace. The driver resolves QNames independently, with libxml2.
 pub fn qname_value(v: &Element) -> (String, String) {
     let t = v.text().trim().to_owned();
     if let Some(resolved) = v.attr(Some(RESOLVED_NS), "qname") {
