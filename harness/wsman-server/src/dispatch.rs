@@ -65,7 +65,7 @@ pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str) -> Outco
         let _ = rx.wait_for(|stopped| *stopped).await;
         return fault(state, &env.header, Fault::new(FaultKind::EndpointUnavailable, "the server is shutting down"));
     }
-    let latency = op.latency(state);
+    let latency = op.latency();
     let ctx = Ctx { state, user, max_envelope, now: Instant::now(), wall: SystemTime::now() };
     let result = if latency.is_zero() {
         op.apply(&ctx)

@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, ALLOW, AUTHORIZATION, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
@@ -26,6 +26,11 @@ use crate::State;
 
 /// The content type of every SOAP response.
 pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml;charset=UTF-8";
+
+/// How long a client may take to finish a TLS handshake, or to send a
+/// request's headers, before its connection is dropped (a silent client must
+/// not hold a task forever).
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc<State>) {
     loop {
@@ -43,7 +48,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>,
         tokio::spawn(async move {
             match tls {
                 Some(acceptor) => {
-                    if let Ok(s) = acceptor.accept(stream).await {
+                    if let Ok(Ok(s)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         serve_connection(TokioIo::new(s), state, true).await;
                     }
                 }
@@ -61,7 +66,12 @@ where
         let state = state.clone();
         async move { Ok::<_, Infallible>(handle(req, &state, encrypted).await) }
     });
-    let _ = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(io, svc).await;
+    let _ = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .timer(TokioTimer::new())
+        .header_read_timeout(HANDSHAKE_TIMEOUT)
+        .serve_connection(io, svc)
+        .await;
 }
 
 /// A transport refusal. These are answered before the request body is read,

@@ -105,7 +105,7 @@ impl Operation {
     }
 
     /// Simulated time the operation takes before it can answer.
-    pub(crate) fn latency(&self, _state: &State) -> Duration {
+    pub(crate) fn latency(&self) -> Duration {
         match self {
             Operation::Get(g) => g.target.provider.simulated_latency(&g.target.uri, &g.selectors),
             Operation::Invoke(i) => i.target.provider.simulated_latency(&i.target.uri, &i.selectors),

@@ -118,3 +118,16 @@ async fn https_with_a_self_signed_certificate() {
     let _ = tx.send(());
     task.await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_never_finishes_its_headers_is_dropped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (s, _) = setup().await;
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    tcp.write_all(b"POST /wsman HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    // With time paused, the runtime jumps ahead to the server's header timeout.
+    let mut buf = [0u8; 256];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(120), tcp.read(&mut buf)).await.expect("the server closed the connection before 120 s");
+    let text = String::from_utf8_lossy(&buf[..n.unwrap_or(0)]).into_owned();
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "closed (or 408), got {text:?}");
+}
