@@ -1,0 +1,131 @@
+//! The BMC's two faces agree end to end: a sensor read by ipmitool over
+//! RMCP+ and by a WS-Man Get over HTTP through the reference server, at the
+//! same (frozen) scenario time; power changed on one face shows on the other.
+//! Skipped, with a message, when ipmitool is not installed.
+
+use std::time::Duration;
+
+use ipmi_sim::{Bmc, Clock, Scenario, SharedBmc};
+use test_support::request;
+use test_support::{Client, TestServer};
+use wsman_proto::xml::Element;
+use wsman_proto::{ns, Action, Envelope};
+
+const USER: &str = "admin";
+const PASS: &str = "bmc-secret";
+
+fn have_ipmitool() -> bool {
+    let found = std::process::Command::new("ipmitool").arg("-V").output().is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("SKIP: ipmitool is not installed");
+    }
+    found
+}
+
+async fn ipmitool(port: u16, args: &[&str]) -> String {
+    let mut cmd = vec!["20".to_owned(), "ipmitool".into(), "-I".into(), "lanplus".into(), "-C".into(), "17".into()];
+    cmd.extend(["-H", "127.0.0.1", "-p", &port.to_string(), "-U", USER, "-P", PASS, "-R", "2", "-N", "2"].map(String::from));
+    cmd.extend(args.iter().map(|a| (*a).to_owned()));
+    let out = tokio::process::Command::new("timeout").args(&cmd).output().await.expect("run ipmitool");
+    assert!(out.status.success(), "ipmitool {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Faces {
+    _server: TestServer,
+    client: Client,
+    lan_port: u16,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start() -> Faces {
+    let users = vec![(USER.to_owned(), PASS.to_owned())];
+    let bmc = SharedBmc::new(Bmc::new(Scenario::builtin_default(), &users).expect("bmc"), Clock::frozen(Duration::from_secs(200)));
+    let config = wsman_server::Config {
+        users: vec![wsman_server::User { name: USER.into(), password: PASS.into() }],
+        extra_providers: ipmi_sim::cim::providers(bmc.clone()),
+        ..Default::default()
+    };
+    let server = TestServer::start(config).await;
+    let client = Client::new(&server.url, Some(&format!("{USER}:{PASS}")));
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("udp");
+    let lan_port = socket.local_addr().expect("addr").port();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(ipmi_sim::serve_lan(socket, bmc, async {
+        let _ = rx.await;
+    }));
+    Faces { _server: server, client, lan_port, _stop: tx }
+}
+
+fn uri(class: &str) -> String {
+    format!("{}{class}", ns::WMI_ROOT_HARDWARE_PREFIX)
+}
+
+/// Every instance of `class`, over WS-Man (one optimized Enumerate).
+async fn instances(c: &Client, class: &str) -> Vec<Element> {
+    let opts = vec![Element::ns(ns::WSMAN, "OptimizeEnumeration"), Element::ns(ns::WSMAN, "MaxElements").with_text("100")];
+    let r = c.post(request::enumerate(&uri(class), opts).bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let env = r.envelope();
+    let items = env.body_element().and_then(|b| b.child(ns::WSMAN, "Items")).expect("items").clone();
+    items.elements().cloned().collect()
+}
+
+/// A WS-Man Get of `class` keyed by the key properties of `item`.
+async fn get(c: &Client, class: &str, item: &Element, keys: &[&str]) -> Envelope {
+    let u = uri(class);
+    let mut req = request::get(&u);
+    for k in keys {
+        req = req.selector(k, &item.child_text(&u, k).expect("key property"));
+    }
+    let r = c.post(req.bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    r.envelope()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sensor_reads_the_same_over_ipmitool_and_a_wsman_get() {
+    if !have_ipmitool() {
+        return;
+    }
+    let f = start().await;
+    let class = "CIM_NumericSensor";
+    let u = uri(class);
+    let all = instances(&f.client, class).await;
+    for name in ["CPU1 Temp", "12V", "Fan 1"] {
+        let item = all.iter().find(|i| i.child_text(&u, "ElementName").as_deref() == Some(name)).unwrap_or_else(|| panic!("sensor {name}"));
+        let env = get(&f.client, class, item, &["SystemCreationClassName", "SystemName", "CreationClassName", "DeviceID"]).await;
+        let inst = env.body_element().expect("instance");
+        let reading: f64 = inst.child_text(&u, "CurrentReading").and_then(|t| t.parse().ok()).expect("CurrentReading");
+        let modifier: i32 = inst.child_text(&u, "UnitModifier").and_then(|t| t.parse().ok()).expect("UnitModifier");
+        let wsman = reading * 10f64.powi(modifier);
+        let out = ipmitool(f.lan_port, &["sensor", "reading", name]).await;
+        let lan: f64 = out.split('|').nth(1).and_then(|v| v.trim().parse().ok()).unwrap_or(f64::NAN);
+        assert!((lan - wsman).abs() < 1e-6, "{name}: ipmitool {lan} vs WS-Man {wsman}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn power_changes_cross_the_faces() {
+    if !have_ipmitool() {
+        return;
+    }
+    let f = start().await;
+    let class = "CIM_ComputerSystem";
+    let u = uri(class);
+    let system = instances(&f.client, class).await.remove(0);
+    let keys = ["CreationClassName", "Name"];
+    ipmitool(f.lan_port, &["chassis", "power", "off"]).await;
+    let env = get(&f.client, class, &system, &keys).await;
+    assert_eq!(env.body_element().and_then(|i| i.child_text(&u, "EnabledState")).as_deref(), Some("3"), "off through ipmitool shows over WS-Man");
+
+    let mut req = request::new(Action::Other(format!("{u}/RequestStateChange")), &u)
+        .body(Element::ns(&u, "RequestStateChange_INPUT").with_child(Element::ns(&u, "RequestedState").with_text("2")));
+    for k in keys {
+        req = req.selector(k, &system.child_text(&u, k).expect("key"));
+    }
+    let r = f.client.post(req.bytes()).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let out = ipmitool(f.lan_port, &["chassis", "power", "status"]).await;
+    assert!(out.contains("Chassis Power is on"), "on through WS-Man shows in ipmitool: {out}");
+}
