@@ -150,6 +150,7 @@ struct Ctx {
 /// [`DriverError`] for setup problems; failures of the endpoint are results, not errors.
 pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<RunReport, DriverError> {
     let started = Instant::now();
+    let started_wall = std::time::SystemTime::now();
     for p in &config.profiles {
         if config.corpus.profile(p).is_none() {
             return Err(DriverError::UnknownProfile(p.clone()));
@@ -204,8 +205,10 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
     };
     while let Some(joined) = set.join_next().await {
         // A panicking case task would be a driver bug; it is not silently dropped.
-        if let Ok((i, out)) = joined {
-            finished(i, out, &mut events, &mut outcomes);
+        match joined {
+            Ok((i, out)) => finished(i, out, &mut events, &mut outcomes),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => {}
         }
     }
     for i in exclusive {
@@ -215,11 +218,12 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
     }
     let mut report = RunReport::new(RunKind::Check, config.tool.clone(), config.target.endpoint.clone());
     report.embedded = config.embedded;
-    report.profiles = if config.profiles.is_empty() {
-        config.corpus.profiles.iter().map(|p| p.name.clone()).collect()
-    } else {
-        config.profiles.clone()
-    };
+    report.started_at = humantime::format_rfc3339_seconds(started_wall).to_string();
+    // The profiles the run actually exercised.
+    let mut profiles: Vec<String> = outcomes.values().map(|(_, record)| record.profile.clone()).collect();
+    profiles.sort();
+    profiles.dedup();
+    report.profiles = profiles;
     for (_, (results, record)) in outcomes {
         report.results.extend(results);
         report.cases.push(record);
