@@ -696,34 +696,38 @@ def enumeration():
     resources = {"service": "{{svc_uri}}", "os": "{{os_uri}}", "cs": "{{cs_uri}}", "env": "{{env_uri}}"}
     elem = {"service": "svc:Win32_Service", "os": "os:Win32_OperatingSystem", "cs": "cs:Win32_ComputerSystem",
             "env": "env:Win32_Environment"}
+    # Win32_Environment is changed by concurrent transfer cases: its enumerations
+    # run alone (exclusive), so what they see, and their snapshots, are reproducible.
+    shared_state = {"env"}
     for r, uri in resources.items():
         v = {"resource_uri": uri}
+        ex = r in shared_state
         p.case(f"enumerate/{r}-basic", f"Enumerate {r} returns an EnumerationContext", "DSP0226 §8.2",
-               enum_env(), ok(act(WSEN, "EnumerateResponse")), vars=v, rules=["R12"],
+               enum_env(), ok(act(WSEN, "EnumerateResponse")), vars=v, exclusive=ex, rules=["R12"],
                asserts=[A(ctx, count=1)])
         for n in [1, 5, 32000]:
             p.case(f"enumerate/{r}-optimized-{n}", f"Optimized Enumerate of {r} with MaxElements {n}",
-                   "DSP0226 §8.2.3", enum_env(optimize=True, max_elements=n), ok(), vars=v, rules=["R16", "R12"],
+                   "DSP0226 §8.2.3", enum_env(optimize=True, max_elements=n), ok(), vars=v, exclusive=ex, rules=["R16", "R12"],
                    asserts=[A(f"{er}/w:Items/*", max=n), A(f"{er}/w:Items/{elem[r]}", min=1)])
         p.case(f"enumerate/{r}-optimized-default", f"Optimized Enumerate of {r} without MaxElements",
-               "DSP0226 §8.2.3", enum_env(optimize=True), ok(), vars=v, rules=["R16"],
+               "DSP0226 §8.2.3", enum_env(optimize=True), ok(), vars=v, exclusive=ex, rules=["R16"],
                asserts=[A(f"{er}/w:Items/*", min=1)])
         p.case(f"enumerate/{r}-epr", f"EnumerateEPR of {r} returns EPRs", "DSP0226 §8.2.4",
-               enum_env(optimize=True, max_elements=50, mode="EnumerateEPR"), ok(), vars=v,
+               enum_env(optimize=True, max_elements=50, mode="EnumerateEPR"), ok(), vars=v, exclusive=ex,
                asserts=[A(f"{er}/w:Items/a:EndpointReference", min=1), A(f"{er}/w:Items/{elem[r]}", count=0),
                         A(f"{er}/w:Items/a:EndpointReference/a:ReferenceParameters/w:ResourceURI", min=1)])
         p.case(f"enumerate/{r}-object-and-epr", f"EnumerateObjectAndEPR of {r} returns wsman:Item", "DSP0226 §8.2.4",
-               enum_env(optimize=True, max_elements=50, mode="EnumerateObjectAndEPR"), ok(), vars=v, rules=["R17"],
+               enum_env(optimize=True, max_elements=50, mode="EnumerateObjectAndEPR"), ok(), vars=v, exclusive=ex, rules=["R17"],
                asserts=[A(f"{er}/w:Items/w:Item", min=1), A(f"{er}/w:Items/w:Item/{elem[r]}", min=1),
                         A(f"{er}/w:Items/w:Item/a:EndpointReference", min=1)])
         p.case(f"enumerate/{r}-estimate", f"Enumerate {r} with RequestTotalItemsCountEstimate", "DSP0226 §8.2.5",
                enum_env(extra_headers=["<w:RequestTotalItemsCountEstimate/>"], optimize=True, max_elements=5), ok(),
-               vars=v, asserts=[A(f"{HDR}/w:TotalItemsCountEstimate", max=1)])
+               vars=v, exclusive=ex, asserts=[A(f"{HDR}/w:TotalItemsCountEstimate", max=1)])
     for r, uri in {"service": "{{svc_uri}}", "env": "{{env_uri}}"}.items():
         for k, kw in {"no-locale": dict(omit=("Locale", "DataLocale")), "timeout-pt10s": dict(timeout="PT10S"),
                       "max-envelope-512k": dict(max_env="512000")}.items():
             p.case(f"enumerate/{r}-{k}", f"Enumerate {r} ({k})", "DSP0226 §8.2", enum_env(**kw), ok(),
-                   vars={"resource_uri": uri}, rules=["R12"], asserts=[A(ctx, count=1)])
+                   vars={"resource_uri": uri}, rules=["R12"], asserts=[A(ctx, count=1)], exclusive=r in shared_state)
     svc = {"resource_uri": "{{svc_uri}}"}
     wql = lambda q: f'<w:Filter Dialect="{WQL}">{q}</w:Filter>'
     p.case("enumerate/wql-select-one", "WQL filter selecting WinRM", "MS-WSMV §3.1.4.8 (WQL)",
@@ -862,7 +866,7 @@ def enumeration():
     ])
     for n in [2, 7]:
         p.scenario(f"scenario/env-pull-{n}", f"Enumerate Win32_Environment, Pull {n} at a time", "DSP0226 §8.4",
-                   rules=["R13", "R14"], vars={"resource_uri": "{{env_uri}}"}, steps=[
+                   rules=["R13", "R14"], vars={"resource_uri": "{{env_uri}}"}, exclusive=True, steps=[
             step("enumerate", enum_env(), ok(), capture=cap),
             step("pull", pull_env(max_elements=n), ok(), capture=recap, asserts=[A(f"{pr}/n:Items/*", max=n)],
                  repeat={"until": f"count({pr}/n:EndOfSequence) > 0", "max": 100}),
