@@ -56,6 +56,17 @@ impl TestServer {
         Self::start(Config::default()).await
     }
 
+    /// The reference endpoint as `check` certifies it: the simulated host plus
+    /// the BMC's CIM classes (user admin:admin), the BMC's scenario clock
+    /// frozen at 0 so sensor readings and SEL times are reproducible.
+    pub async fn reference() -> TestServer {
+        use ipmi_sim::{Bmc, Clock, Scenario, SharedBmc};
+        let users = [("admin".to_owned(), "admin".to_owned())];
+        let bmc = Bmc::new(Scenario::builtin_default(), &users).expect("the built-in scenario is valid");
+        let bmc = SharedBmc::new(bmc, Clock::frozen(std::time::Duration::ZERO));
+        Self::start(Config { extra_providers: ipmi_sim::cim::providers(bmc), ..Config::default() }).await
+    }
+
     /// Stops the server and waits for it.
     pub async fn stop(mut self) {
         if let Some(tx) = self.stop.take() {

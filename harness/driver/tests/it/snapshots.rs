@@ -22,7 +22,7 @@ use crate::{config, corpus};
 fn reference_run() -> RunReport {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
     rt.block_on(async {
-        let server = TestServer::default_server().await;
+        let server = TestServer::reference().await;
         let mut c = config(&server.url, corpus());
         c.stable_names = true;
         c.keep_exchanges = true;
