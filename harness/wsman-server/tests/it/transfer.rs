@@ -133,3 +133,19 @@ async fn an_unknown_method_is_an_unknown_action_whatever_the_selectors() {
         .body(Element::ns(&svc, "StopService_INPUT").with_child(Element::ns(&svc, "Force").with_text("true")));
     assert_fault(&c.post(extra.bytes()).await, FaultKind::InvalidParameter, None);
 }
+
+#[tokio::test]
+async fn a_put_on_winrm_config_changes_the_limits_the_server_applies() {
+    let (s, c) = setup().await;
+    let body = Element::ns(ns::CFG, "Config").with_child(Element::ns(ns::CFG, "MaxEnvelopeSizekb").with_text("32"));
+    let env = assert_ok(&c.post(request::new(Action::Put, ns::CFG).body(body).bytes()).await);
+    assert_eq!(env.body_element().and_then(|b| b.child_text(ns::CFG, "MaxEnvelopeSizekb")).as_deref(), Some("32"));
+    // A 40 KB request body is now over the limit (it was well under 500 KB before).
+    let padded = request::get(&cimv2("Win32_OperatingSystem")).raw_header(Element::ns("urn:pad", "Pad").with_text("x".repeat(40 * 1024)));
+    let r = c.send("POST", &s.url.clone(), Some("application/soap+xml"), &[], padded.bytes().into()).await;
+    assert_eq!(r.status, 413);
+    // And the MaxEnvelopeSize ceiling follows: a response over 32 KB is refused.
+    let f = vec![Element::ns(ns::WSMAN, "OptimizeEnumeration"), Element::ns(ns::WSMAN, "MaxElements").with_text("500")];
+    let r = c.post(request::enumerate(&cimv2("Win32_Service"), f).bytes()).await;
+    assert!(r.status == 200 && r.body.len() <= 32 * 1024, "the batch is cut to the new ceiling: {} octets", r.body.len());
+}
