@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 use driver::{Corpus, RunConfig, RunEvent, Target, TlsMode, Waivers};
 use wsman_server::{Config, User};
@@ -50,7 +49,7 @@ async fn start_embedded() -> Result<(Target, tokio::sync::oneshot::Sender<()>, t
     let task = tokio::spawn(reference.run(async {
         let _ = rx.await;
     }));
-    let target = Target { endpoint: url, user: Some(("harness".into(), password)), tls: TlsMode::Verify, timeout: Duration::from_secs(30) };
+    let target = Target { endpoint: url, user: Some(("harness".into(), password)), tls: TlsMode::Verify, timeout: driver::DEFAULT_TIMEOUT };
     Ok((target, tx, task))
 }
 

@@ -122,6 +122,14 @@ impl Element {
         self.elements().find(|e| e.is(ns, name))
     }
 
+    /// The first child element with this namespace and name, mutably.
+    pub fn child_mut(&mut self, ns: &str, name: &str) -> Option<&mut Element> {
+        self.children.iter_mut().find_map(|n| match n {
+            Node::Element(e) if e.is(ns, name) => Some(e),
+            _ => None,
+        })
+    }
+
     /// All child elements with this namespace and name.
     pub fn children_named<'a>(&'a self, ns: &'a str, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.elements().filter(move |e| e.is(ns, name))

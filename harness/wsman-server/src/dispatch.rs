@@ -193,42 +193,20 @@ pub(crate) fn fault(state: &State, req: &Header, mut f: Fault) -> Outcome {
 }
 
 fn set_subcode(fault: &mut Element, qname: &str) {
-    for code in fault.children.iter_mut() {
-        if let wsman_proto::xml::Node::Element(code) = code {
-            if code.is(ns::SOAP, "Code") {
-                code.children.retain(|n| !matches!(n, wsman_proto::xml::Node::Element(e) if e.is(ns::SOAP, "Subcode")));
-                code.push(Element::ns(ns::SOAP, "Subcode").with_child(Element::ns(ns::SOAP, "Value").with_text(qname)));
-            }
-        }
+    if let Some(code) = fault.child_mut(ns::SOAP, "Code") {
+        code.children.retain(|n| !matches!(n, wsman_proto::xml::Node::Element(e) if e.is(ns::SOAP, "Subcode")));
+        code.push(Element::ns(ns::SOAP, "Subcode").with_child(Element::ns(ns::SOAP, "Value").with_text(qname)));
     }
 }
 
 fn set_code(fault: &mut Element, qname: &str) {
-    for n in fault.children.iter_mut() {
-        if let wsman_proto::xml::Node::Element(code) = n {
-            if code.is(ns::SOAP, "Code") {
-                for v in code.children.iter_mut() {
-                    if let wsman_proto::xml::Node::Element(value) = v {
-                        if value.is(ns::SOAP, "Value") {
-                            *value = Element::ns(ns::SOAP, "Value").with_text(qname);
-                        }
-                    }
-                }
-            }
-        }
+    if let Some(value) = fault.child_mut(ns::SOAP, "Code").and_then(|c| c.child_mut(ns::SOAP, "Value")) {
+        *value = Element::ns(ns::SOAP, "Value").with_text(qname);
     }
 }
 
 fn strip_reason_lang(fault: &mut Element) {
-    for n in fault.children.iter_mut() {
-        if let wsman_proto::xml::Node::Element(reason) = n {
-            if reason.is(ns::SOAP, "Reason") {
-                for t in reason.children.iter_mut() {
-                    if let wsman_proto::xml::Node::Element(text) = t {
-                        text.attrs.retain(|a| !(a.ns.as_deref() == Some(ns::XML) && a.name == "lang"));
-                    }
-                }
-            }
-        }
+    if let Some(text) = fault.child_mut(ns::SOAP, "Reason").and_then(|r| r.child_mut(ns::SOAP, "Text")) {
+        text.attrs.retain(|a| !(a.ns.as_deref() == Some(ns::XML) && a.name == "lang"));
     }
 }
