@@ -5,10 +5,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use driver::{Corpus, RunConfig, RunEvent, Target, TlsMode, Waivers};
-use wsman_server::{Config, User};
+use wsman_server::{BmcOptions, Config, ReferenceHost, User};
 
 use crate::args::{CheckArgs, ConnectionArgs};
-use crate::reference::{BmcOptions, Reference};
 
 /// Exit status when a check failed.
 const EXIT_FAILED: u8 = 1;
@@ -42,9 +41,10 @@ async fn start_embedded() -> Result<(Target, tokio::sync::oneshot::Sender<()>, t
     let password = uuid::Uuid::new_v4().simple().to_string();
     let user = User { name: "harness".into(), password: password.clone() };
     let config = Config { http: Some(([127, 0, 0, 1], 0).into()), users: vec![user], allow_unencrypted: true, ..Config::default() };
-    let bmc = BmcOptions { ipmi: Some(([127, 0, 0, 1], 0).into()), scenario: None };
-    let reference = Reference::bind(config, &bmc).await?;
-    let url = reference.http_url().ok_or("the embedded server has no HTTP listener")?;
+    let bmc = BmcOptions { ipmi: Some(([127, 0, 0, 1], 0).into()), ..BmcOptions::default() };
+    let reference = ReferenceHost::bind(config, bmc).await.map_err(|e| e.to_string())?;
+    let addr = reference.server().http_addr().ok_or("the embedded server has no HTTP listener")?;
+    let url = format!("http://{addr}/wsman");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(reference.run(async {
         let _ = rx.await;

@@ -4,7 +4,6 @@
 
 mod args;
 mod check;
-mod reference;
 mod report_cmd;
 mod serve;
 mod validate;

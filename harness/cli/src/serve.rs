@@ -3,10 +3,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use wsman_server::{Config, Defect, DefectSet, TlsSource, User};
+use ipmi_sim::{Clock, Scenario};
+
+use wsman_server::{BmcOptions, Config, Defect, DefectSet, ReferenceHost, TlsSource, User};
 
 use crate::args::ServeArgs;
-use crate::reference::{BmcOptions, Reference};
 
 fn config(a: &ServeArgs) -> Result<Config, String> {
     let users = a.users.iter().map(|u| User::parse(u)).collect::<Result<Vec<_>, _>>()?;
@@ -25,8 +26,12 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
     }
     let cfg = config(&a)?;
     let default_user = cfg.users.is_empty();
-    let bmc = BmcOptions { ipmi: a.ipmi, scenario: a.scenario.clone() };
-    let reference = Reference::bind(cfg, &bmc).await?;
+    let scenario = match &a.scenario {
+        Some(path) => load_scenario(path)?,
+        None => Scenario::builtin_default(),
+    };
+    let bmc = BmcOptions { scenario, clock: Clock::real(), ipmi: a.ipmi };
+    let reference = ReferenceHost::bind(cfg, bmc).await.map_err(|e| e.to_string())?;
     {
         let mut out = std::io::stdout().lock();
         for line in reference.readiness_lines() {
@@ -42,6 +47,11 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
     }
     reference.run(shutdown_signal()).await;
     Ok(ExitCode::SUCCESS)
+}
+
+fn load_scenario(path: &std::path::Path) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Scenario::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 async fn shutdown_signal() {

@@ -16,7 +16,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::oneshot;
-use wsman_server::{Config, Server};
+use wsman_server::{BmcOptions, Config, ReferenceHost, Server};
 
 /// The reference server running on an ephemeral loopback port.
 #[derive(Debug)]
@@ -25,6 +25,10 @@ pub struct TestServer {
     pub url: String,
     /// The bound address.
     pub addr: SocketAddr,
+    /// The BMC behind the server, when it is the reference host ([`TestServer::reference`], [`TestServer::host`]).
+    pub bmc: Option<ipmi_sim::SharedBmc>,
+    /// The BMC's IPMI-over-LAN address, when its LAN face was asked for.
+    pub ipmi_addr: Option<SocketAddr>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -48,7 +52,23 @@ impl TestServer {
         let task = tokio::spawn(server.run(async {
             let _ = rx.await;
         }));
-        TestServer { url: format!("{scheme}://{addr}/wsman"), addr, stop: Some(tx), task: Some(task) }
+        TestServer { url: format!("{scheme}://{addr}/wsman"), addr, bmc: None, ipmi_addr: None, stop: Some(tx), task: Some(task) }
+    }
+
+    /// Starts the reference host (the server with its BMC, assembled by
+    /// [`ReferenceHost::bind`]) on 127.0.0.1:0, Basic over HTTP allowed.
+    pub async fn host(mut config: Config, bmc: BmcOptions) -> TestServer {
+        config.http = Some(SocketAddr::from(([127, 0, 0, 1], 0)));
+        config.https = None;
+        config.allow_unencrypted = true;
+        let host = ReferenceHost::bind(config, bmc).await.expect("bind the reference host");
+        let addr = host.server().http_addr().expect("an HTTP listener");
+        let (shared, ipmi_addr) = (host.bmc().clone(), host.ipmi_addr());
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(host.run(async {
+            let _ = rx.await;
+        }));
+        TestServer { url: format!("http://{addr}/wsman"), addr, bmc: Some(shared), ipmi_addr, stop: Some(tx), task: Some(task) }
     }
 
     /// Starts the default configuration (user admin:admin).
@@ -60,11 +80,8 @@ impl TestServer {
     /// the BMC's CIM classes (user admin:admin), the BMC's scenario clock
     /// frozen at 0 so sensor readings and SEL times are reproducible.
     pub async fn reference() -> TestServer {
-        use ipmi_sim::{Bmc, Clock, Scenario, SharedBmc};
-        let users = [("admin".to_owned(), "admin".to_owned())];
-        let bmc = Bmc::new(Scenario::builtin_default(), &users).expect("the built-in scenario is valid");
-        let bmc = SharedBmc::new(bmc, Clock::frozen(std::time::Duration::ZERO));
-        Self::start(Config { extra_providers: ipmi_sim::cim::providers(bmc), ..Config::default() }).await
+        let bmc = BmcOptions { clock: ipmi_sim::Clock::frozen(std::time::Duration::ZERO), ..BmcOptions::default() };
+        Self::host(Config::default(), bmc).await
     }
 
     /// Stops the server and waits for it.

@@ -5,11 +5,12 @@
 
 use std::time::Duration;
 
-use ipmi_sim::{Bmc, Clock, Scenario, SharedBmc};
+use ipmi_sim::Clock;
 use test_support::request;
 use test_support::{Client, TestServer};
 use wsman_proto::xml::Element;
 use wsman_proto::{ns, Action, Envelope};
+use wsman_server::BmcOptions;
 
 const USER: &str = "admin";
 const PASS: &str = "bmc-secret";
@@ -35,26 +36,15 @@ struct Faces {
     _server: TestServer,
     client: Client,
     lan_port: u16,
-    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 async fn start() -> Faces {
-    let users = vec![(USER.to_owned(), PASS.to_owned())];
-    let bmc = SharedBmc::new(Bmc::new(Scenario::builtin_default(), &users).expect("bmc"), Clock::frozen(Duration::from_secs(200)));
-    let config = wsman_server::Config {
-        users: vec![wsman_server::User { name: USER.into(), password: PASS.into() }],
-        extra_providers: ipmi_sim::cim::providers(bmc.clone()),
-        ..Default::default()
-    };
-    let server = TestServer::start(config).await;
+    let config = wsman_server::Config { users: vec![wsman_server::User { name: USER.into(), password: PASS.into() }], ..Default::default() };
+    let bmc = BmcOptions { clock: Clock::frozen(Duration::from_secs(200)), ipmi: Some(([127, 0, 0, 1], 0).into()), ..BmcOptions::default() };
+    let server = TestServer::host(config, bmc).await;
     let client = Client::new(&server.url, Some(&format!("{USER}:{PASS}")));
-    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.expect("udp");
-    let lan_port = socket.local_addr().expect("addr").port();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(ipmi_sim::serve_lan(socket, bmc, async {
-        let _ = rx.await;
-    }));
-    Faces { _server: server, client, lan_port, _stop: tx }
+    let lan_port = server.ipmi_addr.expect("the LAN face").port();
+    Faces { _server: server, client, lan_port }
 }
 
 fn uri(class: &str) -> String {

@@ -10,6 +10,8 @@
 //! - [`providers`]: the simulated Windows classes.
 //! - [`defects`]: named misbehaviours for proving checks can fail.
 //! - [`tls`]: rustls (ring) with PEM files or a self-signed certificate.
+//! - [`reference`]: the reference host as `serve`, `check` and the tests run
+//!   it: this server with the IPMI BMC simulator's classes and LAN face.
 //!
 //! The entry point is [`Server::bind`] then [`Server::run`] with a shutdown
 //! future, so tests and the CLI choose how to stop it.
@@ -20,6 +22,7 @@ mod dispatch;
 pub mod http;
 mod ops;
 pub mod providers;
+pub mod reference;
 mod registry;
 pub mod tls;
 
@@ -35,6 +38,7 @@ use wsman_proto::ResourceProvider;
 
 pub use auth::User;
 pub use defects::{Defect, DefectSet};
+pub use reference::{BmcOptions, HostError, ReferenceHost};
 pub use tls::TlsSource;
 
 /// Errors starting or running the server (not per-request failures: those
