@@ -1,4 +1,7 @@
-//! Template rendering: `{{name}}` placeholders replaced by variable values.
+//! Template rendering: `{{name}}` placeholders replaced by variable values;
+//! `{{name | default}}` gives the default text when no scope defines `name`.
+//! (Includes of partials, `{{> name}}`, are expanded earlier, when the corpus
+//! loads: [`crate::corpus::partial`].)
 //!
 //! Values inserted into a template are XML-escaped, so a value can never
 //! change the structure of the envelope; values may themselves contain
@@ -104,8 +107,16 @@ impl Scope<'_> {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
             let end = after.find("}}").ok_or(RenderError::Unclosed(offset + start))?;
-            let name = after[..end].trim();
-            let value = self.lookup(name, depth)?;
+            let inner = &after[..end];
+            // `{{name | default}}`: the default when no scope defines `name`.
+            let (name, default) = match inner.split_once('|') {
+                Some((n, d)) => (n.trim(), Some(d.trim())),
+                None => (inner.trim(), None),
+            };
+            let value = match (self.lookup(name, depth), default) {
+                (Err(RenderError::Unknown(missing)), Some(d)) if missing == name => d.to_owned(),
+                (v, _) => v?,
+            };
             if escape {
                 out.push_str(&quick_xml::escape::escape(value.as_str()));
             } else {
@@ -179,6 +190,16 @@ mod tests {
         assert_eq!(s.render("{{captured.x}}"), Err(RenderError::Unknown("captured.x".into())));
         assert!(matches!(s.render("{{pad:zz}}"), Err(RenderError::BadPad(_))));
         assert_eq!(s.render("{{pad:3}}").unwrap(), "xxx");
+    }
+
+    #[test]
+    fn defaults_apply_only_when_nothing_defines_the_name() {
+        let case = map(&[("timeout", "PT5S")]);
+        let s = scope(vec![&case], None);
+        assert_eq!(s.render("{{timeout | PT60S}}/{{size|153600}}/{{to | x}}").unwrap(), "PT5S/153600/http://h/wsman");
+        assert_eq!(s.render("{{d | a<b}}").unwrap(), "a&lt;b");
+        let nested = map(&[("a", "{{missing}}")]);
+        assert_eq!(scope(vec![&nested], None).render("{{a | fallback}}"), Err(RenderError::Unknown("missing".into())));
     }
 
     #[test]

@@ -9,6 +9,9 @@ use serde::Deserialize;
 use super::model::{Case, Expect, HttpOptions, Profile, Repeat, Step, XPathAssertion};
 use super::waiver::Waivers;
 
+/// Where the partials live, relative to the corpus root (`partials/<name>.xml`).
+pub const PARTIALS: &str = "partials/";
+
 /// The repository's `corpus/`, embedded at build time.
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../corpus");
 
@@ -163,7 +166,17 @@ impl Corpus {
                 namespaces: raw.namespaces,
             });
         }
-        let templates: BTreeMap<String, String> = files.iter().filter(|(p, _)| p.ends_with(".xml")).map(|(p, t)| (p.clone(), t.clone())).collect();
+        let partials: BTreeMap<String, String> =
+            files.iter().filter_map(|(p, t)| Some((p.strip_prefix(PARTIALS)?.strip_suffix(".xml")?.to_owned(), t.clone()))).collect();
+        let mut templates = BTreeMap::new();
+        for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".xml") && !p.starts_with(PARTIALS)) {
+            match super::partial::expand(text, &partials) {
+                Ok(t) => {
+                    templates.insert(path.clone(), t);
+                }
+                Err(e) => problems.push(format!("{path}: {e}")),
+            }
+        }
         problems.extend(check_cases(&cases, &templates, &profiles));
         let waivers = match files.get("waivers.toml") {
             Some(t) => Waivers::parse(t).map_err(|m| CorpusError::Manifest { path: "waivers.toml".into(), message: m })?,
@@ -367,6 +380,19 @@ mod tests {
         assert_eq!(c.cases[0].id, "p/op/one");
         assert_eq!(c.cases[0].steps[0].template, "op/one.xml");
         assert_eq!(c.template(&c.cases[0], &c.cases[0].steps[0]), Some("<x/>"));
+    }
+
+    #[test]
+    fn partials_are_expanded_on_load_and_their_mistakes_name_the_template() {
+        let m = "profile = \"p\"\n[[case]]\nid = \"op/one\"\ntitle = \"t\"\nclause = \"DSP0226 §1\"\n";
+        let mut f = files(m, &[("op/one.xml", "<h>\n  {{> hdr action=\"A\"}}\n</h>")]);
+        f.insert("partials/hdr.xml".into(), "<a>{{action}}</a>\n<b>{{to}}</b>\n".into());
+        let c = Corpus::from_files(f.clone()).unwrap();
+        assert_eq!(c.template(&c.cases[0], &c.cases[0].steps[0]), Some("<h>\n  <a>A</a>\n  <b>{{to}}</b>\n</h>"));
+        assert!(c.templates.keys().all(|k| !k.starts_with(PARTIALS)), "a partial is not a template");
+        f.insert("p/op/one.xml".into(), "{{> hdr acton=\"A\"}}".into());
+        let CorpusError::Invalid(p) = Corpus::from_files(f).unwrap_err() else { panic!("not Invalid") };
+        assert!(p.iter().any(|e| e.starts_with("p/op/one.xml:") && e.contains("acton")), "{p:?}");
     }
 
     #[test]
