@@ -3,11 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
-use driver::validate::{validate_paths, ValidateError, RULES};
+use driver::validate::{validate_paths, Options, ValidateError, RULES};
 use report::{RunKind, RunReport, Status};
 use test_support::reference::{envelopes, Origin};
-use wsman_proto::xml::{self, Element, Limits, Node};
 use wsman_proto::ns;
+use wsman_proto::xml::{self, Element, Limits, Node};
 
 /// The Windows responses of the pypsrp recordings, when ../shared/reference exists.
 fn windows_responses() -> Option<Vec<(String, Vec<u8>)>> {
@@ -42,7 +42,7 @@ fn windows_responses_pass() {
     assert!(docs.len() > 50, "only {} responses extracted", docs.len());
     let dir = tempfile::tempdir().expect("tempdir");
     let files = write_all(dir.path(), &docs);
-    let report = validate_paths(&[dir.path().to_owned()]).expect("validate");
+    let report = validate_paths(&[dir.path().to_owned()], Options::default()).expect("validate");
     assert_eq!(report.kind, RunKind::Validate);
     assert_eq!(report.cases.len(), files.len());
     assert_eq!(report.results.len(), files.len() * RULES.len());
@@ -130,7 +130,7 @@ fn mutated_windows_responses_fail_naming_element_and_line() {
         }
     }
     assert!(expected.len() >= 40, "only {} mutated copies", expected.len());
-    let report = validate_paths(&[dir.path().to_owned()]).expect("validate");
+    let report = validate_paths(&[dir.path().to_owned()], Options::default()).expect("validate");
     let mut problems = Vec::new();
     for (path, element, label) in &expected {
         let case = path.display().to_string();
@@ -146,12 +146,12 @@ fn mutated_windows_responses_fail_naming_element_and_line() {
 #[test]
 fn setup_errors_are_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
-    assert!(matches!(validate_paths(&[dir.path().to_owned()]), Err(ValidateError::NoFiles)));
-    assert!(matches!(validate_paths(&[dir.path().join("missing.xml")]), Err(ValidateError::Io { .. })));
+    assert!(matches!(validate_paths(&[dir.path().to_owned()], Options::default()), Err(ValidateError::NoFiles)));
+    assert!(matches!(validate_paths(&[dir.path().join("missing.xml")], Options::default()), Err(ValidateError::Io { .. })));
     // Not XML at all: a FAIL result, not an error.
     let p = dir.path().join("junk.xml");
     std::fs::write(&p, b"not xml <").expect("write");
-    let report = validate_paths(&[p]).expect("validate");
+    let report = validate_paths(&[p], Options::default()).expect("validate");
     assert_eq!(report.summary().failed, 1, "{:?}", report.results);
     assert!(report.results.iter().any(|r| r.status == Status::Fail && r.message.contains("line 1")));
 }
