@@ -276,6 +276,18 @@ mod tests {
     }
 
     #[test]
+    fn attributes_have_names_namespaces_and_spans() {
+        let text = doc().replace("<a:Action>", "<a:Action mustUnderstand='true' s:mustUnderstand=\"1\">");
+        let o = Outline::read(&text).expect("well-formed");
+        let action = o.elements.iter().find(|e| e.is(ns::WSA, "Action")).expect("action");
+        let [bare, soap] = action.attributes.as_slice() else { panic!("{:?}", action.attributes) };
+        assert!(bare.is(None, "mustUnderstand") && soap.is(Some(ns::SOAP), "mustUnderstand"));
+        assert_eq!((bare.prefix_len, soap.prefix_len), (0, 2));
+        assert_eq!(&text[bare.span.clone().expect("located")], "mustUnderstand='true'");
+        assert_eq!(&text[soap.span.clone().expect("located")], "s:mustUnderstand=\"1\"");
+    }
+
+    #[test]
     fn ill_formed_input_names_the_line() {
         let bad = doc().replace("</s:Body>", "</s:Bod>");
         let bad = if bad == doc() { doc().replacen("</", "</x", 1) } else { bad };
