@@ -88,6 +88,9 @@ pub(crate) struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
+    /// Fail the deviations Windows tolerates from real clients (reported as WARN otherwise).
+    #[arg(long)]
+    pub(crate) strict: bool,
     /// Envelope files or folders (searched for *.xml).
     #[arg(required = true, value_name = "FILE|DIR")]
     pub(crate) paths: Vec<PathBuf>,

@@ -89,6 +89,22 @@ actions! {
     Receive = (ns::RSP, "Receive"),
     /// WinRS Signal.
     Signal = (ns::RSP, "Signal"),
+    /// WinRS Disconnect (MS-WSMV §3.1.4.15).
+    Disconnect = (ns::RSP, "Disconnect"),
+    /// WinRS Reconnect (MS-WSMV §3.1.4.16).
+    Reconnect = (ns::RSP, "Reconnect"),
+    /// WinRS Connect (MS-WSMV §3.1.4.17).
+    Connect = (ns::RSP, "Connect"),
+    /// WS-Management event delivery, one event per message.
+    Event = (ns::WSMAN_ACTION_BASE, "Event"),
+    /// WS-Management batched event delivery (MS-WSMV §4.6.3).
+    Events = (ns::WSMAN_ACTION_BASE, "Events"),
+    /// WS-Management heartbeat.
+    Heartbeat = (ns::WSMAN_ACTION_BASE, "Heartbeat"),
+    /// WS-Management dropped-events notice.
+    DroppedEvents = (ns::WSMAN_ACTION_BASE, "DroppedEvents"),
+    /// WS-Management delivery acknowledgement (MS-WSMV §4.6.4).
+    Ack = (ns::WSMAN_ACTION_BASE, "Ack"),
 }
 
 impl Action {

@@ -27,6 +27,8 @@ pub const WSE: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing";
 pub const WSE_FAULT_ACTION: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing/fault";
 /// DMTF WS-Management 1.x.
 pub const WSMAN: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd";
+/// Base of the DMTF WS-Management action URIs (`<base>/Events`, `<base>/Ack`, ...).
+pub const WSMAN_ACTION_BASE: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman";
 /// DMTF WS-Management fault action.
 pub const WSMAN_FAULT_ACTION: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/fault";
 /// Base of DMTF fault detail URIs (append the detail name).

@@ -6,9 +6,14 @@
 //! file and rule ([`RULES`]), the case being the file path, so the CLI writes
 //! the same report formats as `check`.
 //!
-//! - [`outline`]: element names and line numbers of an envelope (quick-xml).
-//! - [`rules`]: the rules and their catalogue entries.
+//! - [`outline`]: element names, attributes and line numbers of an envelope (quick-xml).
+//! - [`rules`]: the structural rules and their catalogue entries.
+//! - [`actions`]: which Actions are known and which body each calls for.
+//! - [`deviations`]: what Windows tolerates from real clients: WARN, or FAIL
+//!   with [`Options::strict`].
 
+pub mod actions;
+pub mod deviations;
 pub mod outline;
 pub mod rules;
 
@@ -52,6 +57,14 @@ pub enum ValidateError {
     Schemas(#[from] SchemaError),
 }
 
+/// How envelopes are judged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Report the deviations Windows tolerates ([`deviations::DEVIATIONS`])
+    /// as FAIL instead of WARN (`validate --strict`).
+    pub strict: bool,
+}
+
 /// Validates every file named by `paths` (directories are searched for
 /// `*.xml`, recursively; files are taken whatever their name) and returns
 /// the report: per file, one result for each of [`RULES`].
@@ -59,7 +72,7 @@ pub enum ValidateError {
 /// # Errors
 /// [`ValidateError`] when a path cannot be read, nothing is found, or the
 /// schemas cannot be compiled; a bad envelope is a FAIL result, not an error.
-pub fn validate_paths(paths: &[PathBuf]) -> Result<RunReport, ValidateError> {
+pub fn validate_paths(paths: &[PathBuf], options: Options) -> Result<RunReport, ValidateError> {
     let started = Instant::now();
     let files = collect_files(paths)?;
     if files.is_empty() {
@@ -71,7 +84,7 @@ pub fn validate_paths(paths: &[PathBuf]) -> Result<RunReport, ValidateError> {
         .map(|path| {
             let bytes = std::fs::read(path).map_err(|source| ValidateError::Io { path: path.clone(), source })?;
             let case = path.display().to_string();
-            let results = validate_envelope(&case, &bytes);
+            let results = validate_envelope(&case, &bytes, options);
             let failed = results.iter().any(|r| r.status == Status::Fail);
             Ok((results, record(&case, &bytes, failed)))
         })
@@ -88,7 +101,7 @@ pub fn validate_paths(paths: &[PathBuf]) -> Result<RunReport, ValidateError> {
 
 /// The results of every rule of [`RULES`] on one envelope, named `case`.
 /// Never panics on bad input.
-pub fn validate_envelope(case: &str, bytes: &[u8]) -> Vec<AssertionResult> {
+pub fn validate_envelope(case: &str, bytes: &[u8], options: Options) -> Vec<AssertionResult> {
     let result = |check: &Check, status: Status, message: String| AssertionResult {
         case: case.to_owned(),
         assertion: check.id.to_owned(),
@@ -98,8 +111,9 @@ pub fn validate_envelope(case: &str, bytes: &[u8]) -> Vec<AssertionResult> {
         message,
         waiver: None,
     };
-    let outline = match wsman_proto::xml::decode_text(bytes) {
-        Ok(text) => Outline::read(&text).map_err(|e| e.to_string()),
+    let text = wsman_proto::xml::decode_text(bytes);
+    let outline = match &text {
+        Ok(text) => Outline::read(text).map_err(|e| e.to_string()),
         Err(e) => Err(format!("line 1: undecodable text: {e}")),
     };
     let outline = match outline {
@@ -119,7 +133,16 @@ pub fn validate_envelope(case: &str, bytes: &[u8]) -> Vec<AssertionResult> {
     if let Some(first) = rules.next() {
         out.push(result(first.rule, first.status, first.message));
     }
-    out.push(match schema_check::with_thread_validator(|v| v.validate(bytes)) {
+    // The schemas judge the envelope with the tolerated deviations blanked out
+    // (same length, so lines do not move); only where the text read is the
+    // bytes given (UTF-8), so the blanked ranges are the bytes' own.
+    let found = deviations::find(&outline);
+    let blanked = match &text {
+        Ok(t) if t.as_bytes() == bytes => deviations::blanked(t, &found),
+        _ => None,
+    };
+    let judged = blanked.as_ref().map_or(bytes, |t| t.as_bytes());
+    out.push(match schema_check::with_thread_validator(|v| v.validate(judged)) {
         Ok(v) if v.is_empty() => result(&cat::SCHEMA_VALID, Status::Pass, String::new()),
         Ok(v) => {
             let mut text: Vec<String> = v.iter().take(5).map(ToString::to_string).collect();
@@ -131,6 +154,16 @@ pub fn validate_envelope(case: &str, bytes: &[u8]) -> Vec<AssertionResult> {
         Err(e) => result(&cat::SCHEMA_VALID, Status::Skip, format!("schemas unavailable: {e}")),
     });
     out.extend(rules.map(|r| result(r.rule, r.status, r.message)));
+    for d in deviations::DEVIATIONS {
+        let seen: Vec<&str> = found.iter().filter(|f| f.deviation.id == d.id).map(|f| f.message.as_str()).collect();
+        out.push(if seen.is_empty() {
+            result(d, Status::Pass, String::new())
+        } else if options.strict {
+            result(d, Status::Fail, format!("{} (tolerated by Windows; failed by --strict)", seen.join("; ")))
+        } else {
+            AssertionResult { waiver: Some(format!("tolerated by Windows: {}", d.summary)), ..result(d, Status::Warn, seen.join("; ")) }
+        });
+    }
     out
 }
 

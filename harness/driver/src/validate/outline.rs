@@ -1,6 +1,6 @@
 //! The outline of an envelope: its elements down to [`MAX_DEPTH`], each with
-//! its expanded name, its 1-based line, whether it carries `xml:lang`, and its
-//! own text. Read with quick-xml's `NsReader`, so the structural rules can name
+//! its expanded name, its 1-based line, its attributes (with where they are
+//! written, so a tolerated deviation can be blanked out), and its own text. Read with quick-xml's `NsReader`, so the structural rules can name
 //! the line of what they report.
 
 use quick_xml::events::Event;
@@ -14,6 +14,8 @@ pub const MAX_DEPTH: usize = 5;
 
 /// Upper bound on recorded elements (every loop is bounded).
 const MAX_ELEMENTS: usize = 10_000;
+/// Upper bound on the attributes recorded per element.
+const MAX_ATTRIBUTES: usize = 64;
 
 /// One element of the outline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,8 +32,42 @@ pub struct OutlineElement {
     pub parent: Option<usize>,
     /// Whether the element has an `xml:lang` attribute.
     pub has_xml_lang: bool,
+    /// The attributes other than namespace declarations, in document order.
+    pub attributes: Vec<OutlineAttribute>,
     /// The element's own text (direct text children, concatenated).
     pub text: String,
+}
+
+/// One attribute of an [`OutlineElement`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutlineAttribute {
+    /// Namespace URI; `None` for an unprefixed attribute (attributes take no
+    /// default namespace).
+    pub ns: Option<String>,
+    /// Local name.
+    pub local: String,
+    /// Length of the prefix and its colon as written (`ns1:` is 4; 0 unprefixed).
+    pub prefix_len: usize,
+    /// The value as written (entity references not resolved).
+    pub raw_value: String,
+    /// Byte range of `name="value"` in the text read, when it could be located.
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+impl OutlineAttribute {
+    /// True when the attribute has this namespace (`None`: unqualified) and local name.
+    pub fn is(&self, ns: Option<&str>, local: &str) -> bool {
+        self.ns.as_deref() == ns && self.local == local
+    }
+}
+
+/// Where `part`, a slice borrowed from `text`, starts in it.
+fn offset_in(text: &str, part: &[u8]) -> Option<usize> {
+    let base = text.as_ptr() as usize;
+    let at = part.as_ptr() as usize;
+    let start = at.checked_sub(base)?;
+    let end = start.checked_add(part.len())?;
+    (end <= text.len() && text.as_bytes().get(start..end) == Some(part)).then_some(start)
 }
 
 impl OutlineElement {
@@ -115,10 +151,31 @@ impl Outline {
                         }
                     };
                     let index = if depth <= MAX_DEPTH && out.elements.len() < MAX_ELEMENTS {
-                        let has_xml_lang = e.attributes().flatten().any(|a| {
-                            let (r, local) = reader.resolver().resolve_attribute(a.key);
-                            local.as_ref() == "lang" && matches!(r, ResolveResult::Bound(n) if n.as_ref() == ns::XML)
-                        });
+                        let mut attributes = Vec::new();
+                        for a in e.attributes().flatten().take(MAX_ATTRIBUTES) {
+                            let key = a.key;
+                            if key.as_namespace_binding().is_some() {
+                                continue;
+                            }
+                            let (r, local) = reader.resolver().resolve_attribute(key);
+                            let ns = match r {
+                                ResolveResult::Bound(n) => Some(n.as_ref().to_owned()),
+                                _ => None,
+                            };
+                            // The attribute as written runs from its name to the quote after its value.
+                            let span = offset_in(text, key.as_ref().as_bytes()).zip(offset_in(text, a.value.as_bytes())).and_then(|(k, v)| {
+                                let end = v + a.value.len() + 1;
+                                matches!(text.as_bytes().get(end - 1), Some(b'"' | b'\'')).then_some(k..end)
+                            });
+                            attributes.push(OutlineAttribute {
+                                ns,
+                                local: local.as_ref().to_owned(),
+                                prefix_len: key.prefix().map_or(0, |p| p.as_ref().len() + 1),
+                                raw_value: a.value.to_string(),
+                                span,
+                            });
+                        }
+                        let has_xml_lang = attributes.iter().any(|a| a.is(Some(ns::XML), "lang"));
                         out.elements.push(OutlineElement {
                             depth,
                             ns: ns_uri,
@@ -126,6 +183,7 @@ impl Outline {
                             line: lines.at(tag_start),
                             parent: stack.last().copied().flatten(),
                             has_xml_lang,
+                            attributes,
                             text: String::new(),
                         });
                         Some(out.elements.len() - 1)
@@ -215,6 +273,18 @@ mod tests {
         let text = o.elements.iter().find(|e| e.is(ns::SOAP, "Text")).expect("text");
         assert!(text.has_xml_lang);
         assert_eq!(text.depth, 4);
+    }
+
+    #[test]
+    fn attributes_have_names_namespaces_and_spans() {
+        let text = doc().replace("<a:Action>", "<a:Action mustUnderstand='true' s:mustUnderstand=\"1\">");
+        let o = Outline::read(&text).expect("well-formed");
+        let action = o.elements.iter().find(|e| e.is(ns::WSA, "Action")).expect("action");
+        let [bare, soap] = action.attributes.as_slice() else { panic!("{:?}", action.attributes) };
+        assert!(bare.is(None, "mustUnderstand") && soap.is(Some(ns::SOAP), "mustUnderstand"));
+        assert_eq!((bare.prefix_len, soap.prefix_len), (0, 2));
+        assert_eq!(&text[bare.span.clone().expect("located")], "mustUnderstand='true'");
+        assert_eq!(&text[soap.span.clone().expect("located")], "s:mustUnderstand=\"1\"");
     }
 
     #[test]

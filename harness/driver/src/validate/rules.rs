@@ -5,6 +5,8 @@
 use report::{Severity, Status};
 use wsman_proto::ns;
 
+use super::actions::{self, ActionKind, BodyShape};
+use super::deviations::DEVIATIONS;
 use super::outline::{Outline, OutlineElement};
 use crate::check::catalogue::{self as cat, Check};
 
@@ -32,8 +34,24 @@ pub const REQUEST_ADDRESSING: Check = Check {
     summary: "A request other than Identify has wsa:To, wsa:Action and wsa:MessageID.",
 };
 
-/// Every rule `validate` applies to each file, in report order.
-pub const RULES: &[Check] = &[cat::XML_WELL_FORMED, cat::SCHEMA_VALID, RESPONSE_ADDRESSING, FAULT_SHAPE, REQUEST_ADDRESSING];
+/// Every rule `validate` applies to each file, in report order: the
+/// [`STRUCTURE`] rules with `schema.valid` second, then the tolerated
+/// deviations ([`DEVIATIONS`]).
+pub const RULES: &[Check] = &[
+    cat::XML_WELL_FORMED,
+    cat::SCHEMA_VALID,
+    RESPONSE_ADDRESSING,
+    FAULT_SHAPE,
+    REQUEST_ADDRESSING,
+    cat::ENVELOPE_ACTION_KNOWN,
+    cat::ENVELOPE_BODY_MATCHES_ACTION,
+    DEVIATIONS[0],
+    DEVIATIONS[1],
+];
+
+/// The rules [`envelope_rules`] applies, in its order.
+pub const STRUCTURE: &[Check] =
+    &[cat::XML_WELL_FORMED, RESPONSE_ADDRESSING, FAULT_SHAPE, REQUEST_ADDRESSING, cat::ENVELOPE_ACTION_KNOWN, cat::ENVELOPE_BODY_MATCHES_ACTION];
 
 /// One rule's outcome on one envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +78,7 @@ impl RuleOutcome {
 /// `prefix:local` for protocol namespaces, `{ns}local` otherwise.
 fn label(e: &OutlineElement) -> String {
     match e.ns.as_deref() {
-        Some(n) => match ns::preferred_prefix(n) {
-            Some(p) => format!("{p}:{}", e.local),
-            None => format!("{{{n}}}{}", e.local),
-        },
+        Some(n) => label_of(n, &e.local),
         None => e.local.clone(),
     }
 }
@@ -81,17 +96,17 @@ enum Kind {
     Request,
 }
 
-/// Applies the envelope rules (`xml.well-formed` as the "root is a SOAP 1.2
-/// Envelope with a Body" rule, and the three `envelope.*` rules) to an outline.
+/// Applies the [`STRUCTURE`] rules (`xml.well-formed` as the "root is a SOAP
+/// 1.2 Envelope with a Body" rule, and the `envelope.*` rules) to an outline.
 pub fn envelope_rules(o: &Outline) -> Vec<RuleOutcome> {
-    let mut out = Vec::with_capacity(4);
+    let mut out = Vec::with_capacity(STRUCTURE.len());
     let Some(root) = o.root() else {
         out.push(RuleOutcome::new(&cat::XML_WELL_FORMED, vec!["no root element".to_owned()]));
         return out;
     };
     if !root.is(ns::SOAP, "Envelope") {
         out.push(RuleOutcome::new(&cat::XML_WELL_FORMED, vec![format!("line {}: root element {} is not a SOAP 1.2 s:Envelope", root.line, label(root))]));
-        for r in [&RESPONSE_ADDRESSING, &FAULT_SHAPE, &REQUEST_ADDRESSING] {
+        for r in &STRUCTURE[1..] {
             out.push(RuleOutcome::skip(r, "not a SOAP 1.2 envelope"));
         }
         return out;
@@ -136,7 +151,55 @@ pub fn envelope_rules(o: &Outline) -> Vec<RuleOutcome> {
         Kind::Identify => RuleOutcome::skip(&REQUEST_ADDRESSING, "Identify is outside WS-Addressing (DSP0226 §11)"),
         Kind::Fault | Kind::Response => RuleOutcome::skip(&REQUEST_ADDRESSING, "not a request"),
     });
+    let action_element = header.and_then(|(h, _)| o.child(h, ns::WSA, "Action")).map(|(_, e)| e);
+    out.extend(action_rules(kind, action_element, payload.map(|(_, p)| p)));
     out
+}
+
+/// `envelope.action-known` and `envelope.body-matches-action`.
+fn action_rules(kind: Kind, action: Option<&OutlineElement>, payload: Option<&OutlineElement>) -> [RuleOutcome; 2] {
+    let (known, matches) = (&cat::ENVELOPE_ACTION_KNOWN, &cat::ENVELOPE_BODY_MATCHES_ACTION);
+    let uri = action.map(|a| a.text.trim()).filter(|t| !t.is_empty());
+    let (Some(action), Some(uri)) = (action, uri) else {
+        let why = if kind == Kind::Identify { "Identify has no wsa:Action (DSP0226 §11)" } else { "no wsa:Action (judged by envelope.request-addressing)" };
+        return [RuleOutcome::skip(known, why), RuleOutcome::skip(matches, why)];
+    };
+    let body = payload.map(|p| (p.ns.as_deref(), p.local.as_str()));
+    let body_text = payload.map_or_else(|| "nothing".to_owned(), label);
+    let body_line = payload.map_or(action.line, |p| p.line);
+    let shape = match actions::classify(uri, body) {
+        ActionKind::Unknown => {
+            let problem = format!(
+                "line {}: wsa:Action {uri} is not a known request, response or fault action, nor a custom method action matching the body ({body_text})",
+                action.line
+            );
+            return [RuleOutcome::new(known, vec![problem]), RuleOutcome::skip(matches, "the Action is unknown")];
+        }
+        ActionKind::Request(a) => actions::expected_body(&a, false),
+        ActionKind::Response(a) => actions::expected_body(&a, true),
+        ActionKind::Fault => BodyShape::Element(ns::SOAP, "Fault"),
+        // The body was what made the Action a method call or response.
+        ActionKind::MethodCall | ActionKind::MethodResponse => BodyShape::Any,
+    };
+    let mut problems = Vec::new();
+    if !actions::fits(shape, body) {
+        let wanted = match shape {
+            BodyShape::Empty => "an empty s:Body".to_owned(),
+            BodyShape::Element(n, l) | BodyShape::Optional(n, l) => format!("{} first in s:Body", label_of(n, l)),
+            BodyShape::Any => "anything".to_owned(),
+        };
+        problems.push(format!("line {body_line}: s:Body holds {body_text}; wsa:Action {uri} calls for {wanted}"));
+    } else if kind == Kind::Fault && shape != BodyShape::Element(ns::SOAP, "Fault") {
+        problems.push(format!("line {body_line}: s:Body holds a fault; wsa:Action {uri} is not a fault action"));
+    }
+    [RuleOutcome::new(known, Vec::new()), RuleOutcome::new(matches, problems)]
+}
+
+fn label_of(n: &str, l: &str) -> String {
+    match ns::preferred_prefix(n) {
+        Some(p) => format!("{p}:{l}"),
+        None => format!("{{{n}}}{l}"),
+    }
 }
 
 fn fault_problems(o: &Outline, f: usize, fault: &OutlineElement) -> Vec<String> {

@@ -6,7 +6,8 @@
 //! enumerates [`driver::CATALOGUE`], so a new assertion without an entry (or
 //! whose defect no longer makes it fail) fails the build. The one check that
 //! judges the corpus rather than the endpoint (`case.render`) is shown to fail
-//! with a broken corpus instead.
+//! with a broken corpus instead, and the rules of `validate` on envelopes
+//! (`envelope.*`, `deviation.*`) with mutated fixture envelopes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -42,6 +43,22 @@ enum Cause {
     /// Not an endpoint check: shown to fail with a corpus whose template
     /// uses an undefined variable, against the clean server.
     BrokenCorpus,
+    /// A `validate` rule: shown to fail on a fixture envelope (with `--strict`),
+    /// while the unmutated Windows-shaped fixture passes it.
+    Envelope(Mutated),
+}
+
+/// The fixture envelopes of [`Cause::Envelope`] (see `validate.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mutated {
+    /// pywinrm's Create (unqualified mustUnderstand).
+    Pywinrm,
+    /// winrm4j's Receive (rsp:CommandId).
+    Winrm4j,
+    /// A Windows EnumerateResponse with Action `.../enumeration/Bogus`.
+    UnknownAction,
+    /// A Windows EnumerateResponse whose body element is in a misspelt namespace.
+    MisspeltBody,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +95,10 @@ const PROVOCATIONS: &[Provocation] = &[
     Provocation { assertion: "expect.repeat", cause: Cause::Defect("no-end-of-sequence"), cases: "enumeration/scenario/*", setup: Setup::Plain },
     Provocation { assertion: "snapshot.match", cause: Cause::Defect("identify-wrong-protocol"), cases: "core/identify/*", setup: Setup::Snapshots },
     Provocation { assertion: "case.render", cause: Cause::BrokenCorpus, cases: "*", setup: Setup::Plain },
+    Provocation { assertion: "envelope.action-known", cause: Cause::Envelope(Mutated::UnknownAction), cases: "", setup: Setup::Plain },
+    Provocation { assertion: "envelope.body-matches-action", cause: Cause::Envelope(Mutated::MisspeltBody), cases: "", setup: Setup::Plain },
+    Provocation { assertion: "deviation.unqualified-must-understand", cause: Cause::Envelope(Mutated::Pywinrm), cases: "", setup: Setup::Plain },
+    Provocation { assertion: "deviation.qualified-command-id", cause: Cause::Envelope(Mutated::Winrm4j), cases: "", setup: Setup::Plain },
 ];
 
 /// Per-exchange timeout where the defect is a server that never answers
@@ -128,6 +149,7 @@ async fn check(p: Provocation) -> Result<usize, String> {
     let defect: Defect = match p.cause {
         Cause::Defect(name) => name.parse().map_err(|e| format!("{}: no defect: {e}", p.assertion))?,
         Cause::BrokenCorpus => return check_broken_corpus(p).await,
+        Cause::Envelope(m) => return check_envelope(p, m),
     };
     let snapshots = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = snapshots.path().to_owned();
@@ -194,6 +216,36 @@ async fn check_broken_corpus(p: Provocation) -> Result<usize, String> {
         return Err(format!("{}: the broken corpus gives no FAIL", p.assertion));
     }
     Ok(fails.len())
+}
+
+/// Checks a [`Cause::Envelope`] provocation: the clean fixture does not fail
+/// the rule, the mutated one does (validated with `--strict`).
+fn check_envelope(p: Provocation, m: Mutated) -> Result<usize, String> {
+    use crate::validate::{misspell_body_namespace, pywinrm_create, set_action, verdict, windows_enumerate_response, winrm4j_receive};
+    let strict = driver::validate::Options { strict: true };
+    let clean = windows_enumerate_response();
+    let (status, message) = verdict(&clean, p.assertion, strict);
+    if status == Status::Fail {
+        return Err(format!("{}: fails on the clean fixture too: {message}", p.assertion));
+    }
+    let provoked = match m {
+        Mutated::Pywinrm => pywinrm_create(),
+        Mutated::Winrm4j => winrm4j_receive(),
+        Mutated::UnknownAction => {
+            let mut env = windows_enumerate_response();
+            set_action(&mut env, &format!("{}/Bogus", ns::WSEN));
+            env
+        }
+        Mutated::MisspeltBody => {
+            let mut env = windows_enumerate_response();
+            misspell_body_namespace(&mut env);
+            env
+        }
+    };
+    match verdict(&provoked, p.assertion, strict) {
+        (Status::Fail, _) => Ok(1),
+        (status, message) => Err(format!("{}: fixture {m:?} gives {status:?}: {message}", p.assertion)),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
