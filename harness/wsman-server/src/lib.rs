@@ -66,7 +66,8 @@ pub enum ServerError {
 /// live in [`providers::WinRmConfig`] (so a Put on `winrm/config` changes them).
 #[derive(Clone, Debug)]
 pub struct Limits {
-    /// Idle expiry of enumeration contexts.
+    /// Longest idle expiry of enumeration contexts: the expiry applied is the
+    /// smaller of this and `winrm/config/service` `EnumerationTimeoutms`.
     pub enumeration_expiry: Duration,
     /// Live enumeration contexts per user.
     pub enumeration_quota: usize,
@@ -172,6 +173,14 @@ impl State {
     pub(crate) fn max_batch_items(&self) -> usize {
         self.winrm.max_batch_items() as usize
     }
+
+    /// Applies `EnumerationTimeoutms` (capped by [`Limits::enumeration_expiry`])
+    /// to the enumeration contexts; called after every Put, which may have changed it.
+    pub(crate) fn sync_enumeration_expiry(&self, now: std::time::Instant) {
+        let configured = Duration::from_millis(self.winrm.enumeration_timeout_ms().into());
+        let mut store = self.enumerations.lock().unwrap_or_else(|p| p.into_inner());
+        store.set_expiry(configured.min(self.limits.enumeration_expiry), now);
+    }
 }
 
 /// A bound, not yet running, server.
@@ -229,6 +238,7 @@ impl Server {
             winrm,
             shutdown: shutdown_rx,
         };
+        state.sync_enumeration_expiry(std::time::Instant::now());
         Ok(Server { state: Arc::new(state), http, https, shutdown_tx, generated_cert_pem })
     }
 

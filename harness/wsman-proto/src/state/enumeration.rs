@@ -62,6 +62,14 @@ impl EnumerationStore {
         self.contexts.retain(|_, c| now.saturating_duration_since(c.last_used) <= expiry);
     }
 
+    /// Changes the idle expiry (the WinRM configuration's `EnumerationTimeoutms`
+    /// was changed). Contexts already idle longer than the old expiry have
+    /// expired under it and stay expired, whatever the new value.
+    pub fn set_expiry(&mut self, expiry: Duration, now: Instant) {
+        self.sweep(now);
+        self.expiry = expiry;
+    }
+
     /// Number of live contexts.
     pub fn len(&self) -> usize {
         self.contexts.len()
@@ -168,6 +176,30 @@ mod tests {
         let later = t0 + Duration::from_secs(61);
         assert!(s.pull("b", "u", 1, later, |_, _| true).is_err(), "expired");
         s.open("d".into(), "u", items(1), later).unwrap();
+    }
+
+    #[test]
+    fn a_shorter_expiry_applies_to_live_contexts_and_a_longer_one_revives_nothing() {
+        let t0 = Instant::now();
+        let mut s = EnumerationStore::new(Duration::from_secs(240), 4);
+        s.open("a".into(), "u", items(3), t0).unwrap();
+        s.open("b".into(), "u", items(3), t0).unwrap();
+        let t1 = t0 + Duration::from_secs(2);
+        s.pull("b", "u", 1, t1, |_, _| true).unwrap();
+        s.set_expiry(Duration::from_secs(1), t1);
+        let t2 = t1 + Duration::from_millis(1500);
+        // Back to a long expiry: "a" (idle 3.5 s) and "b" (idle 1.5 s) expired under the short one.
+        s.set_expiry(Duration::from_secs(240), t2);
+        assert!(s.pull("a", "u", 1, t2, |_, _| true).is_err());
+        assert!(s.pull("b", "u", 1, t2, |_, _| true).is_err());
+        assert!(s.is_empty());
+
+        let mut s = EnumerationStore::new(Duration::from_secs(240), 4);
+        s.unbounded = true;
+        s.open("a".into(), "u", items(3), t0).unwrap();
+        s.set_expiry(Duration::from_secs(1), t1);
+        s.set_expiry(Duration::from_secs(240), t2);
+        assert!(s.pull("a", "u", 1, t2, |_, _| true).is_ok(), "the leak defect: contexts never expire");
     }
 
     #[test]

@@ -33,6 +33,8 @@ impl Put {
             }
             other => other?,
         };
+        // The Put may have changed winrm/config/service EnumerationTimeoutms.
+        ctx.state.sync_enumeration_expiry(ctx.now);
         Ok(Reply::new(&Action::Put, vec![instance.to_element()]))
     }
 }
