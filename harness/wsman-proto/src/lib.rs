@@ -10,6 +10,7 @@
 //! - [`envelope`]: SOAP 1.2 envelope decode/encode, [`envelope::DecodeError`]
 //!   and its mapping to faults, wire faults.
 //! - [`header`]: the WS-Addressing and WS-Management headers.
+//! - [`message`]: typed bodies, one per operation's request and response, each with one decode and one encode.
 //! - [`action`]: `wsa:Action` URIs as an open enum.
 //! - [`selector`]: `wsman:SelectorSet` and `wsman:OptionSet`.
 //! - [`duration`]: the `xs:duration` type of timeouts and expirations.
@@ -29,6 +30,7 @@ pub mod fault;
 pub mod header;
 pub mod instance;
 pub mod manual;
+pub mod message;
 pub mod ns;
 pub mod provider;
 pub mod selector;

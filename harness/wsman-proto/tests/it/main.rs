@@ -1,3 +1,4 @@
 //! Integration tests of the codec through its public API.
 
+mod message;
 mod roundtrip;

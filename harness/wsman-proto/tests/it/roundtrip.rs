@@ -8,21 +8,21 @@ use wsman_proto::selector::WsOption;
 use wsman_proto::xml::{self, Element, Node};
 use wsman_proto::{ns, Action, Fault, FaultDetail, FaultKind, Instance, Limits, OptionSet, SelectorSet, Value, XsDuration};
 
-fn text() -> impl Strategy<Value = String> {
+pub(crate) fn text() -> impl Strategy<Value = String> {
     // Printable text including XML specials; no leading/trailing whitespace
     // (header values are trimmed by design) and never empty.
     "[a-zA-Z0-9<>&'\"=:/._ -]{0,20}[a-zA-Z0-9<>&'\"]".prop_map(|s| s.trim().to_owned()).prop_filter("non-empty", |s| !s.is_empty())
 }
 
-fn uri() -> impl Strategy<Value = String> {
+pub(crate) fn uri() -> impl Strategy<Value = String> {
     "[a-z]{1,8}".prop_map(|s| format!("http://example.test/{s}"))
 }
 
-fn name() -> impl Strategy<Value = String> {
+pub(crate) fn name() -> impl Strategy<Value = String> {
     "[A-Za-z][A-Za-z0-9_]{0,10}"
 }
 
-fn selectors() -> impl Strategy<Value = SelectorSet> {
+pub(crate) fn selectors() -> impl Strategy<Value = SelectorSet> {
     prop::collection::vec((name(), text()), 0..4).prop_map(|v| {
         let mut s = SelectorSet::default();
         v.into_iter().for_each(|(n, t)| s.push(&n, t));
@@ -77,7 +77,7 @@ fn header() -> impl Strategy<Value = Header> {
         )
 }
 
-fn element() -> impl Strategy<Value = Element> {
+pub(crate) fn element() -> impl Strategy<Value = Element> {
     let leaf = (prop::option::of(uri()), name(), prop::option::of(text())).prop_map(|(ns, n, t)| {
         let mut e = Element::new(ns.as_deref(), &n);
         if let Some(t) = t {
