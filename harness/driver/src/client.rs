@@ -10,10 +10,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::{Method, Request, Uri};
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::capture_connection;
 use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 /// Largest response body read (bytes); larger bodies are a transport error.
 pub const MAX_RESPONSE_BYTES: usize = 64 << 20;
@@ -70,6 +69,11 @@ pub struct HttpRequest {
     pub auth: Auth,
     /// Body bytes.
     pub body: Vec<u8>,
+    /// Whether sending the request twice cannot change what the endpoint
+    /// does or answers (Identify, Get, ...): only such a request is retried
+    /// when its kept-alive connection closes before the response (RFC 9110
+    /// §9.2.2: do not retry a non-idempotent request automatically).
+    pub replayable: bool,
 }
 
 /// One response.
@@ -94,6 +98,15 @@ pub enum TransportError {
     /// TCP or TLS connection failed (refused, reset, handshake).
     #[error("connection failed: {0}")]
     Connect(String),
+    /// A kept-alive connection closed before any byte of the response, and
+    /// so did the new connection of the retry (or the request could not be
+    /// retried).
+    #[error("connection closed before a response: {0}")]
+    Closed(String),
+    /// Not sent: the endpoint stopped answering this action earlier in the
+    /// run (the liveness rule of the runner).
+    #[error("endpoint stopped answering {0}")]
+    Stalled(String),
     /// The connection broke during the exchange, or the response was malformed or too large.
     #[error("HTTP exchange failed: {0}")]
     Http(String),
@@ -122,11 +135,16 @@ pub enum ClientError {
 }
 
 /// A pooled client bound to one [`Target`].
+///
+/// Two pools share one connector: `inner` keeps connections alive between
+/// exchanges; `fresh` never keeps one, and carries the single retry of an
+/// exchange whose kept-alive connection turned out closed (see [`WsmanClient::send`]).
 #[derive(Clone)]
 pub struct WsmanClient {
     target: Arc<Target>,
     uri: Uri,
-    inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    inner: Client<wire::WatchedConnector, Full<Bytes>>,
+    fresh: Client<wire::WatchedConnector, Full<Bytes>>,
 }
 
 impl std::fmt::Debug for WsmanClient {
@@ -134,6 +152,14 @@ impl std::fmt::Debug for WsmanClient {
         f.debug_struct("WsmanClient").field("endpoint", &self.target.endpoint).finish_non_exhaustive()
     }
 }
+
+/// How long a connection may sit idle in the pool before it is dropped.
+///
+/// Shorter than the idle timeouts servers commonly apply (5 s and up; the
+/// reference server drops a connection silent for 30 s), so the client rarely
+/// picks a connection the server is closing at that very moment. The retry of
+/// [`WsmanClient::send`] covers the rest.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 
 impl WsmanClient {
     /// Builds the client (TLS roots loaded once).
@@ -159,16 +185,15 @@ impl WsmanClient {
                     .map_err(|e| ClientError::Tls(e.to_string()))?;
                 let config = match mode {
                     TlsMode::Ca(path) => builder.with_root_certificates(load_roots(path)?).with_no_client_auth(),
-                    _ => builder
-                        .dangerous()
-                        .with_custom_certificate_verifier(Arc::new(insecure::AcceptAny(provider)))
-                        .with_no_client_auth(),
+                    _ => builder.dangerous().with_custom_certificate_verifier(Arc::new(insecure::AcceptAny(provider))).with_no_client_auth(),
                 };
                 hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config).https_or_http().enable_http1().build()
             }
         };
-        let inner = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(WsmanClient { target: Arc::new(target), uri, inner })
+        let connector = wire::WatchedConnector::new(connector);
+        let inner = Client::builder(TokioExecutor::new()).pool_idle_timeout(POOL_IDLE_TIMEOUT).pool_timer(TokioTimer::new()).build(connector.clone());
+        let fresh = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(0).build(connector);
+        Ok(WsmanClient { target: Arc::new(target), uri, inner, fresh })
     }
 
     /// The target.
@@ -176,29 +201,77 @@ impl WsmanClient {
         &self.target
     }
 
-    /// Sends one request and reads the whole response, within the target's timeout.
+    /// Sends one request and reads the whole response, within the target's
+    /// timeout (which bounds the retry too).
+    ///
+    /// A response the server sends before it has read the whole request (a
+    /// 413 answered on the headers, then the connection closed) is read and
+    /// returned, even when writing the rest of the body fails.
+    ///
+    /// An exchange is retried once, on a new connection, when it went out on
+    /// a kept-alive connection that closed before any byte of the response
+    /// arrived (the server dropped an idle connection as it was reused) and
+    /// the request is [`HttpRequest::replayable`]. A second failure is
+    /// returned as it is; [`TransportError::Closed`] names that case.
     ///
     /// # Errors
     /// [`TransportError`]; never panics on anything the peer sends.
     pub async fn send(&self, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let deadline = self.target.timeout;
         let started = Instant::now();
+        let replayable = req.replayable;
         let request = self.build(req)?;
         let exchange = async {
-            let resp = self.inner.request(request).await.map_err(classify)?;
-            let status = resp.status().as_u16();
-            let content_type = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let body = Limited::new(resp.into_body(), MAX_RESPONSE_BYTES)
-                .collect()
-                .await
-                .map_err(|e| TransportError::Http(e.to_string()))?
-                .to_bytes();
-            Ok(HttpResponse { status, content_type, body: body.to_vec(), elapsed: started.elapsed() })
+            let retry = replayable.then(|| clone_request(&request));
+            match self.exchange(&self.inner, request, started).await {
+                Err(Failure { reused_and_silent: true, error }) if retry.is_some() => {
+                    let Some(again) = retry else { return Err(error) };
+                    self.exchange(&self.fresh, again, started).await.map_err(|f| f.error)
+                }
+                other => other.map_err(|f| f.error),
+            }
         };
         match tokio::time::timeout(deadline, exchange).await {
             Ok(r) => r,
             Err(_) => Err(TransportError::Timeout(deadline)),
         }
+    }
+
+    /// One attempt on `client`'s pool.
+    async fn exchange(
+        &self,
+        client: &Client<wire::WatchedConnector, Full<Bytes>>,
+        mut request: Request<Full<Bytes>>,
+        started: Instant,
+    ) -> Result<HttpResponse, Failure> {
+        let captured = capture_connection(&mut request);
+        let wire_of = || {
+            let meta = captured.connection_metadata();
+            let mut ext = hyper::http::Extensions::new();
+            if let Some(c) = meta.as_ref() {
+                c.get_extras(&mut ext);
+            }
+            ext.get::<wire::WireHandle>().cloned()
+        };
+        let resp = match client.request(request).await {
+            Ok(r) => r,
+            Err(e) => {
+                let wire = wire_of();
+                let reused_and_silent = !e.is_connect() && wire.as_ref().is_some_and(wire::WireHandle::reused_and_silent);
+                return Err(Failure { reused_and_silent, error: classify(&e, wire.as_ref(), reused_and_silent) });
+            }
+        };
+        let status = resp.status().as_u16();
+        let content_type = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = Limited::new(resp.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|e| Failure { reused_and_silent: false, error: TransportError::Http(e.to_string()) })?
+            .to_bytes();
+        if let Some(w) = wire_of() {
+            w.response_complete();
+        }
+        Ok(HttpResponse { status, content_type, body: body.to_vec(), elapsed: started.elapsed() })
     }
 
     fn build(&self, req: HttpRequest) -> Result<Request<Full<Bytes>>, TransportError> {
@@ -236,10 +309,27 @@ impl WsmanClient {
     }
 }
 
-fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
+/// A failed attempt, and whether it may be retried on a new connection.
+struct Failure {
+    /// The connection had carried a complete exchange before, and closed
+    /// without sending a byte of this one's response.
+    reused_and_silent: bool,
+    error: TransportError,
+}
+
+/// The same request again (the body is reference-counted bytes).
+fn clone_request(r: &Request<Full<Bytes>>) -> Request<Full<Bytes>> {
+    let mut out = Request::new(r.body().clone());
+    *out.method_mut() = r.method().clone();
+    *out.uri_mut() = r.uri().clone();
+    *out.headers_mut() = r.headers().clone();
+    out
+}
+
+fn classify(e: &hyper_util::client::legacy::Error, wire: Option<&wire::WireHandle>, closed: bool) -> TransportError {
     // The chain's Display is the useful part; connect errors are flagged by hyper-util.
     let mut text = e.to_string();
-    let mut source = std::error::Error::source(&e);
+    let mut source = std::error::Error::source(e);
     let mut depth = 0;
     while let Some(s) = source {
         text.push_str(": ");
@@ -250,8 +340,15 @@ fn classify(e: hyper_util::client::legacy::Error) -> TransportError {
             break;
         }
     }
+    // A write that failed was hidden so that an early response could be
+    // read; if none came, the write error is part of the story.
+    if let Some(w) = wire.and_then(wire::WireHandle::write_error) {
+        text.push_str(&format!(" (after writing the request failed: {w})"));
+    }
     if e.is_connect() {
         TransportError::Connect(text)
+    } else if closed {
+        TransportError::Closed(text)
     } else {
         TransportError::Http(text)
     }
@@ -269,6 +366,180 @@ fn load_roots(path: &PathBuf) -> Result<rustls::RootCertStore, ClientError> {
         return Err(err("no certificate in the file".into()));
     }
     Ok(roots)
+}
+
+mod wire {
+    //! The connection under hyper: counts what arrives and hides a failed
+    //! write, so that hyper goes on reading.
+    //!
+    //! A server that refuses a request on its headers (413) answers and closes
+    //! while the client is still writing the body; the close turns the next
+    //! write into a broken pipe or a reset. hyper stops at the first write
+    //! error and never reads the answer that is already waiting in the
+    //! socket. [`Watched`] records such an error, discards the rest of the
+    //! request, and lets reads carry on: the early response is read, or the
+    //! read side reports the close (with the write error added to the
+    //! message). The counters tell [`super::WsmanClient::send`] whether a
+    //! failed exchange went out on a reused connection that sent nothing back.
+
+    use std::future::Future;
+    use std::io;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll};
+
+    use hyper::Uri;
+    use hyper_rustls::{HttpsConnector, MaybeHttpsStream};
+    use hyper_util::client::legacy::connect::{Connected, Connection, HttpConnector};
+    use hyper_util::rt::TokioIo;
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+    type Stream = TokioIo<MaybeHttpsStream<TokioIo<tokio::net::TcpStream>>>;
+
+    /// What one connection has seen; shared with the client through
+    /// [`Connected::extra`].
+    #[derive(Debug, Default)]
+    struct Wire {
+        /// Bytes read (after TLS) since the connection opened.
+        read: AtomicU64,
+        /// `read` when the last complete response had been read.
+        read_at_last_response: AtomicU64,
+        /// Complete responses read.
+        responses: AtomicU64,
+        /// The write error hidden from hyper.
+        write_error: Mutex<Option<String>>,
+    }
+
+    /// A handle on a connection's [`Wire`].
+    #[derive(Debug, Clone, Default)]
+    pub(super) struct WireHandle(Arc<Wire>);
+
+    impl WireHandle {
+        /// The client read a whole response on this connection.
+        pub(super) fn response_complete(&self) {
+            let w = &self.0;
+            w.read_at_last_response.store(w.read.load(Ordering::Acquire), Ordering::Release);
+            w.responses.fetch_add(1, Ordering::AcqRel);
+        }
+
+        /// The connection carried a complete exchange before, and nothing
+        /// arrived on it since.
+        pub(super) fn reused_and_silent(&self) -> bool {
+            let w = &self.0;
+            w.responses.load(Ordering::Acquire) > 0 && w.read.load(Ordering::Acquire) == w.read_at_last_response.load(Ordering::Acquire)
+        }
+
+        /// The write error hidden from hyper, if any.
+        pub(super) fn write_error(&self) -> Option<String> {
+            self.0.write_error.lock().ok().and_then(|g| g.clone())
+        }
+    }
+
+    /// A connection whose reads are counted and whose failed writes are hidden.
+    #[derive(Debug)]
+    pub(super) struct Watched {
+        inner: Stream,
+        wire: WireHandle,
+        /// A write failed: the rest of the request is discarded.
+        broken: bool,
+    }
+
+    /// Errors meaning "the peer closed": the response may already be waiting.
+    fn is_peer_close(e: &io::Error) -> bool {
+        matches!(e.kind(), io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted)
+    }
+
+    impl Watched {
+        fn new(inner: Stream) -> Watched {
+            Watched { inner, wire: WireHandle::default(), broken: false }
+        }
+
+        fn hide(&mut self, e: &io::Error) {
+            self.broken = true;
+            if let Ok(mut slot) = self.wire.0.write_error.lock() {
+                slot.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+
+    impl AsyncRead for Watched {
+        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+            let before = buf.filled().len();
+            let r = Pin::new(&mut self.inner).poll_read(cx, buf);
+            let n = buf.filled().len().saturating_sub(before);
+            self.wire.0.read.fetch_add(n as u64, Ordering::AcqRel);
+            r
+        }
+    }
+
+    impl AsyncWrite for Watched {
+        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            if self.broken {
+                return Poll::Ready(Ok(buf.len()));
+            }
+            match Pin::new(&mut self.inner).poll_write(cx, buf) {
+                Poll::Ready(Err(e)) if is_peer_close(&e) => {
+                    self.hide(&e);
+                    Poll::Ready(Ok(buf.len()))
+                }
+                other => other,
+            }
+        }
+
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            if self.broken {
+                return Poll::Ready(Ok(()));
+            }
+            match Pin::new(&mut self.inner).poll_flush(cx) {
+                Poll::Ready(Err(e)) if is_peer_close(&e) => {
+                    self.hide(&e);
+                    Poll::Ready(Ok(()))
+                }
+                other => other,
+            }
+        }
+
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            if self.broken {
+                return Poll::Ready(Ok(()));
+            }
+            Pin::new(&mut self.inner).poll_shutdown(cx)
+        }
+    }
+
+    impl Connection for Watched {
+        fn connected(&self) -> Connected {
+            self.inner.inner().connected().extra(self.wire.clone())
+        }
+    }
+
+    /// The HTTPS-or-HTTP connector, handing out [`Watched`] connections.
+    #[derive(Debug, Clone)]
+    pub(super) struct WatchedConnector(HttpsConnector<HttpConnector>);
+
+    impl WatchedConnector {
+        pub(super) fn new(inner: HttpsConnector<HttpConnector>) -> WatchedConnector {
+            WatchedConnector(inner)
+        }
+    }
+
+    type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+    impl tower_service::Service<Uri> for WatchedConnector {
+        type Response = TokioIo<Watched>;
+        type Error = BoxError;
+        type Future = Pin<Box<dyn Future<Output = Result<TokioIo<Watched>, BoxError>> + Send>>;
+
+        fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+            self.0.poll_ready(cx)
+        }
+
+        fn call(&mut self, uri: Uri) -> Self::Future {
+            let connecting = self.0.call(uri);
+            Box::pin(async move { Ok(TokioIo::new(Watched::new(TokioIo::new(connecting.await?)))) })
+        }
+    }
 }
 
 mod insecure {
@@ -295,21 +566,11 @@ mod insecure {
             Ok(ServerCertVerified::assertion())
         }
 
-        fn verify_tls12_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
             verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
         }
 
-        fn verify_tls13_signature(
-            &self,
-            message: &[u8],
-            cert: &CertificateDer<'_>,
-            dss: &DigitallySignedStruct,
-        ) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
             verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
         }
 

@@ -29,6 +29,7 @@ code{font-family:ui-monospace,Consolas,monospace}
 .st{font-weight:bold;font-family:ui-monospace,Consolas,monospace}
 .pass{color:#1a7f37}.fail{color:#cf222e}.warn{color:#9a6700}.skip{color:#6e7781}.unimplemented{color:#8250df}
 .verdict{font-size:1.1rem;font-weight:bold}
+.stalled{font-weight:bold;color:#cf222e;border:1px solid #cf222e;padding:.4rem .6rem;background:#fff5f5}
 details{margin:.2rem 0}summary{cursor:pointer}
 .meta td:first-child{font-weight:bold}
 ";
@@ -62,6 +63,9 @@ fn page(report: &RunReport) -> Markup {
                     tr { td { "Started" } td { (report.started_at) } }
                     tr { td { "Duration" } td { (format!("{:.3} s", report.duration_s)) } }
                     tr { td { "Profiles" } td { (report.profiles.join(", ")) } }
+                }
+                @for stalled in &report.stalled {
+                    p.stalled { (stalled.message()) }
                 }
                 h2 { "Summary" }
                 p.verdict.(if report.passed() { "pass" } else { "fail" }) {
@@ -157,8 +161,7 @@ fn exchanges(case: &CaseRecord) -> Markup {
 }
 
 fn warnings(report: &RunReport) -> Markup {
-    let warned: Vec<&AssertionResult> =
-        report.results.iter().filter(|r| r.status == Status::Warn).collect();
+    let warned: Vec<&AssertionResult> = report.results.iter().filter(|r| r.status == Status::Warn).collect();
     html! {
         @if !warned.is_empty() {
             h2 id="warnings" { "Waived (" (warned.len()) ")" }
@@ -176,8 +179,7 @@ fn case_ids(report: &RunReport) -> Vec<(&str, Option<Status>)> {
             ids.push(&r.case);
         }
     }
-    let mut out: Vec<(&str, Option<Status>)> =
-        ids.into_iter().map(|id| (id, report.case_status(id))).collect();
+    let mut out: Vec<(&str, Option<Status>)> = ids.into_iter().map(|id| (id, report.case_status(id))).collect();
     // Stable sort: worst first, report order within a status.
     out.sort_by_key(|(_, s)| std::cmp::Reverse(s.map(Status::rank)));
     out
