@@ -98,9 +98,9 @@ pub enum TransportError {
     /// TCP or TLS connection failed (refused, reset, handshake).
     #[error("connection failed: {0}")]
     Connect(String),
-    /// A kept-alive connection closed before any byte of the response, and
-    /// so did the new connection of the retry (or the request could not be
-    /// retried).
+    /// The connection closed (or was reset) before any byte of the
+    /// response: on the new connection of the retry too, or the request was
+    /// not one to resend.
     #[error("connection closed before a response: {0}")]
     Closed(String),
     /// Not sent: the endpoint stopped answering this action earlier in the
@@ -257,8 +257,9 @@ impl WsmanClient {
             Ok(r) => r,
             Err(e) => {
                 let wire = wire_of();
-                let reused_and_silent = !e.is_connect() && wire.as_ref().is_some_and(wire::WireHandle::reused_and_silent);
-                return Err(Failure { reused_and_silent, error: classify(&e, wire.as_ref(), reused_and_silent) });
+                let silent = !e.is_connect() && wire.as_ref().is_some_and(wire::WireHandle::silent);
+                let reused_and_silent = silent && wire.as_ref().is_some_and(wire::WireHandle::reused);
+                return Err(Failure { reused_and_silent, error: classify(&e, wire.as_ref(), silent) });
             }
         };
         let status = resp.status().as_u16();
@@ -423,11 +424,16 @@ mod wire {
             w.responses.fetch_add(1, Ordering::AcqRel);
         }
 
-        /// The connection carried a complete exchange before, and nothing
-        /// arrived on it since.
-        pub(super) fn reused_and_silent(&self) -> bool {
+        /// The connection carried a complete exchange before this one.
+        pub(super) fn reused(&self) -> bool {
+            self.0.responses.load(Ordering::Acquire) > 0
+        }
+
+        /// Nothing arrived since the last complete response (or since the
+        /// connection opened).
+        pub(super) fn silent(&self) -> bool {
             let w = &self.0;
-            w.responses.load(Ordering::Acquire) > 0 && w.read.load(Ordering::Acquire) == w.read_at_last_response.load(Ordering::Acquire)
+            w.read.load(Ordering::Acquire) == w.read_at_last_response.load(Ordering::Acquire)
         }
 
         /// The write error hidden from hyper, if any.
@@ -615,5 +621,183 @@ mod tests {
         let err = c.send(HttpRequest { content_type: "application/soap+xml".into(), ..Default::default() }).await.unwrap_err();
         assert_eq!(err, TransportError::Timeout(Duration::from_millis(200)));
         drop(hold);
+    }
+
+    /// What a [`raw_server`] does with one request.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Reply {
+        /// 200, kept alive.
+        Answer,
+        /// Close the connection without a byte.
+        Close,
+        /// 413 with `Connection: close` after 4 MiB of the body, then close
+        /// without reading the rest (the kernel resets the connection).
+        EarlyRefusal,
+    }
+
+    /// One request as the server saw it: connection number, request number
+    /// on that connection, and what it did.
+    type Seen = (usize, usize, Reply);
+
+    /// A raw HTTP/1.1 server on loopback: `policy(seen so far, connection,
+    /// request on that connection)` decides each reply.
+    async fn raw_server(policy: fn(&[Seen], usize, usize) -> Reply) -> (String, Arc<std::sync::Mutex<Vec<Seen>>>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/wsman", listener.local_addr().unwrap());
+        let seen: Arc<std::sync::Mutex<Vec<Seen>>> = Arc::default();
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for conn in 0.. {
+                let Ok((mut sock, _)) = listener.accept().await else { return };
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    for nth in 0.. {
+                        // Read one request head.
+                        let head_end = loop {
+                            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break i + 4;
+                            }
+                            let mut chunk = [0u8; 4096];
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+                        let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                        let reply = {
+                            let mut seen = log.lock().unwrap();
+                            let r = policy(&seen, conn, nth);
+                            seen.push((conn, nth, r));
+                            r
+                        };
+                        match reply {
+                            Reply::Close => return,
+                            Reply::EarlyRefusal => {
+                                // Take part of the body first, so that the
+                                // client is busy writing when the refusal
+                                // and the reset arrive.
+                                let mut taken = buf.len() - head_end;
+                                while taken < (4 << 20) {
+                                    let mut chunk = [0u8; 65536];
+                                    match sock.read(&mut chunk).await {
+                                        Ok(0) | Err(_) => return,
+                                        Ok(n) => taken += n,
+                                    }
+                                }
+                                let _ = sock.write_all(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 4\r\nconnection: close\r\n\r\nbig!").await;
+                                return;
+                            }
+                            Reply::Answer => {}
+                        }
+                        while buf.len() < head_end + length {
+                            let mut chunk = [0u8; 65536];
+                            match sock.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buf.drain(..head_end + length);
+                        let body = format!("{conn}/{nth}");
+                        let answer = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+                        if sock.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        (url, seen)
+    }
+
+    fn replayable() -> HttpRequest {
+        HttpRequest { content_type: "application/soap+xml".into(), body: b"<x/>".to_vec(), replayable: true, ..Default::default() }
+    }
+
+    #[tokio::test]
+    async fn an_early_refusal_is_read_although_the_body_write_fails() {
+        let (url, seen) = raw_server(|_, _, _| Reply::EarlyRefusal).await;
+        let c = WsmanClient::new(target(&url)).unwrap();
+        // Far more than the socket buffers hold: the client is still writing
+        // when the server's close resets the connection.
+        for _ in 0..3 {
+            let req = HttpRequest { content_type: "application/soap+xml".into(), body: vec![b'x'; 16 << 20], ..Default::default() };
+            let resp = c.send(req).await.unwrap_or_else(|e| panic!("the 413 was not read: {e}"));
+            assert_eq!((resp.status, resp.body.as_slice()), (413, b"big!".as_slice()));
+        }
+        assert_eq!(seen.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_kept_alive_connection_closed_before_the_response_is_retried_once_on_a_new_one() {
+        // The first request that arrives on an already used connection is
+        // dropped unanswered; everything else is answered.
+        let (url, seen) = raw_server(|seen, _, nth| {
+            let dropped = seen.iter().any(|s| s.2 == Reply::Close);
+            if nth > 0 && !dropped {
+                Reply::Close
+            } else {
+                Reply::Answer
+            }
+        })
+        .await;
+        let c = WsmanClient::new(target(&url)).unwrap();
+        for _ in 0..6 {
+            let resp = c.send(replayable()).await.unwrap_or_else(|e| panic!("not retried: {e}"));
+            assert_eq!(resp.status, 200);
+        }
+        let seen = seen.lock().unwrap().clone();
+        let closed: Vec<usize> = seen.iter().enumerate().filter(|(_, s)| s.2 == Reply::Close).map(|(i, _)| i).collect();
+        assert_eq!(closed.len(), 1, "a request on a reused connection was dropped: {seen:?}");
+        // The retry is the next request the server saw, first on a new connection.
+        let retry = seen[closed[0] + 1];
+        assert_eq!(retry.1, 0, "the retry went out on a new connection: {seen:?}");
+        assert!(seen.iter().all(|s| s.0 != retry.0 || s.1 == 0 || s.2 == Reply::Answer));
+    }
+
+    #[tokio::test]
+    async fn a_second_close_is_a_classified_transport_error_and_a_non_replayable_request_is_not_resent() {
+        // Once a request on a used connection was dropped, the next first
+        // request of a connection is dropped too.
+        let policy: fn(&[Seen], usize, usize) -> Reply = |seen, _, nth| {
+            let dropped = seen.iter().filter(|s| s.2 == Reply::Close).count();
+            match (dropped, nth) {
+                (0, 0) => Reply::Answer,
+                (0, _) => Reply::Close,
+                (1, 0) => Reply::Close,
+                _ => Reply::Answer,
+            }
+        };
+        let (url, seen) = raw_server(policy).await;
+        let c = WsmanClient::new(target(&url)).unwrap();
+        let mut failure = None;
+        for _ in 0..6 {
+            if let Err(e) = c.send(replayable()).await {
+                failure = Some(e);
+                break;
+            }
+        }
+        let err = failure.expect("a request failed");
+        assert!(matches!(err, TransportError::Closed(_)), "{err:?}");
+        let closes = seen.lock().unwrap().iter().filter(|s| s.2 == Reply::Close).count();
+        assert_eq!(closes, 2, "one attempt and one retry");
+
+        // A request that may not be resent fails on the first close.
+        let (url, seen) = raw_server(|_, _, nth| if nth > 0 { Reply::Close } else { Reply::Answer }).await;
+        let c = WsmanClient::new(target(&url)).unwrap();
+        let not_replayable = || HttpRequest { replayable: false, ..replayable() };
+        let mut failure = None;
+        for _ in 0..6 {
+            if let Err(e) = c.send(not_replayable()).await {
+                failure = Some(e);
+                break;
+            }
+        }
+        assert!(matches!(failure, Some(TransportError::Closed(_))), "{failure:?}");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.iter().filter(|s| s.2 == Reply::Close).count(), 1, "not resent: {seen:?}");
+        assert_eq!(seen.last().map(|s| s.2), Some(Reply::Close), "nothing after the close: {seen:?}");
     }
 }
