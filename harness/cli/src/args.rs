@@ -161,3 +161,15 @@ pub(crate) struct ServeArgs {
     #[arg(long)]
     pub(crate) list_defects: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timeout;
+
+    #[test]
+    fn the_default_timeout_is_the_drivers() {
+        assert_eq!(parse_timeout("30s"), Ok(driver::DEFAULT_TIMEOUT));
+        assert_eq!(parse_timeout("500ms"), Ok(std::time::Duration::from_millis(500)));
+        assert!(parse_timeout("0ms").is_err());
+    }
+}
