@@ -21,6 +21,13 @@
 //! still answers) comes before speed. Exchanges in flight when the second
 //! timeout lands are cut only when the action has not answered once in the
 //! run; otherwise each waits out its own timeout.
+//!
+//! Between the first timeout and the verdict, a new exchange of the action is
+//! held back while others of it are still in flight: with eight cases in
+//! flight, the first wave of hung exchanges times out over a second or so,
+//! and an exchange sent into that window would wait a whole timeout more.
+//! It goes out as soon as one of them is answered, or fails fast when the
+//! second timeout stalls the action; with none left in flight it is sent.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -46,6 +53,17 @@ struct Health {
     stalled: bool,
     /// Exchanges failed by the rule (not sent, or cut short).
     failed_fast: u64,
+    /// Exchanges sent and not yet over.
+    in_flight: usize,
+}
+
+/// What to do with a new exchange.
+enum Decision {
+    Send,
+    /// The action timed out and others of it are still waiting: their outcome
+    /// decides (an answer lets it go, a second timeout fails it fast).
+    Wait,
+    FailFast,
 }
 
 /// The liveness state of one run, shared by its case tasks.
@@ -55,11 +73,13 @@ pub(crate) struct Liveness {
     /// Actions whose exchanges in flight are to be cut short. A watch, so a
     /// waiting exchange wakes when its action is added.
     cut: watch::Sender<BTreeSet<String>>,
+    /// Bumped after every exchange, to wake exchanges held back by [`Decision::Wait`].
+    changed: watch::Sender<u64>,
 }
 
 impl Default for Liveness {
     fn default() -> Self {
-        Liveness { health: Mutex::new(BTreeMap::new()), cut: watch::Sender::new(BTreeSet::new()) }
+        Liveness { health: Mutex::new(BTreeMap::new()), cut: watch::Sender::new(BTreeSet::new()), changed: watch::Sender::new(0) }
     }
 }
 
@@ -67,47 +87,65 @@ impl Liveness {
     /// Sends `req` (of `action`, when known) under the rule.
     pub(crate) async fn send(&self, client: &WsmanClient, action: Option<&str>, req: HttpRequest) -> Result<HttpResponse, TransportError> {
         let Some(action) = action else { return client.send(req).await };
-        if self.with(action, |h| {
-            if h.stalled {
-                h.failed_fast += 1;
+        let mut changed = self.changed.subscribe();
+        loop {
+            // Marked seen before the look, so a change after it wakes the wait.
+            changed.borrow_and_update();
+            let decision = self.with(action, |h| {
+                if h.stalled {
+                    h.failed_fast += 1;
+                    Decision::FailFast
+                } else if h.streak > 0 && h.in_flight > 0 {
+                    Decision::Wait
+                } else {
+                    h.in_flight += 1;
+                    Decision::Send
+                }
+            });
+            match decision {
+                Decision::FailFast => return Err(TransportError::Stalled(action.to_owned())),
+                Decision::Send => break,
+                // The sender lives as long as `self`.
+                Decision::Wait => {
+                    if changed.changed().await.is_err() {
+                        return client.send(req).await;
+                    }
+                }
             }
-            h.stalled
-        }) {
-            return Err(TransportError::Stalled(action.to_owned()));
         }
         let mut cut = self.cut.subscribe();
         let result = tokio::select! {
-            r = client.send(req) => r,
-            Ok(_) = cut.wait_for(|set| set.contains(action)) => {
-                self.with(action, |h| h.failed_fast += 1);
-                return Err(TransportError::Stalled(action.to_owned()));
-            }
+            r = client.send(req) => Some(r),
+            Ok(_) = cut.wait_for(|set| set.contains(action)) => None,
         };
-        match &result {
-            Ok(_) => self.with(action, |h| {
-                h.streak = 0;
-                h.answered += 1;
-            }),
-            Err(TransportError::Timeout(_)) => {
-                let cut_in_flight = self.with(action, |h| {
+        let cut_in_flight = self.with(action, |h| {
+            h.in_flight -= 1;
+            match &result {
+                None => h.failed_fast += 1,
+                Some(Ok(_)) => {
+                    h.streak = 0;
+                    h.answered += 1;
+                }
+                Some(Err(TransportError::Timeout(_))) => {
                     h.timeouts += 1;
                     h.streak += 1;
-                    if h.stalled || h.streak < STALL_AFTER {
-                        return false;
+                    if !h.stalled && h.streak >= STALL_AFTER {
+                        h.stalled = true;
+                        return h.answered == 0;
                     }
-                    h.stalled = true;
-                    h.answered == 0
-                });
-                if cut_in_flight {
-                    self.cut.send_modify(|set| {
-                        set.insert(action.to_owned());
-                    });
                 }
+                // A broken connection is neither an answer nor a silence.
+                Some(Err(_)) => {}
             }
-            // A broken connection is neither an answer nor a silence.
-            Err(_) => {}
+            false
+        });
+        if cut_in_flight {
+            self.cut.send_modify(|set| {
+                set.insert(action.to_owned());
+            });
         }
-        result
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        result.unwrap_or_else(|| Err(TransportError::Stalled(action.to_owned())))
     }
 
     /// The stalled actions, for the top of the report.

@@ -30,9 +30,9 @@ async fn a_hung_action_fails_fast_after_two_timeouts() {
     assert_eq!(report.stalled.len(), 1, "{:?}", report.stalled);
     let stalled = &report.stalled[0];
     assert_eq!(stalled.action, GET);
-    // Only exchanges sent before the second timeout landed waited: the first
-    // wave (8 in flight) and the few sent as its first timeouts freed slots.
-    assert!((2..=16).contains(&stalled.timeouts), "{stalled:?}");
+    // Only the first wave (at most the 8 cases in flight) waited: a Get due
+    // while that wave times out is held back, then failed fast.
+    assert!((2..=8).contains(&stalled.timeouts), "{stalled:?}");
     assert!(stalled.failed_fast >= 50, "{stalled:?}");
     let fast: Vec<_> =
         report.failures().filter(|r| r.assertion == "transport.response" && r.message.contains(&format!("endpoint stopped answering {GET}"))).collect();
