@@ -23,11 +23,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         body: vec![Element::ns(ns::WSEN, "EnumerateResponse").with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text("uuid:X")).with_child(items)],
     }
     .encode();
-    let fault = Envelope {
-        header: Default::default(),
-        body: vec![Fault::new(FaultKind::InvalidSelectors, "the key selector Name is missing").to_element("en-US", "BENCH")],
-    }
-    .encode();
+    let fault = Envelope { header: Default::default(), body: vec![Fault::new(FaultKind::InvalidSelectors, "the key selector Name is missing").to_element("en-US", "BENCH")] }.encode();
     vec![("get-request", get), ("enumerate-response-20", resp), ("fault", fault)]
 }
 

@@ -185,7 +185,10 @@ impl WsmanClient {
                     .map_err(|e| ClientError::Tls(e.to_string()))?;
                 let config = match mode {
                     TlsMode::Ca(path) => builder.with_root_certificates(load_roots(path)?).with_no_client_auth(),
-                    _ => builder.dangerous().with_custom_certificate_verifier(Arc::new(insecure::AcceptAny(provider))).with_no_client_auth(),
+                    _ => builder
+                        .dangerous()
+                        .with_custom_certificate_verifier(Arc::new(insecure::AcceptAny(provider)))
+                        .with_no_client_auth(),
                 };
                 hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config).https_or_http().enable_http1().build()
             }
@@ -572,11 +575,21 @@ mod insecure {
             Ok(ServerCertVerified::assertion())
         }
 
-        fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
             verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
         }
 
-        fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
             verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
         }
 

@@ -47,7 +47,13 @@ pub enum Status {
 
 impl Status {
     /// Every status, in the order reports list counts.
-    pub const ALL: [Status; 5] = [Status::Pass, Status::Fail, Status::Warn, Status::Skip, Status::Unimplemented];
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::Skip,
+        Status::Unimplemented,
+    ];
 
     /// How bad the status is, for picking the worst outcome of a case:
     /// pass < skip < unimplemented < warn < fail.
@@ -253,7 +259,10 @@ pub struct AssertionResult {
 impl AssertionResult {
     /// The key results are matched on across runs (diff, merge).
     pub fn key(&self) -> ResultKey {
-        ResultKey { case: self.case.clone(), assertion: self.assertion.clone() }
+        ResultKey {
+            case: self.case.clone(),
+            assertion: self.assertion.clone(),
+        }
     }
 }
 
@@ -319,7 +328,10 @@ pub struct StalledAction {
 impl StalledAction {
     /// The one line the reports print: `endpoint stopped answering ACTION: ...`.
     pub fn message(&self) -> String {
-        format!("endpoint stopped answering {}: {} exchange(s) timed out, {} more failed without waiting", self.action, self.timeouts, self.failed_fast)
+        format!(
+            "endpoint stopped answering {}: {} exchange(s) timed out, {} more failed without waiting",
+            self.action, self.timeouts, self.failed_fast
+        )
     }
 }
 
