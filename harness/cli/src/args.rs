@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -44,6 +45,19 @@ pub(crate) struct ConnectionArgs {
     /// Check the server certificate against this PEM file.
     #[arg(long, value_name = "FILE")]
     pub(crate) ca: Option<PathBuf>,
+    /// Deadline of one exchange (connect, send, whole response), e.g. 500ms, 10s, 2m.
+    /// An action that times out twice in a row is not sent again in the run.
+    #[arg(long, value_name = "D", default_value = "30s", value_parser = parse_timeout)]
+    pub(crate) timeout: Duration,
+}
+
+/// A humantime duration greater than zero.
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(text.trim()).map_err(|e| format!("not a duration such as 500ms, 10s or 2m ({e})"))?;
+    if d.is_zero() {
+        return Err("the timeout must be greater than 0".into());
+    }
+    Ok(d)
 }
 
 /// Where and how reports are written.
@@ -149,4 +163,16 @@ pub(crate) struct ServeArgs {
     /// Print the defect names and what each changes, then exit.
     #[arg(long)]
     pub(crate) list_defects: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timeout;
+
+    #[test]
+    fn the_default_timeout_is_the_drivers() {
+        assert_eq!(parse_timeout("30s"), Ok(driver::DEFAULT_TIMEOUT));
+        assert_eq!(parse_timeout("500ms"), Ok(std::time::Duration::from_millis(500)));
+        assert!(parse_timeout("0ms").is_err());
+    }
 }

@@ -33,11 +33,11 @@ pub(crate) fn target(conn: &ConnectionArgs, endpoint: &str) -> Result<Target, St
         (None, true) => TlsMode::Insecure,
         (None, false) => TlsMode::Verify,
     };
-    Ok(Target { endpoint: endpoint.to_owned(), user, tls, timeout: driver::DEFAULT_TIMEOUT })
+    Ok(Target { endpoint: endpoint.to_owned(), user, tls, timeout: conn.timeout })
 }
 
 /// The reference server (and BMC) on ephemeral loopback ports, with internal credentials.
-async fn start_embedded() -> Result<(Target, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {
+async fn start_embedded(timeout: std::time::Duration) -> Result<(Target, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {
     let password = uuid::Uuid::new_v4().simple().to_string();
     let user = User { name: "harness".into(), password: password.clone() };
     let config = Config { http: Some(([127, 0, 0, 1], 0).into()), users: vec![user], allow_unencrypted: true, ..Config::default() };
@@ -49,7 +49,7 @@ async fn start_embedded() -> Result<(Target, tokio::sync::oneshot::Sender<()>, t
     let task = tokio::spawn(reference.run(async {
         let _ = rx.await;
     }));
-    let target = Target { endpoint: url, user: Some(("harness".into(), password)), tls: TlsMode::Verify, timeout: driver::DEFAULT_TIMEOUT };
+    let target = Target { endpoint: url, user: Some(("harness".into(), password)), tls: TlsMode::Verify, timeout };
     Ok((target, tx, task))
 }
 
@@ -70,7 +70,7 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let (target, embedded) = match &a.conn.endpoint {
         Some(url) => (target(&a.conn, url)?, None),
         None => {
-            let (t, stop, task) = start_embedded().await?;
+            let (t, stop, task) = start_embedded(a.conn.timeout).await?;
             (t, Some((stop, task)))
         }
     };

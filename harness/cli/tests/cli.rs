@@ -136,3 +136,88 @@ fn test_envelope(complete: bool) -> Vec<u8> {
     };
     Envelope { header, body: vec![] }.encode()
 }
+
+#[test]
+fn a_bad_timeout_is_one_line_and_exit_2() {
+    for bad in ["0", "0s", "soon", "10", ""] {
+        let err = usage_error(&["check", "--timeout", bad]);
+        assert!(err.contains("--timeout"), "{bad:?}: {err}");
+    }
+    let help = bin().args(["check", "--help"]).output().expect("runs");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("--timeout <D>") && text.contains("[default: 30s]"), "{text}");
+}
+
+/// A `serve` child process, stopped (SIGTERM) when dropped.
+struct Served {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Served {
+    /// Starts `serve` on ephemeral loopback ports with `args` and reads the
+    /// readiness line of `scheme` (http or https).
+    fn start(scheme: &str, args: &[&str]) -> Served {
+        let mut child = bin()
+            .args(["serve", "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--user", "u:p"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starts");
+        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let prefix = format!("listening on {scheme}://");
+        let mut url = None;
+        for line in lines {
+            let line = line.expect("utf-8");
+            if let Some(rest) = line.strip_prefix("listening on ") {
+                if line.starts_with(&prefix) {
+                    url = Some(rest.to_owned());
+                    break;
+                }
+            }
+        }
+        Served { child, url: url.expect("a readiness line") }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+// See issue 7: a hung endpoint must not hang the certification.
+#[test]
+fn check_against_hang_on_get_fails_the_get_cases_fast_and_judges_the_rest() {
+    let served = Served::start("http", &["--allow-unencrypted", "--defect", "hang-on-get"]);
+    let dir = tempdir("hang");
+    let started = std::time::Instant::now();
+    let out = bin().args(["check", "--endpoint", &served.url, "--user", "u:p", "--timeout", "1s", "--report-dir"]).arg(&dir).output().expect("runs");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout:.2000}{}", String::from_utf8_lossy(&out.stderr));
+    let get = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get";
+    // Said once, at the top (second line, before the counts).
+    let notice = format!("endpoint stopped answering {get}:");
+    assert_eq!(stdout.lines().filter(|l| l.starts_with(&notice)).count(), 1, "{stdout:.2000}");
+    assert!(stdout.lines().nth(1).is_some_and(|l| l.starts_with(&notice)), "{stdout:.500}");
+    let fast = format!("endpoint stopped answering {get}");
+    assert!(stdout.lines().any(|l| l.starts_with("FAIL transfer/get/") && l.contains(" transport.response ") && l.contains(&fast)), "{stdout:.3000}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("json")).expect("parses");
+    assert_eq!(json["stalled"][0]["action"], get, "{:.300}", json["stalled"]);
+    let results = json["results"].as_array().expect("results");
+    let status = |case: &str, assertion: &str| {
+        results.iter().find(|r| r["case"] == case && r["assertion"] == assertion).map(|r| r["status"].as_str().unwrap_or("").to_owned())
+    };
+    // Every other case is still judged.
+    assert_eq!(status("core/identify/basic", "expect.outcome").as_deref(), Some("pass"));
+    assert_eq!(status("enumeration/enumerate/os-basic", "expect.outcome").as_deref(), Some("pass"));
+    for f in ["report.html", "report.md"] {
+        let text = std::fs::read_to_string(dir.join(f)).expect(f);
+        assert_eq!(text.matches(&notice).count(), 1, "{f} says it once");
+    }
+    // About one timeout for the first wave of hung Gets, not one per Get.
+    assert!(elapsed < std::time::Duration::from_secs(20), "took {elapsed:?}");
+}

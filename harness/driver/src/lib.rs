@@ -7,13 +7,16 @@
 //! - [`corpus`]: manifests, templates, waivers, coverage (`corpus/README.md`
 //!   documents the file format).
 //! - [`render`]: `{{variable}}` substitution with XML escaping.
-//! - [`client`]: hyper-util client over rustls (ring), Basic auth, timeouts.
+//! - [`client`]: hyper-util client over rustls (ring), Basic auth, timeouts,
+//!   early responses, one retry on a fresh connection.
 //! - [`check`]: the assertion catalogue and the judge of one exchange.
 //! - [`snapshot`]: canonical redacted XML, compare, diff, update.
 //! - [`validate`]: [`validate::validate_paths`] — offline XSD and structural
 //!   checks of envelope files, in parallel.
 //! - [`runner`]: [`run`] — concurrency bound, scenarios with captures,
 //!   waivers, events, the [`report::RunReport`].
+//! - [`liveness`]: the rule that fails fast the exchanges of an action the
+//!   endpoint stopped answering (two consecutive timeouts).
 //!
 //! The path of a case: corpus case -> render -> HTTP client -> response ->
 //! checks -> snapshot compare -> results (assertion ids and clauses) -> report.
@@ -21,6 +24,7 @@
 pub mod check;
 pub mod client;
 pub mod corpus;
+pub mod liveness;
 pub mod render;
 pub mod runner;
 pub mod snapshot;

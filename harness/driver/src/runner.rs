@@ -15,6 +15,7 @@ use crate::check::catalogue::{self as cat, Check};
 use crate::check::judge::{judge, StepSpec};
 use crate::client::{Auth, HttpRequest, Target, TransportError, WsmanClient};
 use crate::corpus::{Case, Corpus, Waivers};
+use crate::liveness::Liveness;
 use crate::render::{new_message_id, Scope};
 use crate::snapshot::{self, SnapshotOutcome};
 
@@ -135,6 +136,8 @@ impl DriverError {
 
 struct Ctx {
     client: WsmanClient,
+    /// The liveness rule: actions the endpoint stopped answering fail fast.
+    liveness: Liveness,
     corpus: Arc<Corpus>,
     waivers: Waivers,
     session_id: String,
@@ -176,6 +179,7 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
     }
     let ctx = Arc::new(Ctx {
         client,
+        liveness: Liveness::default(),
         corpus: config.corpus.clone(),
         waivers,
         session_id: new_message_id(),
@@ -227,6 +231,7 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
         report.results.extend(results);
         report.cases.push(record);
     }
+    report.stalled = ctx.liveness.stalled();
     report.duration_s = started.elapsed().as_secs_f64();
     events(RunEvent::Finished { summary: report.summary() });
     Ok(report)
@@ -236,7 +241,7 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
 async fn probe(client: &WsmanClient) -> Result<(), DriverError> {
     let req = HttpRequest { content_type: SOAP_CT.to_owned(), auth: Auth::None, body: Vec::new(), ..Default::default() };
     match client.send(req).await {
-        Ok(_) | Err(TransportError::Http(_)) => Ok(()),
+        Ok(_) | Err(TransportError::Http(_) | TransportError::Closed(_)) => Ok(()),
         Err(source) => Err(DriverError::Unreachable { endpoint: client.target().endpoint.clone(), source }),
     }
 }
@@ -325,7 +330,7 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
             };
             scope.layers.insert(0, &fixed);
             let prepared = prepare(ctx, case, step, &scope, profile.map(|p| p.unimplemented_when.clone()).unwrap_or_default());
-            let (spec, body) = match prepared {
+            let (spec, body, action) = match prepared {
                 Ok(x) => x,
                 Err(msg) => {
                     tally.add(&cat::CASE_RENDER, Status::Fail, format!("{label}: {msg}"));
@@ -346,8 +351,9 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
                     _ => Auth::Basic,
                 },
                 body,
+                replayable: action.as_ref().is_some_and(|a| a.replayable),
             };
-            let response = ctx.client.send(request).await;
+            let response = ctx.liveness.send(&ctx.client, action.as_ref().map(|a| a.key.as_str()), request).await;
             let verdict = judge(&spec, response.as_ref());
             let (status, text) = match &response {
                 Ok(r) => (r.status, String::from_utf8_lossy(&r.body).into_owned()),
@@ -448,13 +454,48 @@ fn snapshot_step(ctx: &Ctx, dir: &std::path::Path, case: &Case, step: &str, body
     tally.add(&cat::SNAPSHOT_MATCH, status, msg);
 }
 
-/// Renders a step: the spec for the judge and the body bytes to send.
-fn prepare(ctx: &Ctx, case: &Case, step: &crate::corpus::Step, scope: &Scope<'_>, unimplemented_when: Vec<String>) -> Result<(StepSpec, Vec<u8>), String> {
+/// What the runner knows of a request's operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RequestAction {
+    /// The liveness key: the `wsa:Action` URI, or `Identify`.
+    key: String,
+    /// Sending it twice cannot change the outcome (see [`HttpRequest::replayable`]).
+    replayable: bool,
+}
+
+/// The operation of a rendered request, `None` when it has none (or is not XML).
+fn request_action(tree: &wsman_proto::xml::Element) -> Option<RequestAction> {
+    use wsman_proto::{ns, Action};
+    let action = tree.child(ns::SOAP, "Header").and_then(|h| h.child_text(ns::WSA, "Action"));
+    if let Some(uri) = action.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        // The idempotent operations (RFC 9110 §9.2.2 by analogy): Get, Put and
+        // Delete as their HTTP namesakes; Enumerate only opens a context.
+        let replayable = matches!(Action::from_uri(uri), Action::Get | Action::Put | Action::Delete | Action::Enumerate);
+        return Some(RequestAction { key: uri.to_owned(), replayable });
+    }
+    let identify = tree.child(ns::SOAP, "Body").and_then(|b| b.child(ns::WSMID, "Identify")).is_some();
+    identify.then(|| RequestAction { key: "Identify".to_owned(), replayable: true })
+}
+
+/// Renders a step: the spec for the judge, the body bytes to send and the
+/// request's operation.
+fn prepare(
+    ctx: &Ctx,
+    case: &Case,
+    step: &crate::corpus::Step,
+    scope: &Scope<'_>,
+    unimplemented_when: Vec<String>,
+) -> Result<(StepSpec, Vec<u8>, Option<RequestAction>), String> {
     let template = ctx.corpus.template(case, step).ok_or_else(|| format!("template {} missing", step.template))?;
     let request = scope.render(template).map_err(|e| e.to_string())?;
-    if !step.raw && !request.is_empty() {
-        wsman_proto::xml::parse_str(&request, &wsman_proto::Limits::default())
-            .map_err(|e| format!("rendered template is not well-formed ({e}); mark the case raw if intended"))?;
+    let mut action = None;
+    if !request.is_empty() {
+        match wsman_proto::xml::parse_str(&request, &wsman_proto::Limits::default()) {
+            Ok(tree) => action = request_action(&tree),
+            Err(e) if !step.raw => return Err(format!("rendered template is not well-formed ({e}); mark the case raw if intended")),
+            // A raw case may be anything; it is sent without an action.
+            Err(_) => {}
+        }
     }
     let mut prefixes = PrefixMap::protocol();
     if let Some(p) = ctx.corpus.profile(&case.profile) {
@@ -489,7 +530,7 @@ fn prepare(ctx: &Ctx, case: &Case, step: &crate::corpus::Step, scope: &Scope<'_>
         unimplemented_when,
         prefixes,
     };
-    Ok((spec, body))
+    Ok((spec, body, action))
 }
 
 /// Default per-exchange timeout: longer than the corpus's longest OperationTimeout wait.

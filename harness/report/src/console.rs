@@ -1,5 +1,6 @@
-//! Plain-text summary for the terminal: a header line, the counts, one line
-//! per failure (case, assertion, clause, message), and a verdict.
+//! Plain-text summary for the terminal: a header line, one line per action
+//! the endpoint stopped answering, the counts, one line per failure (case,
+//! assertion, clause, message), and a verdict.
 //!
 //! ```text
 //! wsman-harness 0.1.0 check of http://127.0.0.1:40123/wsman (embedded) in 0.512 s
@@ -32,6 +33,9 @@ pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
         format!(" of {}", report.endpoint)
     };
     writeln!(out, "{} {}{target} in {:.3} s", report.tool, report.kind.as_str(), report.duration_s)?;
+    for stalled in &report.stalled {
+        writeln!(out, "{}", stalled.message())?;
+    }
     writeln!(out, "passed {}, failed {}, warned {}, skipped {}, unimplemented {}", s.passed, s.failed, s.warned, s.skipped, s.unimplemented)?;
     for r in report.failures() {
         write!(out, "FAIL {} {} [{}]", r.case, r.assertion, r.clause)?;

@@ -29,6 +29,7 @@ code{font-family:ui-monospace,Consolas,monospace}
 .st{font-weight:bold;font-family:ui-monospace,Consolas,monospace}
 .pass{color:#1a7f37}.fail{color:#cf222e}.warn{color:#9a6700}.skip{color:#6e7781}.unimplemented{color:#8250df}
 .verdict{font-size:1.1rem;font-weight:bold}
+.stalled{font-weight:bold;color:#cf222e;border:1px solid #cf222e;padding:.4rem .6rem;background:#fff5f5}
 details{margin:.2rem 0}summary{cursor:pointer}
 .meta td:first-child{font-weight:bold}
 ";
@@ -62,6 +63,9 @@ fn page(report: &RunReport) -> Markup {
                     tr { td { "Started" } td { (report.started_at) } }
                     tr { td { "Duration" } td { (format!("{:.3} s", report.duration_s)) } }
                     tr { td { "Profiles" } td { (report.profiles.join(", ")) } }
+                }
+                @for stalled in &report.stalled {
+                    p.stalled { (stalled.message()) }
                 }
                 h2 { "Summary" }
                 p.verdict.(if report.passed() { "pass" } else { "fail" }) {

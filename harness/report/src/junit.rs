@@ -41,6 +41,9 @@ pub fn to_junit(report: &RunReport) -> Report {
         suite.add_property(Property::new("endpoint", report.endpoint.as_str()));
         suite.add_property(Property::new("kind", report.kind.as_str()));
         suite.add_property(Property::new("embedded", report.embedded.to_string()));
+        for stalled in &report.stalled {
+            suite.add_property(Property::new("stalled", stalled.message()));
+        }
         let mut millis = 0u64;
         for case in report.cases.iter().filter(|c| c.profile == suite_name) {
             millis = millis.saturating_add(case.duration_ms);

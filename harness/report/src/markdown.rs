@@ -35,6 +35,9 @@ pub fn render(report: &RunReport) -> String {
         meta.push(format!("profiles: {}", cell(&report.profiles.join(", "))));
     }
     let _ = writeln!(out, "{}\n", meta.join(" · "));
+    for stalled in &report.stalled {
+        let _ = writeln!(out, "> **{}**\n", cell(&stalled.message()));
+    }
 
     let _ = writeln!(out, "| Status | Count |\n|---|---:|");
     for s in Status::ALL {

@@ -28,7 +28,8 @@ pub enum MergeError {
 /// - `started_at`: the earliest non-empty value (compared as text, which is
 ///   chronological for RFC 3339 times in one offset, such as the `Z` the
 ///   harness writes); `duration_s`: the sum.
-/// - `profiles`: union, in first-seen order.
+/// - `profiles`: union, in first-seen order; `stalled`: union by action,
+///   counts added.
 /// - results and case records: a case present in a later report replaces
 ///   every result and the record of the same case id from earlier reports
 ///   (a re-run wins); disjoint shards are simply concatenated.
@@ -78,4 +79,13 @@ fn merge_into(acc: &mut RunReport, next: RunReport) {
     acc.cases.retain(|c| !is_replaced(&c.id));
     acc.results.extend(next.results);
     acc.cases.extend(next.cases);
+    for s in next.stalled {
+        match acc.stalled.iter_mut().find(|a| a.action == s.action) {
+            Some(a) => {
+                a.timeouts += s.timeouts;
+                a.failed_fast += s.failed_fast;
+            }
+            None => acc.stalled.push(s),
+        }
+    }
 }

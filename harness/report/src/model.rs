@@ -6,6 +6,7 @@
 //! ```text
 //! {"tool":"wsman-harness VERSION","kind":"check","endpoint":URL,"embedded":bool,
 //!  "started_at":"2025-01-01T00:00:00Z","duration_s":F,"profiles":[..],
+//!  "stalled":[{"action":URI,"timeouts":N,"failed_fast":N}],   (only when an action stalled)
 //!  "summary":{"passed":N,"failed":N,"warned":N,"skipped":N,"unimplemented":N},
 //!  "results":[{"case":..,"assertion":..,"clause":"DSP0226 §8.2","severity":"must",
 //!              "status":"pass|fail|warn|skip|unimplemented","message":..,"waiver":..}],
@@ -302,6 +303,26 @@ pub struct CaseRecord {
     pub exchanges: Vec<Exchange>,
 }
 
+/// An action the endpoint stopped answering during the run (the driver's
+/// liveness rule): reported once, at the top of every report, while each
+/// exchange it cut short is a FAIL of `transport.response` in the results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StalledAction {
+    /// The `wsa:Action` URI (or `Identify`).
+    pub action: String,
+    /// Exchanges of the action that timed out.
+    pub timeouts: u64,
+    /// Exchanges of the action failed without waiting (not sent, or cut short).
+    pub failed_fast: u64,
+}
+
+impl StalledAction {
+    /// The one line the reports print: `endpoint stopped answering ACTION: ...`.
+    pub fn message(&self) -> String {
+        format!("endpoint stopped answering {}: {} exchange(s) timed out, {} more failed without waiting", self.action, self.timeouts, self.failed_fast)
+    }
+}
+
 /// Everything one run produced. Serialize it for `report.json`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "RunReportIn")]
@@ -327,6 +348,8 @@ pub struct RunReport {
     pub results: Vec<AssertionResult>,
     /// The cases run, with their traffic.
     pub cases: Vec<CaseRecord>,
+    /// Actions the endpoint stopped answering (empty for a healthy run).
+    pub stalled: Vec<StalledAction>,
 }
 
 impl RunReport {
@@ -344,6 +367,7 @@ impl RunReport {
             required_profiles: Vec::new(),
             results: Vec::new(),
             cases: Vec::new(),
+            stalled: Vec::new(),
         }
     }
 
@@ -426,6 +450,8 @@ struct RunReportOut<'a> {
     profiles: &'a [String],
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     required_profiles: &'a [String],
+    #[serde(skip_serializing_if = "<[StalledAction]>::is_empty")]
+    stalled: &'a [StalledAction],
     summary: Summary,
     results: &'a [AssertionResult],
     cases: &'a [CaseRecord],
@@ -444,6 +470,7 @@ impl Serialize for RunReport {
             duration_s: if self.duration_s.is_finite() { self.duration_s } else { 0.0 },
             profiles: &self.profiles,
             required_profiles: &self.required_profiles,
+            stalled: &self.stalled,
             summary: self.summary(),
             results: &self.results,
             cases: &self.cases,
@@ -468,6 +495,8 @@ struct RunReportIn {
     profiles: Vec<String>,
     #[serde(default)]
     required_profiles: Vec<String>,
+    #[serde(default)]
+    stalled: Vec<StalledAction>,
     #[serde(default)]
     summary: Option<Summary>,
     results: Vec<AssertionResult>,
@@ -506,6 +535,7 @@ impl TryFrom<RunReportIn> for RunReport {
             required_profiles: w.required_profiles,
             results: w.results,
             cases: w.cases,
+            stalled: w.stalled,
         })
     }
 }
