@@ -27,6 +27,8 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
     let default_user = cfg.users.is_empty();
     let bmc = BmcOptions { ipmi: a.ipmi, scenario: a.scenario.clone() };
     let reference = Reference::bind(cfg, &bmc).await?;
+    // Handlers first: a script may send SIGTERM as soon as it reads the readiness lines.
+    let shutdown = shutdown_signal();
     {
         let mut out = std::io::stdout().lock();
         for line in reference.readiness_lines() {
@@ -40,28 +42,35 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
         }
         let _ = out.flush();
     }
-    reference.run(shutdown_signal()).await;
+    reference.run(shutdown).await;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+/// Completes on SIGINT or SIGTERM. The handlers are registered when this is
+/// called, not when the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let streams = signal(SignalKind::terminate()).and_then(|t| signal(SignalKind::interrupt()).map(|i| (t, i)));
+        async move {
+            match streams {
+                Ok((mut term, mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
