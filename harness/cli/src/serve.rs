@@ -15,7 +15,15 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
         (Some(cert), Some(key)) => TlsSource::Files { cert: cert.clone(), key: key.clone() },
         _ => TlsSource::SelfSigned,
     };
-    Ok(Config { http: Some(a.http), https: a.https, tls, users, allow_unencrypted: a.allow_unencrypted, defects: DefectSet::new(defects), ..Config::default() })
+    Ok(Config {
+        http: Some(a.http),
+        https: a.https,
+        tls,
+        users,
+        allow_unencrypted: a.allow_unencrypted,
+        defects: DefectSet::new(defects),
+        ..Config::default()
+    })
 }
 
 pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {

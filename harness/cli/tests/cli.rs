@@ -42,8 +42,12 @@ fn list_defects_prints_name_and_description() {
 
 #[test]
 fn serve_prints_readiness_lines_and_stops_on_sigterm() {
-    let mut child =
-        bin().args(["serve", "--http", "127.0.0.1:0", "--ipmi", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("starts");
+    let mut child = bin()
+        .args(["serve", "--http", "127.0.0.1:0", "--ipmi", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let first = lines.next().expect("a line").expect("utf-8");
     let second = lines.next().expect("a line").expect("utf-8");

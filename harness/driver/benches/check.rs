@@ -13,7 +13,12 @@ use report::Status;
 use test_support::TestServer;
 
 fn config(url: &str, corpus: Arc<Corpus>) -> RunConfig {
-    let target = Target { endpoint: url.to_owned(), user: Some(("admin".into(), "admin".into())), tls: TlsMode::Verify, timeout: driver::DEFAULT_TIMEOUT };
+    let target = Target {
+        endpoint: url.to_owned(),
+        user: Some(("admin".into(), "admin".into())),
+        tls: TlsMode::Verify,
+        timeout: driver::DEFAULT_TIMEOUT,
+    };
     let mut c = RunConfig::new(target, corpus);
     c.embedded = true;
     c
@@ -29,7 +34,13 @@ fn bench_check(c: &mut Criterion) {
     let report = rt.block_on(run(config(&server.url, corpus.clone()), |_| {})).expect("run");
     let transport = report.results.iter().filter(|r| r.assertion == "transport.response" && r.status == Status::Fail).count();
     assert_eq!(transport, 0, "transport failures in the warm-up run");
-    eprintln!("one run: {} cases, {} results, {:?} in {:.2?}", report.cases.len(), report.results.len(), report.summary(), started.elapsed());
+    eprintln!(
+        "one run: {} cases, {} results, {:?} in {:.2?}",
+        report.cases.len(),
+        report.results.len(),
+        report.summary(),
+        started.elapsed()
+    );
 
     let mut group = c.benchmark_group("check");
     group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(2));

@@ -159,7 +159,10 @@ impl WsmanClient {
                     .map_err(|e| ClientError::Tls(e.to_string()))?;
                 let config = match mode {
                     TlsMode::Ca(path) => builder.with_root_certificates(load_roots(path)?).with_no_client_auth(),
-                    _ => builder.dangerous().with_custom_certificate_verifier(Arc::new(insecure::AcceptAny(provider))).with_no_client_auth(),
+                    _ => builder
+                        .dangerous()
+                        .with_custom_certificate_verifier(Arc::new(insecure::AcceptAny(provider)))
+                        .with_no_client_auth(),
                 };
                 hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config).https_or_http().enable_http1().build()
             }
@@ -185,7 +188,11 @@ impl WsmanClient {
             let resp = self.inner.request(request).await.map_err(classify)?;
             let status = resp.status().as_u16();
             let content_type = resp.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-            let body = Limited::new(resp.into_body(), MAX_RESPONSE_BYTES).collect().await.map_err(|e| TransportError::Http(e.to_string()))?.to_bytes();
+            let body = Limited::new(resp.into_body(), MAX_RESPONSE_BYTES)
+                .collect()
+                .await
+                .map_err(|e| TransportError::Http(e.to_string()))?
+                .to_bytes();
             Ok(HttpResponse { status, content_type, body: body.to_vec(), elapsed: started.elapsed() })
         };
         match tokio::time::timeout(deadline, exchange).await {
@@ -288,11 +295,21 @@ mod insecure {
             Ok(ServerCertVerified::assertion())
         }
 
-        fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
             verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
         }
 
-        fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, Error> {
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, Error> {
             verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
         }
 

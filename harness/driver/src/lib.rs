@@ -27,7 +27,7 @@ pub mod snapshot;
 pub mod validate;
 
 pub use check::{Check, CATALOGUE};
-pub use client::{Target, TlsMode, TransportError};
+pub use client::{TlsMode, Target, TransportError};
 pub use corpus::{Corpus, CorpusError, Waivers};
 pub use runner::{run, DriverError, RunConfig, RunEvent, DEFAULT_TIMEOUT};
 pub use validate::{validate_paths, ValidateError};

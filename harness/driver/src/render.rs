@@ -68,7 +68,11 @@ impl Scope<'_> {
             return Err(RenderError::TooDeep(name.to_owned()));
         }
         if let Some(c) = name.strip_prefix("captured.") {
-            return self.captured.and_then(|m| m.get(c)).cloned().ok_or_else(|| RenderError::Unknown(name.to_owned()));
+            return self
+                .captured
+                .and_then(|m| m.get(c))
+                .cloned()
+                .ok_or_else(|| RenderError::Unknown(name.to_owned()));
         }
         if let Some(n) = name.strip_prefix("pad:") {
             let n: usize = n.trim().parse().map_err(|_| RenderError::BadPad(n.to_owned()))?;

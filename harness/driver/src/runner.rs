@@ -188,7 +188,8 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
     let mut outcomes: BTreeMap<usize, (Vec<AssertionResult>, CaseRecord)> = BTreeMap::new();
     let sem = Arc::new(Semaphore::new(config.concurrency.max(1)));
     let mut set = JoinSet::new();
-    let (exclusive, parallel): (Vec<usize>, Vec<usize>) = selected.iter().partition(|i| config.corpus.cases[**i].exclusive);
+    let (exclusive, parallel): (Vec<usize>, Vec<usize>) =
+        selected.iter().partition(|i| config.corpus.cases[**i].exclusive);
     for i in parallel {
         events(RunEvent::CaseStarted { id: config.corpus.cases[i].id.clone() });
         let (ctx, sem) = (ctx.clone(), sem.clone());

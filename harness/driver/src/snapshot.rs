@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use wsman_proto::ns;
 use wsman_proto::xml::{self, Element, Limits, Node};
+use wsman_proto::ns;
 
 /// Placeholder for redacted protocol identifiers.
 pub const REDACTED: &str = "[redacted]";
@@ -35,7 +35,8 @@ fn redact(el: &mut Element, extra: &[&str], depth: usize) {
     if depth > 256 {
         return;
     }
-    let whole = VOLATILE.iter().any(|(n, l)| el.is(n, l)) || (el.is(ns::WSMAN, "Selector") && matches!(el.attr(None, "Name"), Some("ShellId")));
+    let whole = VOLATILE.iter().any(|(n, l)| el.is(n, l))
+        || (el.is(ns::WSMAN, "Selector") && matches!(el.attr(None, "Name"), Some("ShellId")));
     el.attrs.sort_by(|a, b| (&a.ns, &a.name).cmp(&(&b.ns, &b.name)));
     for a in &mut el.attrs {
         a.value = redact_text(&a.value, extra);
@@ -235,7 +236,9 @@ mod tests {
                     .with_child(Element::ns(ns::WSA, "RelatesTo").with_text("uuid:2")),
             )
             .with_child(Element::ns(ns::SOAP, "Body").with_child(
-                Element::ns(ns::WSEN, "EnumerateResponse").with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text(context)).with_child(payload),
+                Element::ns(ns::WSEN, "EnumerateResponse")
+                    .with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text(context))
+                    .with_child(payload),
             ));
         xml::to_bytes(&env)
     }

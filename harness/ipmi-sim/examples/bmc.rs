@@ -21,7 +21,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let (n, p) = v.split_once(':').ok_or("--user needs NAME:PASS")?;
                 users.push((n.to_owned(), p.to_owned()));
             }
-            "--scenario" => scenario = Scenario::from_toml(&std::fs::read_to_string(args.next().ok_or("--scenario needs a file")?)?)?,
+            "--scenario" => {
+                scenario = Scenario::from_toml(&std::fs::read_to_string(
+                    args.next().ok_or("--scenario needs a file")?,
+                )?)?
+            }
             other => return Err(format!("unknown argument {other}").into()),
         }
     }

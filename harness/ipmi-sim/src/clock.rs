@@ -20,7 +20,9 @@ pub enum Clock {
 impl Clock {
     /// A real-time clock starting now.
     pub fn real() -> Clock {
-        Clock::Real { start: Instant::now() }
+        Clock::Real {
+            start: Instant::now(),
+        }
     }
 
     /// A frozen clock at `at`.
@@ -62,7 +64,10 @@ pub struct SharedBmc {
 impl SharedBmc {
     /// Wraps a core with a clock.
     pub fn new(bmc: Bmc, clock: Clock) -> SharedBmc {
-        SharedBmc { bmc: Arc::new(Mutex::new(bmc)), clock }
+        SharedBmc {
+            bmc: Arc::new(Mutex::new(bmc)),
+            clock,
+        }
     }
 
     /// The clock.

@@ -370,13 +370,21 @@ impl Scenario {
 
     fn validate(&self) -> Result<(), ScenarioError> {
         let bad = |m: String| Err(ScenarioError::Invalid(m));
-        parse_guid(&self.bmc.device_guid).ok_or_else(|| ScenarioError::Invalid("bad device_guid".into()))?;
-        parse_guid(&self.bmc.system_guid).ok_or_else(|| ScenarioError::Invalid("bad system_guid".into()))?;
+        parse_guid(&self.bmc.device_guid)
+            .ok_or_else(|| ScenarioError::Invalid("bad device_guid".into()))?;
+        parse_guid(&self.bmc.system_guid)
+            .ok_or_else(|| ScenarioError::Invalid("bad system_guid".into()))?;
         if self.bmc.firmware_major > 127 || self.bmc.firmware_minor > 99 {
             return bad("firmware revision out of range".into());
         }
-        if !matches!(self.bmc.power_restore_policy.as_str(), "always_off" | "previous" | "always_on") {
-            return bad(format!("unknown power_restore_policy {:?}", self.bmc.power_restore_policy));
+        if !matches!(
+            self.bmc.power_restore_policy.as_str(),
+            "always_off" | "previous" | "always_on"
+        ) {
+            return bad(format!(
+                "unknown power_restore_policy {:?}",
+                self.bmc.power_restore_policy
+            ));
         }
         if self.sensors.len() > 200 {
             return bad("more than 200 sensors".into());
@@ -387,19 +395,31 @@ impl Scenario {
                 return bad(format!("sensor name {:?} must be 1..=16 bytes", s.name));
             }
             if !(-512..=511).contains(&s.m) || !(-512..=511).contains(&s.b) || s.m == 0 {
-                return bad(format!("sensor {:?}: m must be non-zero and m, b within 10 bits", s.name));
+                return bad(format!(
+                    "sensor {:?}: m must be non-zero and m, b within 10 bits",
+                    s.name
+                ));
             }
             if !(-8..=7).contains(&s.b_exp) || !(-8..=7).contains(&s.r_exp) {
                 return bad(format!("sensor {:?}: exponents must fit 4 bits", s.name));
             }
             let n = s.number.unwrap_or((i + 1) as u8);
             if n == 0xFF || numbers.contains(&n) {
-                return bad(format!("sensor {:?}: number {n} reserved or duplicate", s.name));
+                return bad(format!(
+                    "sensor {:?}: number {n} reserved or duplicate",
+                    s.name
+                ));
             }
             numbers.push(n);
-            if let Waveform::RandomWalk { interval, min, max, .. } = &s.reading {
+            if let Waveform::RandomWalk {
+                interval, min, max, ..
+            } = &s.reading
+            {
                 if interval.is_zero() || min > max {
-                    return bad(format!("sensor {:?}: random walk needs interval > 0 and min <= max", s.name));
+                    return bad(format!(
+                        "sensor {:?}: random walk needs interval > 0 and min <= max",
+                        s.name
+                    ));
                 }
             }
         }
@@ -444,18 +464,30 @@ mod tests {
     #[test]
     fn unknown_fault_sensor_is_refused() {
         let t = "[[fault]]\nat = \"1s\"\nsensor = \"nope\"\nvalue = 1\n";
-        assert!(matches!(Scenario::from_toml(t), Err(ScenarioError::Invalid(_))));
+        assert!(matches!(
+            Scenario::from_toml(t),
+            Err(ScenarioError::Invalid(_))
+        ));
     }
 
     #[test]
     fn unknown_field_is_refused() {
-        assert!(matches!(Scenario::from_toml("[bmc]\nbogus = 1\n"), Err(ScenarioError::Toml(_))));
+        assert!(matches!(
+            Scenario::from_toml("[bmc]\nbogus = 1\n"),
+            Err(ScenarioError::Toml(_))
+        ));
     }
 
     #[test]
     fn guid_wire_order() {
         let g = parse_guid("00112233-4455-6677-8899-aabbccddeeff").expect("guid");
-        assert_eq!(g, [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
+        assert_eq!(
+            g,
+            [
+                0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd,
+                0xee, 0xff
+            ]
+        );
         assert!(parse_guid("0011223344556677").is_none());
     }
 }

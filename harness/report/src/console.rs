@@ -31,8 +31,18 @@ pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
     } else {
         format!(" of {}", report.endpoint)
     };
-    writeln!(out, "{} {}{target} in {:.3} s", report.tool, report.kind.as_str(), report.duration_s)?;
-    writeln!(out, "passed {}, failed {}, warned {}, skipped {}, unimplemented {}", s.passed, s.failed, s.warned, s.skipped, s.unimplemented)?;
+    writeln!(
+        out,
+        "{} {}{target} in {:.3} s",
+        report.tool,
+        report.kind.as_str(),
+        report.duration_s
+    )?;
+    writeln!(
+        out,
+        "passed {}, failed {}, warned {}, skipped {}, unimplemented {}",
+        s.passed, s.failed, s.warned, s.skipped, s.unimplemented
+    )?;
     for r in report.failures() {
         write!(out, "FAIL {} {} [{}]", r.case, r.assertion, r.clause)?;
         if !r.message.is_empty() {

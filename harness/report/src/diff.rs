@@ -115,7 +115,13 @@ pub fn diff(old: &RunReport, new: &RunReport) -> Diff {
     }
     for (key, o) in &old_ix {
         if !new_ix.contains_key(key) {
-            d.removed.push(DiffEntry { key: key.clone(), clause: o.clause.clone(), old: Some(o.status), new: None, message: o.message.clone() });
+            d.removed.push(DiffEntry {
+                key: key.clone(),
+                clause: o.clause.clone(),
+                old: Some(o.status),
+                new: None,
+                message: o.message.clone(),
+            });
         }
     }
     d
@@ -146,7 +152,15 @@ impl fmt::Display for Diff {
         ];
         for (label, entries) in groups {
             for e in entries {
-                write!(f, "{label} {} {} [{}]: {} -> {}", e.key.case, e.key.assertion, e.clause, status_name(e.old), status_name(e.new))?;
+                write!(
+                    f,
+                    "{label} {} {} [{}]: {} -> {}",
+                    e.key.case,
+                    e.key.assertion,
+                    e.clause,
+                    status_name(e.old),
+                    status_name(e.new)
+                )?;
                 if !e.message.is_empty() {
                     write!(f, ": {}", one_line(&e.message))?;
                 }

@@ -157,7 +157,8 @@ fn exchanges(case: &CaseRecord) -> Markup {
 }
 
 fn warnings(report: &RunReport) -> Markup {
-    let warned: Vec<&AssertionResult> = report.results.iter().filter(|r| r.status == Status::Warn).collect();
+    let warned: Vec<&AssertionResult> =
+        report.results.iter().filter(|r| r.status == Status::Warn).collect();
     html! {
         @if !warned.is_empty() {
             h2 id="warnings" { "Waived (" (warned.len()) ")" }
@@ -175,7 +176,8 @@ fn case_ids(report: &RunReport) -> Vec<(&str, Option<Status>)> {
             ids.push(&r.case);
         }
     }
-    let mut out: Vec<(&str, Option<Status>)> = ids.into_iter().map(|id| (id, report.case_status(id))).collect();
+    let mut out: Vec<(&str, Option<Status>)> =
+        ids.into_iter().map(|id| (id, report.case_status(id))).collect();
     // Stable sort: worst first, report order within a status.
     out.sort_by_key(|(_, s)| std::cmp::Reverse(s.map(Status::rank)));
     out

@@ -51,6 +51,12 @@ pub fn from_str(text: &str) -> Result<RunReport, serde_json::Error> {
 
 /// Reads and parses a `report.json` file.
 pub fn read(path: &Path) -> Result<RunReport, ReadError> {
-    let bytes = std::fs::read(path).map_err(|source| ReadError::Io { path: path.to_owned(), source })?;
-    serde_json::from_slice(&bytes).map_err(|source| ReadError::Json { path: path.to_owned(), source })
+    let bytes = std::fs::read(path).map_err(|source| ReadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|source| ReadError::Json {
+        path: path.to_owned(),
+        source,
+    })
 }

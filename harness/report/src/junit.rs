@@ -46,7 +46,11 @@ pub fn to_junit(report: &RunReport) -> Report {
             millis = millis.saturating_add(case.duration_ms);
         }
         suite.set_time(Duration::from_millis(millis));
-        for r in report.results.iter().filter(|r| suite_of(report, r) == suite_name) {
+        for r in report
+            .results
+            .iter()
+            .filter(|r| suite_of(report, r) == suite_name)
+        {
             suite.add_test_case(test_case(r));
         }
         junit.add_test_suite(suite);
@@ -79,7 +83,12 @@ fn suite_order(report: &RunReport) -> Vec<String> {
             seen.push(s.to_owned());
         }
     }
-    let mut out: Vec<String> = report.profiles.iter().filter(|p| seen.contains(p)).cloned().collect();
+    let mut out: Vec<String> = report
+        .profiles
+        .iter()
+        .filter(|p| seen.contains(p))
+        .cloned()
+        .collect();
     for s in seen {
         if !out.contains(&s) {
             out.push(s);
@@ -93,7 +102,11 @@ fn test_case(r: &AssertionResult) -> TestCase {
         Status::Pass | Status::Warn => TestCaseStatus::success(),
         Status::Fail => {
             let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let message = if r.message.is_empty() { "assertion failed" } else { r.message.as_str() };
+            let message = if r.message.is_empty() {
+                "assertion failed"
+            } else {
+                r.message.as_str()
+            };
             st.set_message(message);
             st.set_type(r.clause.as_str());
             st.set_description(details(r));
@@ -117,5 +130,8 @@ fn test_case(r: &AssertionResult) -> TestCase {
 
 /// Plain-text block naming the assertion, its clause and severity.
 fn details(r: &AssertionResult) -> String {
-    format!("case: {}\nassertion: {}\nclause: {}\nseverity: {}\n{}", r.case, r.assertion, r.clause, r.severity, r.message)
+    format!(
+        "case: {}\nassertion: {}\nclause: {}\nseverity: {}\n{}",
+        r.case, r.assertion, r.clause, r.severity, r.message
+    )
 }

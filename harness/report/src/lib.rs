@@ -29,4 +29,7 @@ pub mod model;
 pub use diff::{diff, Diff, DiffEntry};
 pub use format::{parse_formats, write_all, Format, UnknownFormat};
 pub use merge::{merge, MergeError};
-pub use model::{AssertionResult, CaseRecord, Exchange, ResultKey, RunKind, RunReport, Severity, Status, Summary, SummaryMismatch};
+pub use model::{
+    AssertionResult, CaseRecord, Exchange, ResultKey, RunKind, RunReport, Severity, Status,
+    Summary, SummaryMismatch,
+};

@@ -24,7 +24,12 @@ pub fn render(report: &RunReport) -> String {
     let mut out = String::new();
     let verdict = if report.passed() { "PASSED" } else { "FAILED" };
     // `write!` into a String cannot fail; the results are ignored on purpose.
-    let _ = writeln!(out, "## {} {}: {verdict}\n", cell(&report.tool), report.kind.as_str());
+    let _ = writeln!(
+        out,
+        "## {} {}: {verdict}\n",
+        cell(&report.tool),
+        report.kind.as_str()
+    );
     let mut meta = Vec::new();
     if !report.endpoint.is_empty() {
         let embedded = if report.embedded { " (embedded)" } else { "" };
@@ -44,7 +49,8 @@ pub fn render(report: &RunReport) -> String {
 
     let failed: Vec<&AssertionResult> = report.failures().collect();
     list(&mut out, "Failures", &failed, "failures");
-    let warned: Vec<&AssertionResult> = report.results.iter().filter(|r| r.status == Status::Warn).collect();
+    let warned: Vec<&AssertionResult> =
+        report.results.iter().filter(|r| r.status == Status::Warn).collect();
     list(&mut out, "Waived", &warned, "waived results");
     out
 }
@@ -65,10 +71,21 @@ fn list(out: &mut String, heading: &str, rows: &[&AssertionResult], noun: &str) 
         if let Some(w) = &r.waiver {
             message = format!("{message} (waived: {})", truncate(w, MAX_MESSAGE_CHARS));
         }
-        let _ = writeln!(out, "| {} | {} | {} | {} |", code(&r.case), code(&r.assertion), cell(&r.clause), cell(&message));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            code(&r.case),
+            code(&r.assertion),
+            cell(&r.clause),
+            cell(&message)
+        );
     }
     if rows.len() > MAX_LISTED {
-        let _ = writeln!(out, "\n… and {} more {noun} (see report.html).", rows.len() - MAX_LISTED);
+        let _ = writeln!(
+            out,
+            "\n… and {} more {noun} (see report.html).",
+            rows.len() - MAX_LISTED
+        );
     }
 }
 

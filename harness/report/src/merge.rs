@@ -37,7 +37,10 @@ pub fn merge(reports: impl IntoIterator<Item = RunReport>) -> Result<RunReport, 
     let mut acc = iter.next().ok_or(MergeError::Empty)?;
     for next in iter {
         if next.kind != acc.kind {
-            return Err(MergeError::KindMismatch { first: acc.kind.as_str(), other: next.kind.as_str() });
+            return Err(MergeError::KindMismatch {
+                first: acc.kind.as_str(),
+                other: next.kind.as_str(),
+            });
         }
         merge_into(&mut acc, next);
     }
@@ -54,7 +57,9 @@ fn merge_into(acc: &mut RunReport, next: RunReport) {
         }
     }
     acc.embedded = acc.embedded && next.embedded;
-    if acc.started_at.is_empty() || (!next.started_at.is_empty() && next.started_at < acc.started_at) {
+    if acc.started_at.is_empty()
+        || (!next.started_at.is_empty() && next.started_at < acc.started_at)
+    {
         acc.started_at = next.started_at.clone();
     }
     acc.duration_s += next.duration_s;

@@ -46,7 +46,13 @@ pub enum Status {
 
 impl Status {
     /// Every status, in the order reports list counts.
-    pub const ALL: [Status; 5] = [Status::Pass, Status::Fail, Status::Warn, Status::Skip, Status::Unimplemented];
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::Skip,
+        Status::Unimplemented,
+    ];
 
     /// How bad the status is, for picking the worst outcome of a case:
     /// pass < skip < unimplemented < warn < fail.
@@ -252,7 +258,10 @@ pub struct AssertionResult {
 impl AssertionResult {
     /// The key results are matched on across runs (diff, merge).
     pub fn key(&self) -> ResultKey {
-        ResultKey { case: self.case.clone(), assertion: self.assertion.clone() }
+        ResultKey {
+            case: self.case.clone(),
+            assertion: self.assertion.clone(),
+        }
     }
 }
 

@@ -36,7 +36,12 @@ pub(crate) fn parse(bytes: &[u8], drop_blanks: bool) -> Result<Document, Vec<Vio
         Err(XmlParseFailure::ParseFailed(errors)) => {
             let mut out: Vec<Violation> = errors
                 .iter()
-                .filter(|e| matches!(e.level, libxml::error::XmlErrorLevel::Error | libxml::error::XmlErrorLevel::Fatal))
+                .filter(|e| {
+                    matches!(
+                        e.level,
+                        libxml::error::XmlErrorLevel::Error | libxml::error::XmlErrorLevel::Fatal
+                    )
+                })
                 .map(|e| Violation::from_libxml(ViolationKind::NotWellFormed, e))
                 .collect();
             if out.is_empty() {
@@ -49,7 +54,13 @@ pub(crate) fn parse(bytes: &[u8], drop_blanks: bool) -> Result<Document, Vec<Vio
 }
 
 pub(crate) fn plain(kind: ViolationKind, message: &str) -> Violation {
-    Violation { kind, line: None, column: None, element: None, message: message.to_owned() }
+    Violation {
+        kind,
+        line: None,
+        column: None,
+        element: None,
+        message: message.to_owned(),
+    }
 }
 
 /// A response (or request) parsed by libxml2, for XPath assertions.

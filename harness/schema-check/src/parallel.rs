@@ -31,7 +31,10 @@ pub fn validate_files<P: AsRef<Path> + Sync>(paths: &[P]) -> Vec<FileReport> {
         .map(|p| {
             let path = p.as_ref().to_path_buf();
             let result = std::fs::read(&path)
-                .map_err(|source| SchemaError::Read { path: path.clone(), source })
+                .map_err(|source| SchemaError::Read {
+                    path: path.clone(),
+                    source,
+                })
                 .and_then(|bytes| with_thread_validator(|v| v.validate(&bytes)));
             FileReport { path, result }
         })
@@ -40,5 +43,8 @@ pub fn validate_files<P: AsRef<Path> + Sync>(paths: &[P]) -> Vec<FileReport> {
 
 /// Validates in-memory documents in parallel, in input order.
 pub fn validate_many<B: AsRef<[u8]> + Sync>(documents: &[B]) -> Vec<Result<Vec<Violation>, SchemaError>> {
-    documents.par_iter().map(|d| with_thread_validator(|v| v.validate(d.as_ref()))).collect()
+    documents
+        .par_iter()
+        .map(|d| with_thread_validator(|v| v.validate(d.as_ref())))
+        .collect()
 }

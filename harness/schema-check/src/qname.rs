@@ -19,7 +19,10 @@ pub struct ExpandedName {
 impl ExpandedName {
     /// A name in `namespace`.
     pub fn new(namespace: &str, local: &str) -> Self {
-        Self { namespace: Some(namespace.to_owned()), local: local.to_owned() }
+        Self {
+            namespace: Some(namespace.to_owned()),
+            local: local.to_owned(),
+        }
     }
 
     /// Whether this is `local` in `namespace`.
@@ -49,7 +52,10 @@ pub struct FaultCode {
 /// Resolves the lexical QName `value` (whitespace collapsed) in the scope of `node`.
 fn resolve_at(node: RoNode, value: &str) -> Result<ExpandedName, SchemaError> {
     let value = value.trim();
-    let bad = |reason| SchemaError::QName { value: value.to_owned(), reason };
+    let bad = |reason| SchemaError::QName {
+        value: value.to_owned(),
+        reason,
+    };
     let (prefix, local) = match value.split_once(':') {
         Some((p, l)) => (Some(p), l),
         None => (None, value),
@@ -65,7 +71,10 @@ fn resolve_at(node: RoNode, value: &str) -> Result<ExpandedName, SchemaError> {
         Some(p) => Some(node.lookup_namespace_uri(p).ok_or_else(|| bad("prefix not declared"))?),
         None => default_namespace(node),
     };
-    Ok(ExpandedName { namespace, local: local.to_owned() })
+    Ok(ExpandedName {
+        namespace,
+        local: local.to_owned(),
+    })
 }
 
 /// The in-scope default namespace of `node` (nearest `xmlns="..."`).
@@ -73,7 +82,11 @@ fn default_namespace(node: RoNode) -> Option<String> {
     let mut current = Some(node);
     let mut steps = 0usize;
     while let Some(n) = current {
-        if let Some(ns) = n.get_namespace_declarations().into_iter().find(|d| d.get_prefix().is_empty()) {
+        if let Some(ns) = n
+            .get_namespace_declarations()
+            .into_iter()
+            .find(|d| d.get_prefix().is_empty())
+        {
             let href = ns.get_href();
             return (!href.is_empty()).then_some(href);
         }
@@ -93,7 +106,11 @@ impl XmlDocument {
     /// # Errors
     /// [`SchemaError::XPath`] for a bad expression; an element whose value does not
     /// resolve gives [`SchemaError::QName`] in its slot.
-    pub fn resolve_qnames(&self, xpath: &str, prefixes: &PrefixMap) -> Result<Vec<Result<ExpandedName, SchemaError>>, SchemaError> {
+    pub fn resolve_qnames(
+        &self,
+        xpath: &str,
+        prefixes: &PrefixMap,
+    ) -> Result<Vec<Result<ExpandedName, SchemaError>>, SchemaError> {
         let nodes = self.select(xpath, prefixes)?;
         Ok(nodes.into_iter().map(|n| resolve_at(n, &n.get_content())).collect())
     }
@@ -107,7 +124,10 @@ impl XmlDocument {
         let mut prefixes = PrefixMap::new();
         prefixes.insert("s", ns::SOAP);
         let code_nodes = self.select("/s:Envelope/s:Body/s:Fault/s:Code/s:Value", &prefixes)?;
-        let code_node = code_nodes.first().copied().ok_or_else(|| SchemaError::Missing("no s:Fault/s:Code/s:Value".to_owned()))?;
+        let code_node = code_nodes
+            .first()
+            .copied()
+            .ok_or_else(|| SchemaError::Missing("no s:Fault/s:Code/s:Value".to_owned()))?;
         let code = resolve_at(code_node, &code_node.get_content())?;
         let mut subcodes = Vec::new();
         // Walk the Subcode chain: each level is /s:Subcode/s:Value under the previous one.
@@ -133,9 +153,15 @@ impl crate::xpath::XPathEvaluator<'_> {
     /// The nodes `expr` selects (read-only views).
     pub(crate) fn nodes(&self, expr: &str) -> Result<Vec<RoNode>, SchemaError> {
         if !libxml::xpath::is_well_formed_xpath(expr) {
-            return Err(SchemaError::XPath { expression: expr.to_owned(), message: "expression does not compile".to_owned() });
+            return Err(SchemaError::XPath {
+                expression: expr.to_owned(),
+                message: "expression does not compile".to_owned(),
+            });
         }
-        let object = self.context_ref().evaluate_checked(expr).map_err(|e| SchemaError::XPath { expression: expr.to_owned(), message: e.to_string() })?;
+        let object = self.context_ref().evaluate_checked(expr).map_err(|e| SchemaError::XPath {
+            expression: expr.to_owned(),
+            message: e.to_string(),
+        })?;
         Ok(object.get_readonly_nodes_as_vec())
     }
 }

@@ -45,7 +45,19 @@ pub const EMBEDDED: &[(&str, &str)] = embed!(
 ///
 /// Elements outside these namespaces are resource payloads (`p:Win32_Service`, ...)
 /// that the envelope schemas admit through lax wildcards.
-pub const SCHEMA_NAMESPACES: &[&str] = &[ns::XML, ns::SOAP, ns::WSA, ns::WXF, ns::WSEN, ns::WSE, ns::WSMAN, ns::WSMID, ns::WSMV, ns::WSMANFAULT, ns::RSP];
+pub const SCHEMA_NAMESPACES: &[&str] = &[
+    ns::XML,
+    ns::SOAP,
+    ns::WSA,
+    ns::WXF,
+    ns::WSEN,
+    ns::WSE,
+    ns::WSMAN,
+    ns::WSMID,
+    ns::WSMV,
+    ns::WSMANFAULT,
+    ns::RSP,
+];
 
 /// Whether `namespace` is one the schema set covers.
 pub fn is_schema_namespace(namespace: &str) -> bool {
@@ -106,7 +118,10 @@ fn materialized_dir() -> Result<PathBuf, SchemaError> {
 }
 
 fn write_set(dir: &Path) -> Result<(), SchemaError> {
-    fs::create_dir_all(dir).map_err(|source| SchemaError::Materialize { path: dir.to_path_buf(), source })?;
+    fs::create_dir_all(dir).map_err(|source| SchemaError::Materialize {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     for (name, text) in EMBEDDED {
         let path = dir.join(name);
         if fs::read(&path).is_ok_and(|existing| existing == text.as_bytes()) {

@@ -45,13 +45,22 @@ impl Validator {
     /// cannot be provided, [`SchemaError::Compile`] when libxml2 rejects them.
     pub fn from_set(set: &SchemaSet) -> Result<Self, SchemaError> {
         let entry = set.entry_path()?;
-        let entry_text = entry.to_str().ok_or_else(|| SchemaError::MissingEntry(entry.clone()))?;
+        let entry_text = entry
+            .to_str()
+            .ok_or_else(|| SchemaError::MissingEntry(entry.clone()))?;
         let mut parser = SchemaParserContext::from_file(entry_text);
         let context = SchemaValidationContext::from_parser(&mut parser).map_err(|errors| {
-            let text: Vec<String> = errors.iter().take(5).map(|e| e.message.as_deref().unwrap_or("").trim().to_owned()).collect();
+            let text: Vec<String> = errors
+                .iter()
+                .take(5)
+                .map(|e| e.message.as_deref().unwrap_or("").trim().to_owned())
+                .collect();
             SchemaError::Compile(text.join("; "))
         })?;
-        Ok(Self { context, reject_undeclared: true })
+        Ok(Self {
+            context,
+            reject_undeclared: true,
+        })
     }
 
     /// Whether elements of protocol namespaces that the schemas do not define are
@@ -77,7 +86,10 @@ impl Validator {
         let mut out = match self.context.validate_document(&doc) {
             Ok(()) => Vec::new(),
             Err(errors) => {
-                let mut out: Vec<Violation> = errors.iter().map(|e| Violation::from_libxml(ViolationKind::Schema, e)).collect();
+                let mut out: Vec<Violation> = errors
+                    .iter()
+                    .map(|e| Violation::from_libxml(ViolationKind::Schema, e))
+                    .collect();
                 if out.is_empty() {
                     out.push(plain(ViolationKind::Schema, "schema validation failed"));
                 }
@@ -125,7 +137,10 @@ pub fn with_thread_validator<R>(f: impl FnOnce(&mut Validator) -> R) -> Result<R
 /// can it carry `xsi:type`).
 fn mentions_xsi(bytes: &[u8]) -> bool {
     static FINDER: std::sync::OnceLock<memchr::memmem::Finder<'static>> = std::sync::OnceLock::new();
-    FINDER.get_or_init(|| memchr::memmem::Finder::new(ns::XSI.as_bytes())).find(bytes).is_some()
+    FINDER
+        .get_or_init(|| memchr::memmem::Finder::new(ns::XSI.as_bytes()))
+        .find(bytes)
+        .is_some()
 }
 
 /// Resource payloads (`p:Win32_Service xsi:type="p:Win32_Service_Type"`) name types of
@@ -144,7 +159,9 @@ fn ignore_payload_xsi_types(doc: &mut Document) {
         return;
     };
     for mut node in found.get_nodes_as_vec() {
-        let payload = node.get_namespace().is_none_or(|namespace| !is_schema_namespace(&namespace.get_href()));
+        let payload = node
+            .get_namespace()
+            .is_none_or(|namespace| !is_schema_namespace(&namespace.get_href()));
         if payload {
             let _ = node.remove_attribute_ns("type", ns::XSI);
         }

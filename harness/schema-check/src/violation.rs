@@ -45,7 +45,9 @@ impl Violation {
 
     /// The local name of [`Violation::element`] (after the `}`), if any.
     pub fn element_local_name(&self) -> Option<&str> {
-        self.element.as_deref().map(|e| e.rsplit_once('}').map_or(e, |(_, local)| local))
+        self.element
+            .as_deref()
+            .map(|e| e.rsplit_once('}').map_or(e, |(_, local)| local))
     }
 }
 
@@ -79,7 +81,10 @@ mod tests {
 
     #[test]
     fn element_name_is_taken_from_libxml_messages() {
-        assert_eq!(element_in_message("Element '{urn:a}B', attribute 'C': bad").as_deref(), Some("{urn:a}B"));
+        assert_eq!(
+            element_in_message("Element '{urn:a}B', attribute 'C': bad").as_deref(),
+            Some("{urn:a}B")
+        );
         assert_eq!(element_in_message("Element 'x': This element is not expected.").as_deref(), Some("x"));
         assert_eq!(element_in_message("Start tag expected"), None);
         assert_eq!(element_in_message("Element '"), None);

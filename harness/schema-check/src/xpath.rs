@@ -103,10 +103,14 @@ impl std::fmt::Debug for XPathEvaluator<'_> {
 
 impl<'d> XPathEvaluator<'d> {
     pub(crate) fn new(doc: &'d XmlDocument, prefixes: &PrefixMap) -> Result<Self, SchemaError> {
-        let context =
-            Context::new(doc.inner()).map_err(|()| SchemaError::XPath { expression: String::new(), message: "cannot create an XPath context".to_owned() })?;
+        let context = Context::new(doc.inner()).map_err(|()| SchemaError::XPath {
+            expression: String::new(),
+            message: "cannot create an XPath context".to_owned(),
+        })?;
         for (prefix, uri) in prefixes.iter() {
-            context.register_namespace(prefix, uri).map_err(|()| SchemaError::Prefix(prefix.to_owned()))?;
+            context
+                .register_namespace(prefix, uri)
+                .map_err(|()| SchemaError::Prefix(prefix.to_owned()))?;
         }
         Ok(Self { context, _doc: doc })
     }
@@ -157,7 +161,10 @@ impl<'d> XPathEvaluator<'d> {
     /// As [`XPathEvaluator::boolean`].
     pub fn strings(&self, expr: &str) -> Result<Vec<String>, SchemaError> {
         check(expr)?;
-        let object = self.context.evaluate_checked(expr).map_err(|e| error(expr, &e.to_string()))?;
+        let object = self
+            .context
+            .evaluate_checked(expr)
+            .map_err(|e| error(expr, &e.to_string()))?;
         Ok(object.get_nodes_as_str())
     }
 
@@ -182,7 +189,10 @@ impl<'d> XPathEvaluator<'d> {
     fn cast(&self, function: &str, expr: &str) -> Result<String, SchemaError> {
         check(expr)?;
         let wrapped = format!("{function}({expr})");
-        let object = self.context.evaluate_checked(&wrapped).map_err(|e| error(expr, &e.to_string()))?;
+        let object = self
+            .context
+            .evaluate_checked(&wrapped)
+            .map_err(|e| error(expr, &e.to_string()))?;
         Ok(object.to_string())
     }
 }
@@ -195,7 +205,10 @@ fn check(expr: &str) -> Result<(), SchemaError> {
 }
 
 fn error(expr: &str, message: &str) -> SchemaError {
-    SchemaError::XPath { expression: expr.to_owned(), message: message.to_owned() }
+    SchemaError::XPath {
+        expression: expr.to_owned(),
+        message: message.to_owned(),
+    }
 }
 
 /// libxml2 prints XPath numbers as `NaN`, `Infinity`, `-Infinity` or decimals.

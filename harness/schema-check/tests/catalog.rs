@@ -31,6 +31,9 @@ fn catalog_maps_each_namespace_to_the_file_that_defines_it() {
     // Every embedded file is the entry, a listed namespace schema, or an include.
     let includes = catalog.get("includes").and_then(|i| i.as_table()).expect("[includes]");
     for (name, _) in EMBEDDED {
-        assert!(*name == ENTRY_SCHEMA || listed_files.contains(*name) || includes.contains_key(*name), "{name} is not in catalog.toml");
+        assert!(
+            *name == ENTRY_SCHEMA || listed_files.contains(*name) || includes.contains_key(*name),
+            "{name} is not in catalog.toml"
+        );
     }
 }

@@ -162,7 +162,10 @@ fn must_understand_that_is_not_a_boolean_is_rejected() {
 #[test]
 fn non_integer_exit_code_is_rejected() {
     let mut root = tree("receive-response.xml");
-    let exit = at(&mut root, &[BODY, (ns::RSP, "ReceiveResponse"), (ns::RSP, "CommandState"), (ns::RSP, "ExitCode")]);
+    let exit = at(
+        &mut root,
+        &[BODY, (ns::RSP, "ReceiveResponse"), (ns::RSP, "CommandState"), (ns::RSP, "ExitCode")],
+    );
     set_text(exit, "zero");
     assert_rejected(&violations(&root), ns::RSP, "ExitCode", "not a valid value");
 }
@@ -199,7 +202,10 @@ fn payload_xsi_type_is_ignored_but_protocol_xsi_type_is_checked() {
     let items = at(&mut root, &[BODY, (ns::WSEN, "EnumerateResponse"), (ns::WSMAN, "Items")]);
     items.set_attr(Some(ns::XSI), "type", "w:NoSuchType");
     let found = violations(&root);
-    assert!(found.iter().any(|v| v.element_local_name() == Some("Items")), "xsi:type on wsman:Items was not checked: {found:?}");
+    assert!(
+        found.iter().any(|v| v.element_local_name() == Some("Items")),
+        "xsi:type on wsman:Items was not checked: {found:?}"
+    );
 }
 
 #[test]

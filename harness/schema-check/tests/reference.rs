@@ -5,6 +5,7 @@
 //! clause that makes it wrong; an exception that starts to validate fails the test too,
 //! so the list cannot go stale. Without the folder the test prints a notice and passes.
 
+
 use schema_check::{PrefixMap, Validator, XmlDocument};
 
 /// `(file name or "file#message.direction", element local name expected in the first
@@ -66,7 +67,9 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
 /// Envelope (SOAP 1.2 Part 1 §5.1), so validation must fail at the root.
 fn root_namespace_is_split(doc: &XmlDocument) -> bool {
     let Ok(xpath) = doc.xpath(&PrefixMap::new()) else { return false };
-    xpath.string("namespace-uri(/*)").is_ok_and(|uri| uri.contains(char::is_whitespace) && uri.contains("soap-envelope"))
+    xpath
+        .string("namespace-uri(/*)")
+        .is_ok_and(|uri| uri.contains(char::is_whitespace) && uri.contains("soap-envelope"))
 }
 
 /// `(label, bytes)` of every envelope the shared extractor finds; the label is
@@ -108,7 +111,9 @@ fn schemas_accept_reference_envelopes_or_the_listed_exceptions() {
                 seen_exceptions.push(label.clone());
                 let first = violations.first();
                 if first.and_then(|v| v.element_local_name()) != Some(*element) {
-                    failures.push(format!("{label}: listed as an exception ({reason}) but the first violation is {first:?}"));
+                    failures.push(format!(
+                        "{label}: listed as an exception ({reason}) but the first violation is {first:?}"
+                    ));
                 } else {
                     excepted += 1;
                 }

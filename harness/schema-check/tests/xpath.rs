@@ -1,6 +1,9 @@
 //! XPath assertions, fault-code QName resolution and parallel validation.
 
-use schema_check::{validate_files, validate_many, with_thread_validator, ExpandedName, PrefixMap, SchemaError, XPathValue, XmlDocument};
+use schema_check::{
+    validate_files, validate_many, with_thread_validator, ExpandedName, PrefixMap, SchemaError, XPathValue,
+    XmlDocument,
+};
 use wsman_proto::ns;
 
 fn fixture_path(name: &str) -> std::path::PathBuf {
@@ -17,13 +20,19 @@ fn xpath_converts_to_boolean_string_number_and_count() {
     let x = d.xpath(&PrefixMap::protocol()).expect("context");
     assert!(x.boolean("/s:Envelope/s:Body/wsen:EnumerateResponse/wsman:EndOfSequence").expect("eval"));
     assert!(!x.boolean("/s:Envelope/s:Body/s:Fault").expect("eval"));
-    assert_eq!(x.string("/s:Envelope/s:Header/wsa:RelatesTo").expect("eval"), "uuid:0f8e3c52-7a51-4b8e-9d0c-1e2f3a4b5c6d");
+    assert_eq!(
+        x.string("/s:Envelope/s:Header/wsa:RelatesTo").expect("eval"),
+        "uuid:0f8e3c52-7a51-4b8e-9d0c-1e2f3a4b5c6d"
+    );
     assert_eq!(x.number("//wsman:Items/*/*[local-name()='ProcessId']").expect("eval"), 4242.0);
     assert!(x.number("//wsman:Items").expect("eval").is_nan());
     assert_eq!(x.count("//wsman:Items/*").expect("eval"), 1);
     assert_eq!(x.count("/s:Envelope/s:Header/*").expect("eval"), 4);
     assert_eq!(x.strings("/s:Envelope/s:Header/wsa:*").expect("eval").len(), 4);
-    assert_eq!(x.evaluate_as("count(//wsa:To) = 1", &XPathValue::Boolean(false)).expect("eval"), XPathValue::Boolean(true));
+    assert_eq!(
+        x.evaluate_as("count(//wsa:To) = 1", &XPathValue::Boolean(false)).expect("eval"),
+        XPathValue::Boolean(true)
+    );
 }
 
 #[test]
@@ -56,7 +65,8 @@ fn fault_codes_resolve_through_the_document_prefixes() {
 
 #[test]
 fn qname_values_with_undeclared_prefixes_do_not_resolve() {
-    let d = XmlDocument::parse(b"<r xmlns:k='urn:k'><v>k:a</v><v>z:b</v><v> plain </v><v>k:</v></r>").expect("well-formed");
+    let d = XmlDocument::parse(b"<r xmlns:k='urn:k'><v>k:a</v><v>z:b</v><v> plain </v><v>k:</v></r>")
+        .expect("well-formed");
     let results = d.resolve_qnames("/r/v", &PrefixMap::new()).expect("eval");
     assert_eq!(results.len(), 4);
     assert_eq!(results[0].as_ref().expect("k:a"), &ExpandedName::new("urn:k", "a"));
@@ -107,7 +117,10 @@ fn parallel_in_memory_validation_matches_sequential() {
         .map(|n| std::fs::read(fixture_path(n)).expect("fixture"))
         .collect();
     let parallel = validate_many(&docs);
-    let sequential: Vec<usize> = docs.iter().map(|d| with_thread_validator(|v| v.validate(d).len()).expect("validator")).collect();
+    let sequential: Vec<usize> = docs
+        .iter()
+        .map(|d| with_thread_validator(|v| v.validate(d).len()).expect("validator"))
+        .collect();
     let parallel_counts: Vec<usize> = parallel.into_iter().map(|r| r.expect("validated").len()).collect();
     assert_eq!(parallel_counts, sequential);
     assert!(sequential.iter().step_by(2).all(|&n| n == 0));

@@ -107,8 +107,7 @@ impl Reply {
 
     /// The body decoded as an envelope.
     pub fn envelope(&self) -> wsman_proto::Envelope {
-        wsman_proto::Envelope::decode(&self.body, &wsman_proto::Limits::default())
-            .unwrap_or_else(|e| panic!("response is not an envelope: {e}\n{}", self.text()))
+        wsman_proto::Envelope::decode(&self.body, &wsman_proto::Limits::default()).unwrap_or_else(|e| panic!("response is not an envelope: {e}\n{}", self.text()))
     }
 }
 
@@ -209,11 +208,7 @@ pub mod redact {
     }
 
     fn label(i: usize) -> String {
-        if i == 0 {
-            "p".to_owned()
-        } else {
-            format!("p{i}")
-        }
+        if i == 0 { "p".to_owned() } else { format!("p{i}") }
     }
 
     fn short(ns: &str, labels: &mut Vec<String>) -> String {

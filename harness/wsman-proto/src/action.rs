@@ -100,7 +100,10 @@ impl Action {
     /// If this is `<resource_uri>/<Method>`, the method name.
     pub fn custom_method<'a>(&'a self, resource_uri: &str) -> Option<&'a str> {
         match self {
-            Action::Other(uri) => uri.strip_prefix(resource_uri).and_then(|r| r.strip_prefix('/')).filter(|m| !m.is_empty() && !m.contains('/')),
+            Action::Other(uri) => uri
+                .strip_prefix(resource_uri)
+                .and_then(|r| r.strip_prefix('/'))
+                .filter(|m| !m.is_empty() && !m.contains('/')),
             _ => None,
         }
     }

@@ -41,9 +41,7 @@ impl DecodeError {
             DecodeError::Xml(XmlError::TooDeep(_) | XmlError::TooManyElements(_) | XmlError::TooManyAttributes(_)) => {
                 Fault::new(FaultKind::EncodingLimit, self.to_string()).with_detail(FaultDetail::ServiceEnvelopeLimit)
             }
-            DecodeError::Xml(XmlError::Encoding(_)) => {
-                Fault::new(FaultKind::EncodingLimit, self.to_string()).with_detail(FaultDetail::Other(format!("{}CharacterSet", ns::WSMAN_FAULT_DETAIL)))
-            }
+            DecodeError::Xml(XmlError::Encoding(_)) => Fault::new(FaultKind::EncodingLimit, self.to_string()).with_detail(FaultDetail::Other(format!("{}CharacterSet", ns::WSMAN_FAULT_DETAIL))),
             DecodeError::Xml(_) | DecodeError::NotEnvelope(_) | DecodeError::MissingBody => Fault::new(FaultKind::SchemaValidationError, self.to_string()),
             DecodeError::VersionMismatch(_) => Fault::new(FaultKind::VersionMismatch, self.to_string()),
             DecodeError::Header(h) => {
@@ -57,6 +55,7 @@ impl DecodeError {
         }
     }
 }
+
 
 impl Envelope {
     /// Decodes raw request or response bytes (UTF-8, or UTF-16 with BOM).
@@ -204,8 +203,7 @@ impl Fault {
             let prefix = ns::preferred_prefix(sns).unwrap_or("w");
             code.push(Element::ns(ns::SOAP, "Subcode").with_child(Element::ns(ns::SOAP, "Value").with_text(format!("{prefix}:{local}"))));
         }
-        let reason =
-            Element::ns(ns::SOAP, "Reason").with_child(Element::ns(ns::SOAP, "Text").with_attr(Some(ns::XML), "lang", lang).with_text(self.reason.clone()));
+        let reason = Element::ns(ns::SOAP, "Reason").with_child(Element::ns(ns::SOAP, "Text").with_attr(Some(ns::XML), "lang", lang).with_text(self.reason.clone()));
         let mut detail = Element::ns(ns::SOAP, "Detail");
         if let Some(d) = &self.detail {
             detail.push(Element::ns(ns::WSMAN, "FaultDetail").with_text(d.uri()));

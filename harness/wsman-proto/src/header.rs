@@ -88,22 +88,8 @@ pub struct HeaderError {
 /// A static label for a header's local name (errors carry `&'static str`).
 fn header_label(name: &str) -> &'static str {
     const KNOWN: &[&str] = &[
-        "To",
-        "ReplyTo",
-        "FaultTo",
-        "Action",
-        "MessageID",
-        "RelatesTo",
-        "ResourceURI",
-        "SelectorSet",
-        "OptionSet",
-        "OperationTimeout",
-        "MaxEnvelopeSize",
-        "Locale",
-        "DataLocale",
-        "SessionId",
-        "ActivityId",
-        "FragmentTransfer",
+        "To", "ReplyTo", "FaultTo", "Action", "MessageID", "RelatesTo", "ResourceURI", "SelectorSet", "OptionSet",
+        "OperationTimeout", "MaxEnvelopeSize", "Locale", "DataLocale", "SessionId", "ActivityId", "FragmentTransfer",
     ];
     KNOWN.iter().copied().find(|k| *k == name).unwrap_or("header")
 }
@@ -111,7 +97,8 @@ fn header_label(name: &str) -> &'static str {
 /// `8-4-4-4-12` hexadecimal digits.
 fn is_guid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5 && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+    parts.len() == 5
+        && parts.iter().zip([8, 4, 4, 4, 12]).all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 /// `uuid:` followed by a GUID.
@@ -166,11 +153,7 @@ impl Header {
                 (ns::WSMAN, "Locale") | (ns::WSMV, "DataLocale") => {
                     let lang = el.attr(Some(ns::XML), "lang").ok_or_else(|| herr("Locale", "no xml:lang"))?.to_owned();
                     let l = Some(Locale { lang, must_understand: must_understand(el) });
-                    if name == "Locale" {
-                        h.locale = l
-                    } else {
-                        h.data_locale = l
-                    }
+                    if name == "Locale" { h.locale = l } else { h.data_locale = l }
                 }
                 (ns::WSMV, "SessionId") => h.session_id = Some(text()),
                 (ns::WSMV, "ActivityId") => h.activity_id = Some(text()),
@@ -223,11 +206,11 @@ impl Header {
         }
         for (n, name, l) in [(ns::WSMAN, "Locale", &self.locale), (ns::WSMV, "DataLocale", &self.data_locale)] {
             if let Some(l) = l {
-                out.push(Element::ns(n, name).with_attr(Some(ns::XML), "lang", l.lang.clone()).with_attr(
-                    Some(ns::SOAP),
-                    "mustUnderstand",
-                    if l.must_understand { "true" } else { "false" },
-                ));
+                out.push(
+                    Element::ns(n, name)
+                        .with_attr(Some(ns::XML), "lang", l.lang.clone())
+                        .with_attr(Some(ns::SOAP), "mustUnderstand", if l.must_understand { "true" } else { "false" }),
+                );
             }
         }
         if let Some(v) = &self.session_id {

@@ -33,8 +33,8 @@ pub mod ns;
 pub mod provider;
 pub mod selector;
 pub mod state;
-pub mod wql;
 pub mod xml;
+pub mod wql;
 
 pub use action::Action;
 pub use duration::XsDuration;

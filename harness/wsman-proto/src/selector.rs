@@ -51,7 +51,9 @@ impl SelectorSet {
 
     /// The first selector name that appears more than once (case-insensitively).
     pub fn duplicate(&self) -> Option<&str> {
-        self.selectors.iter().enumerate().find_map(|(i, s)| self.selectors[..i].iter().any(|t| t.name.eq_ignore_ascii_case(&s.name)).then_some(s.name.as_str()))
+        self.selectors.iter().enumerate().find_map(|(i, s)| {
+            self.selectors[..i].iter().any(|t| t.name.eq_ignore_ascii_case(&s.name)).then_some(s.name.as_str())
+        })
     }
 
     /// Decodes a `wsman:SelectorSet` element.

@@ -260,7 +260,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, XmlError> {
             return Err(XmlError::Encoding("odd number of bytes in UTF-16 text".into()));
         }
         let units = body.chunks_exact(2).map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
-        char::decode_utf16(units).collect::<Result<String, _>>().map(Cow::Owned).map_err(|e| XmlError::Encoding(e.to_string()))
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .map(Cow::Owned)
+            .map_err(|e| XmlError::Encoding(e.to_string()))
     };
     match bytes {
         [0xFF, 0xFE, ..] => utf16(false),
@@ -516,7 +519,10 @@ impl Scope {
 
 fn write_element<W: Write>(writer: &mut Writer<W>, el: &Element, scope: &mut Scope, predeclare: &[&str]) {
     let mark = scope.bindings.len();
-    let mut declared: Vec<(String, String)> = predeclare.iter().filter_map(|n| ns::preferred_prefix(n).map(|p| (p.to_owned(), (*n).to_owned()))).collect();
+    let mut declared: Vec<(String, String)> = predeclare
+        .iter()
+        .filter_map(|n| ns::preferred_prefix(n).map(|p| (p.to_owned(), (*n).to_owned())))
+        .collect();
     // Explicit declarations (attributes in the xmlns namespace) come first.
     declared.extend(el.attrs.iter().filter(|a| a.ns.as_deref() == Some(ns::XMLNS)).map(|a| (a.name.clone(), a.value.clone())));
     let qualify = |scope: &mut Scope, declared: &mut Vec<(String, String)>, ns: &str| -> String {

@@ -120,8 +120,7 @@ fn check_headers(state: &State, h: &Header) -> Result<(), Fault> {
     }
     if let Some(size) = h.max_envelope_size {
         if size < MIN_ENVELOPE_SIZE && !state.defects.has(Defect::IgnoreMaxEnvelopeSize) {
-            return Err(Fault::new(FaultKind::EncodingLimit, format!("MaxEnvelopeSize {size} is below the minimum of {MIN_ENVELOPE_SIZE} octets"))
-                .with_detail(FaultDetail::MinimumEnvelopeLimit));
+            return Err(Fault::new(FaultKind::EncodingLimit, format!("MaxEnvelopeSize {size} is below the minimum of {MIN_ENVELOPE_SIZE} octets")).with_detail(FaultDetail::MinimumEnvelopeLimit));
         }
     }
     if let Some(t) = h.operation_timeout {
@@ -136,8 +135,7 @@ fn check_headers(state: &State, h: &Header) -> Result<(), Fault> {
     }
     if let Some(opts) = &h.options {
         if let Some(o) = opts.options.iter().find(|o| o.must_comply) {
-            return Err(Fault::new(FaultKind::InvalidOptions, format!("the option {} is marked MustComply but is not supported", o.name))
-                .with_detail(FaultDetail::NotSupported));
+            return Err(Fault::new(FaultKind::InvalidOptions, format!("the option {} is marked MustComply but is not supported", o.name)).with_detail(FaultDetail::NotSupported));
         }
     }
     Ok(())
@@ -175,9 +173,8 @@ fn success(state: &State, req: &Header, reply: Reply, max_envelope: usize) -> Ou
     let env = Envelope { header, body: reply.body };
     let mut bytes = env.encode();
     if bytes.len() > max_envelope && !state.defects.has(Defect::IgnoreMaxEnvelopeSize) {
-        let f =
-            Fault::new(FaultKind::EncodingLimit, format!("the response ({} octets) would exceed the MaxEnvelopeSize of {max_envelope} octets", bytes.len()))
-                .with_detail(FaultDetail::MaxEnvelopeSize);
+        let f = Fault::new(FaultKind::EncodingLimit, format!("the response ({} octets) would exceed the MaxEnvelopeSize of {max_envelope} octets", bytes.len()))
+            .with_detail(FaultDetail::MaxEnvelopeSize);
         return fault(state, req, f);
     }
     if state.defects.has(Defect::MalformedResponse) {

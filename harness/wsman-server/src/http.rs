@@ -157,8 +157,11 @@ async fn handle(req: Request<Incoming>, state: &State, encrypted: bool, peer: So
         r.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
         return r;
     }
-    let unauthenticated_identify =
-        req.headers().get("WSMANIDENTIFY").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("unauthenticated"));
+    let unauthenticated_identify = req
+        .headers()
+        .get("WSMANIDENTIFY")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("unauthenticated"));
     let basic_allowed = encrypted || state.winrm.allow_unencrypted();
     let user = if unauthenticated_identify {
         None
@@ -237,12 +240,7 @@ mod tests {
 
     #[test]
     fn content_type_rules() {
-        for ok in [
-            "application/soap+xml",
-            "application/soap+xml;charset=UTF-8",
-            "Application/SOAP+XML; charset=utf-16",
-            "application/soap+xml;charset=\"utf-8\";action=\"x\"",
-        ] {
+        for ok in ["application/soap+xml", "application/soap+xml;charset=UTF-8", "Application/SOAP+XML; charset=utf-16", "application/soap+xml;charset=\"utf-8\";action=\"x\""] {
             assert!(content_type_ok(ok), "{ok}");
         }
         for bad in ["text/xml", "application/soap+xml;charset=iso-8859-1", "application/json", ""] {

@@ -72,7 +72,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { enumeration_expiry: Duration::from_secs(240), enumeration_quota: 64, xml: wsman_proto::Limits::default() }
+        Limits {
+            enumeration_expiry: Duration::from_secs(240),
+            enumeration_quota: 64,
+            xml: wsman_proto::Limits::default(),
+        }
     }
 }
 

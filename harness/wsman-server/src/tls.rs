@@ -36,8 +36,9 @@ pub fn self_signed() -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'sta
 fn load_pem(cert: &Path, key: &Path) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), ServerError> {
     let read = |p: &Path| std::fs::read(p).map_err(|e| ServerError::Tls(format!("{}: {e}", p.display())));
     let cert_bytes = read(cert)?;
-    let certs: Vec<_> =
-        rustls_pemfile::certs(&mut cert_bytes.as_slice()).collect::<Result<_, _>>().map_err(|e| ServerError::Tls(format!("{}: {e}", cert.display())))?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut cert_bytes.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| ServerError::Tls(format!("{}: {e}", cert.display())))?;
     if certs.is_empty() {
         return Err(ServerError::Tls(format!("{}: no certificate found", cert.display())));
     }

@@ -178,7 +178,12 @@ pub fn judge(spec: &StepSpec, response: Result<&HttpResponse, &TransportError>) 
     let is_fault = count("/s:Envelope/s:Body/s:Fault") > 0;
     let fault_code = if is_fault { doc.fault_code().ok() } else { None };
     let primary = fault_code.as_ref().map(|fc| fc.subcodes.first().unwrap_or(&fc.code).clone());
-    let expected_alternatives: Vec<&str> = expect.fault.iter().flat_map(|f| f.subcode.iter().chain(f.code.iter())).map(String::as_str).collect();
+    let expected_alternatives: Vec<&str> = expect
+        .fault
+        .iter()
+        .flat_map(|f| f.subcode.iter().chain(f.code.iter()))
+        .map(String::as_str)
+        .collect();
 
     // "Not implemented" answers turn the case UNIMPLEMENTED.
     if let Some(p) = &primary {
@@ -199,18 +204,21 @@ pub fn judge(spec: &StepSpec, response: Result<&HttpResponse, &TransportError>) 
     let header = |name: &str| x.strings(&format!("/s:Envelope/s:Header/{name}")).ok().and_then(|s| s.into_iter().next());
     if let Some(mid) = &facts.message_id {
         let rel = header("wsa:RelatesTo");
-        v.add(&cat::ADDRESSING_RELATES_TO, rel.as_deref().map(str::trim) == Some(mid.as_str()), format!("RelatesTo {rel:?}, request MessageID {mid:?}"));
+        v.add(&cat::ADDRESSING_RELATES_TO, rel.as_deref().map(str::trim) == Some(mid.as_str()),
+              format!("RelatesTo {rel:?}, request MessageID {mid:?}"));
         let own = header("wsa:MessageID");
-        v.add(&cat::ADDRESSING_MESSAGE_ID, own.as_deref().is_some_and(|m| !m.trim().is_empty() && m.trim() != mid), format!("response MessageID {own:?}"));
+        v.add(&cat::ADDRESSING_MESSAGE_ID, own.as_deref().is_some_and(|m| !m.trim().is_empty() && m.trim() != mid),
+              format!("response MessageID {own:?}"));
         let to = header("wsa:To");
         v.add(&cat::ADDRESSING_TO, to.as_deref().map(str::trim) == Some(ns::WSA_ANONYMOUS), format!("To {to:?}"));
     }
     if let Some(req_action) = &facts.action {
         let got = header("wsa:Action").map(|s| s.trim().to_owned());
         if is_fault {
-            let fault_actions =
-                [ns::WSA_FAULT_ACTION, ns::WSMAN_FAULT_ACTION, ns::WXF_FAULT_ACTION, ns::WSEN_FAULT_ACTION, ns::WSE_FAULT_ACTION, ns::WSMB_FAULT_ACTION];
-            v.add(&cat::ADDRESSING_ACTION, got.as_deref().is_some_and(|g| fault_actions.contains(&g)), format!("fault Action {got:?} is not a fault action"));
+            let fault_actions = [ns::WSA_FAULT_ACTION, ns::WSMAN_FAULT_ACTION, ns::WXF_FAULT_ACTION, ns::WSEN_FAULT_ACTION,
+                                 ns::WSE_FAULT_ACTION, ns::WSMB_FAULT_ACTION];
+            v.add(&cat::ADDRESSING_ACTION, got.as_deref().is_some_and(|g| fault_actions.contains(&g)),
+                  format!("fault Action {got:?} is not a fault action"));
         } else {
             let want = expect.action.clone().unwrap_or_else(|| format!("{req_action}Response"));
             v.add(&cat::ADDRESSING_ACTION, got.as_deref() == Some(want.as_str()), format!("Action {got:?}, expected {want:?}"));
@@ -382,13 +390,7 @@ mod tests {
     /// (the documents use their own prefixes on purpose).
     fn doc(t: &str) -> String {
         use wsman_proto::ns;
-        t.replace("{S}", ns::SOAP)
-            .replace("{A}", ns::WSA)
-            .replace("{W}", ns::WSMAN)
-            .replace("{X}", ns::WXF)
-            .replace("{ANON}", ns::WSA_ANONYMOUS)
-            .replace("{WF}", ns::WSMAN_FAULT_ACTION)
-            .replace("{FD}", ns::WSMAN_FAULT_DETAIL)
+        t.replace("{S}", ns::SOAP).replace("{A}", ns::WSA).replace("{W}", ns::WSMAN).replace("{X}", ns::WXF).replace("{ANON}", ns::WSA_ANONYMOUS).replace("{WF}", ns::WSMAN_FAULT_ACTION).replace("{FD}", ns::WSMAN_FAULT_DETAIL)
     }
 
     const REQ: &str = r#"<s:Envelope xmlns:s="{S}" xmlns:a="{A}" xmlns:w="{W}"><s:Header><a:Action>{X}/Get</a:Action><a:MessageID>uuid:REQ-1</a:MessageID><w:MaxEnvelopeSize>8192</w:MaxEnvelopeSize></s:Header><s:Body/></s:Envelope>"#;
@@ -419,17 +421,7 @@ mod tests {
     #[test]
     fn expected_fault_with_other_prefixes_passes() {
         let v = judge(&spec(), Ok(&fault_resp("uuid:REQ-1", "m:InvalidSelectors")));
-        for id in [
-            "addressing.relates-to",
-            "addressing.action",
-            "addressing.to",
-            "fault.subcode",
-            "fault.detail",
-            "fault.reason-lang",
-            "fault.http-status",
-            "expect.outcome",
-            "size.max-envelope",
-        ] {
+        for id in ["addressing.relates-to", "addressing.action", "addressing.to", "fault.subcode", "fault.detail", "fault.reason-lang", "fault.http-status", "expect.outcome", "size.max-envelope"] {
             assert_eq!(status(&v, id), Some(Status::Pass), "{id}: {:?}", v.findings);
         }
     }

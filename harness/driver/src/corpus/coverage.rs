@@ -102,7 +102,12 @@ impl CoverageSpec {
         }
         for h in self.headers.keys() {
             let with = |sign: char| {
-                corpus.cases.iter().filter(|c| c.headers.iter().any(|x| x.strip_prefix(sign) == Some(h.as_str()))).map(|c| c.id.clone()).collect::<Vec<_>>()
+                corpus
+                    .cases
+                    .iter()
+                    .filter(|c| c.headers.iter().any(|x| x.strip_prefix(sign) == Some(h.as_str())))
+                    .map(|c| c.id.clone())
+                    .collect::<Vec<_>>()
             };
             r.headers.insert(h.clone(), (with('+'), with('-')));
         }

@@ -145,7 +145,8 @@ impl Corpus {
             if dir.contains('/') {
                 continue;
             }
-            let raw: RawManifest = toml::from_str(text).map_err(|e| CorpusError::Manifest { path: path.clone(), message: e.to_string() })?;
+            let raw: RawManifest =
+                toml::from_str(text).map_err(|e| CorpusError::Manifest { path: path.clone(), message: e.to_string() })?;
             if raw.profile != dir {
                 problems.push(format!("{path}: profile {:?} does not match its directory", raw.profile));
             }
@@ -163,7 +164,8 @@ impl Corpus {
                 namespaces: raw.namespaces,
             });
         }
-        let templates: BTreeMap<String, String> = files.iter().filter(|(p, _)| p.ends_with(".xml")).map(|(p, t)| (p.clone(), t.clone())).collect();
+        let templates: BTreeMap<String, String> =
+            files.iter().filter(|(p, _)| p.ends_with(".xml")).map(|(p, t)| (p.clone(), t.clone())).collect();
         problems.extend(check_cases(&cases, &templates, &profiles));
         let waivers = match files.get("waivers.toml") {
             Some(t) => Waivers::parse(t).map_err(|m| CorpusError::Manifest { path: "waivers.toml".into(), message: m })?,
@@ -205,13 +207,8 @@ fn normalize(profile: &str, rc: RawCase) -> Result<Case, String> {
             asserts: rc.asserts,
         }]
     } else {
-        let has_single = rc.template.is_some()
-            || rc.raw
-            || !rc.asserts.is_empty()
-            || !rc.capture.is_empty()
-            || rc.repeat.is_some()
-            || rc.expect != Expect::default()
-            || rc.http != HttpOptions::default();
+        let has_single = rc.template.is_some() || rc.raw || !rc.asserts.is_empty() || !rc.capture.is_empty()
+            || rc.repeat.is_some() || rc.expect != Expect::default() || rc.http != HttpOptions::default();
         if has_single {
             return Err(format!("case {id}: steps and case-level template/expect/assert/capture/http are exclusive"));
         }

@@ -54,10 +54,11 @@ pub struct Case {
 impl Case {
     /// Every fault QName the case expects in some step (all alternatives).
     pub fn expected_faults(&self) -> impl Iterator<Item = &str> {
-        self.steps
-            .iter()
-            .filter_map(|s| s.expect.fault.as_ref())
-            .flat_map(|f| f.subcode.iter().map(String::as_str).chain(f.code.iter().map(String::as_str).filter(|c| !matches!(*c, "s:Sender" | "s:Receiver"))))
+        self.steps.iter().filter_map(|s| s.expect.fault.as_ref()).flat_map(|f| {
+            f.subcode.iter().map(String::as_str).chain(f.code.iter().map(String::as_str).filter(|c| {
+                !matches!(*c, "s:Sender" | "s:Receiver")
+            }))
+        })
     }
 }
 

@@ -55,7 +55,10 @@ impl Waivers {
 
     /// The reason a failure of `assertion` in `case` is waived, if it is.
     pub fn reason(&self, case: &str, assertion: &str) -> Option<&str> {
-        self.entries.iter().find(|(c, a, _)| glob(c, case) && a.as_deref().is_none_or(|a| glob(a, assertion))).map(|(_, _, r)| r.as_str())
+        self.entries
+            .iter()
+            .find(|(c, a, _)| glob(c, case) && a.as_deref().is_none_or(|a| glob(a, assertion)))
+            .map(|(_, _, r)| r.as_str())
     }
 
     /// Number of entries.

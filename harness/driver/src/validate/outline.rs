@@ -111,7 +111,10 @@ impl Outline {
                         ResolveResult::Bound(n) => Some(n.as_ref().to_owned()),
                         ResolveResult::Unbound => None,
                         ResolveResult::Unknown(p) => {
-                            return Err(OutlineError { line: lines.at(tag_start), message: format!("undeclared namespace prefix {p:?}") })
+                            return Err(OutlineError {
+                                line: lines.at(tag_start),
+                                message: format!("undeclared namespace prefix {p:?}"),
+                            })
                         }
                     };
                     let index = if depth <= MAX_DEPTH && out.elements.len() < MAX_ELEMENTS {
@@ -196,9 +199,11 @@ mod tests {
     fn doc() -> String {
         let env = Element::ns(ns::SOAP, "Envelope")
             .with_child(Element::ns(ns::SOAP, "Header").with_child(Element::ns(ns::WSA, "Action").with_text("a&b")))
-            .with_child(Element::ns(ns::SOAP, "Body").with_child(Element::ns(ns::SOAP, "Fault").with_child(
-                Element::ns(ns::SOAP, "Reason").with_child(Element::ns(ns::SOAP, "Text").with_attr(Some(ns::XML), "lang", "en-US").with_text("x")),
-            )));
+            .with_child(Element::ns(ns::SOAP, "Body").with_child(
+                Element::ns(ns::SOAP, "Fault").with_child(
+                    Element::ns(ns::SOAP, "Reason").with_child(Element::ns(ns::SOAP, "Text").with_attr(Some(ns::XML), "lang", "en-US").with_text("x")),
+                ),
+            ));
         // One element per line, so the line numbers are predictable.
         String::from_utf8(xml::to_bytes(&env)).expect("UTF-8").replace("><", ">\n<")
     }

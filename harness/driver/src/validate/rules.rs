@@ -119,7 +119,11 @@ pub fn envelope_rules(o: &Outline) -> Vec<RuleOutcome> {
         None => ("s:Envelope (no s:Header)".to_owned(), root.line),
     };
     let require = |names: &[&str]| -> Vec<String> {
-        names.iter().filter(|n| header_text(n).is_none_or(|t| t.is_empty())).map(|n| format!("line {where_line}: {where_name} has no wsa:{n}")).collect()
+        names
+            .iter()
+            .filter(|n| header_text(n).is_none_or(|t| t.is_empty()))
+            .map(|n| format!("line {where_line}: {where_name} has no wsa:{n}"))
+            .collect()
     };
 
     out.push(match kind {

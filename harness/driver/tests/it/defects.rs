@@ -242,8 +242,8 @@ async fn defect_matrix() {
             let mut c = config(url, all.clone());
             c.target.timeout = SHORT_TIMEOUT;
             c.concurrency = 16;
-            // Snapshots are stored from the clean run's exchanges.
-            c.keep_exchanges = true;
+    // Snapshots are stored from the clean run's exchanges.
+    c.keep_exchanges = true;
             c
         })
         .await;

@@ -12,7 +12,12 @@ use driver::{Corpus, RunConfig, Target, TlsMode};
 
 /// A run configuration for the embedded corpus against `url` as admin:admin.
 pub(crate) fn config(url: &str, corpus: Arc<Corpus>) -> RunConfig {
-    let target = Target { endpoint: url.to_owned(), user: Some(("admin".into(), "admin".into())), tls: TlsMode::Verify, timeout: Duration::from_secs(20) };
+    let target = Target {
+        endpoint: url.to_owned(),
+        user: Some(("admin".into(), "admin".into())),
+        tls: TlsMode::Verify,
+        timeout: Duration::from_secs(20),
+    };
     let mut c = RunConfig::new(target, corpus);
     c.embedded = true;
     c

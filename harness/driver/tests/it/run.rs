@@ -21,7 +21,8 @@ async fn every_case_runs_against_the_reference_server() {
     assert_eq!(finished, corpus.cases.len());
     assert_eq!(report.cases.len(), corpus.cases.len());
     // Every case got a response from the server (no transport failure, no hang).
-    let transport: Vec<_> = report.results.iter().filter(|r| r.assertion == "transport.response" && r.status == Status::Fail).collect();
+    let transport: Vec<_> =
+        report.results.iter().filter(|r| r.assertion == "transport.response" && r.status == Status::Fail).collect();
     assert!(transport.is_empty(), "transport failures: {transport:#?}");
     let s = report.summary();
     eprintln!("summary: {s:?}");

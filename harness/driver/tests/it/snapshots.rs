@@ -47,7 +47,9 @@ fn responses_by_template(report: &RunReport) -> BTreeMap<String, String> {
             let key = format!("{}/{}", case.profile, step.template);
             let text = out.entry(key).or_default();
             let stem = file_stem(&step.template);
-            let exchanges: Vec<_> = record.map(|r| r.exchanges.iter().filter(|x| x.step.split('#').next() == Some(stem)).collect()).unwrap_or_default();
+            let exchanges: Vec<_> = record
+                .map(|r| r.exchanges.iter().filter(|x| x.step.split('#').next() == Some(stem)).collect())
+                .unwrap_or_default();
             if exchanges.is_empty() {
                 text.push_str(&format!("=== {} {stem}: not reached\n", case.id));
             }

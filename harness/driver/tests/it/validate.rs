@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use driver::validate::{validate_paths, ValidateError, RULES};
 use report::{RunKind, RunReport, Status};
 use test_support::reference::{envelopes, Origin};
-use wsman_proto::ns;
 use wsman_proto::xml::{self, Element, Limits, Node};
+use wsman_proto::ns;
 
 /// The Windows responses of the pypsrp recordings, when ../shared/reference exists.
 fn windows_responses() -> Option<Vec<(String, Vec<u8>)>> {

@@ -12,7 +12,15 @@ use super::{cc, Bmc, Privilege, Request, Response};
 pub(crate) const LAN_CHANNEL: u8 = 1;
 
 /// Cipher suites offered on the LAN channel: (id, authentication, integrity, confidentiality) algorithm numbers.
-pub(crate) const CIPHER_SUITES: [(u8, u8, u8, u8); 7] = [(0, 0, 0, 0), (1, 1, 0, 0), (2, 1, 1, 0), (3, 1, 1, 1), (15, 3, 0, 0), (16, 3, 4, 0), (17, 3, 4, 1)];
+pub(crate) const CIPHER_SUITES: [(u8, u8, u8, u8); 7] = [
+    (0, 0, 0, 0),
+    (1, 1, 0, 0),
+    (2, 1, 1, 0),
+    (3, 1, 1, 1),
+    (15, 3, 0, 0),
+    (16, 3, 4, 0),
+    (17, 3, 4, 1),
+];
 
 impl Bmc {
     pub(super) fn app_cmd(&mut self, _now: Duration, req: &Request) -> Response {
@@ -66,8 +74,20 @@ impl Bmc {
                     return Response::err(cc::BAD_LENGTH);
                 };
                 match resolve_channel(ch) {
-                    Some(LAN_CHANNEL) => Response::ok(vec![LAN_CHANNEL, 0x04, 0x01, 0x80, 0xF2, 0x1B, 0x00, 0x00, 0x00]),
-                    Some(0x0F) => Response::ok(vec![0x0F, 0x0C, 0x05, 0x00, 0xF2, 0x1B, 0x00, 0x00, 0x00]),
+                    Some(LAN_CHANNEL) => Response::ok(vec![
+                        LAN_CHANNEL,
+                        0x04,
+                        0x01,
+                        0x80,
+                        0xF2,
+                        0x1B,
+                        0x00,
+                        0x00,
+                        0x00,
+                    ]),
+                    Some(0x0F) => {
+                        Response::ok(vec![0x0F, 0x0C, 0x05, 0x00, 0xF2, 0x1B, 0x00, 0x00, 0x00])
+                    }
                     _ => Response::err(cc::INVALID_DATA),
                 }
             }
@@ -97,7 +117,12 @@ impl Bmc {
                     (true, Some(p)) => 0x40 | 0x20 | p as u8, // IPMI messaging, link auth
                     _ => 0x0F,
                 };
-                Response::ok(vec![MAX_USERS, 0x40 | self.users.enabled_count(), 0x01, access])
+                Response::ok(vec![
+                    MAX_USERS,
+                    0x40 | self.users.enabled_count(),
+                    0x01,
+                    access,
+                ])
             }
             // Set User Name
             0x45 => {
@@ -163,7 +188,16 @@ impl Bmc {
         // non-null user names enabled; per-message and user-level authentication enabled
         let status = 0x04;
         let ext = if v2 { 0x02 | 0x01 } else { 0x00 };
-        Response::ok(vec![LAN_CHANNEL, types, status, ext, 0x00, 0x00, 0x00, 0x00])
+        Response::ok(vec![
+            LAN_CHANNEL,
+            types,
+            status,
+            ext,
+            0x00,
+            0x00,
+            0x00,
+            0x00,
+        ])
     }
 
     fn set_user_password(&mut self, d: &[u8]) -> Response {

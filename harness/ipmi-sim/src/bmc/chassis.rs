@@ -62,7 +62,14 @@ impl Chassis {
             "always_on" => 2,
             _ => 1,
         };
-        Chassis { power_on, restore_policy, restart_cause: 0x00, last_power_event: 0, resets: 0, identify: false }
+        Chassis {
+            power_on,
+            restore_policy,
+            restart_cause: 0x00,
+            last_power_event: 0,
+            resets: 0,
+            identify: false,
+        }
     }
 
     /// Applies a control action.
@@ -121,7 +128,8 @@ impl Bmc {
             }
             // Chassis Identify
             0x04 => {
-                self.chassis.identify = d.first().is_none_or(|&secs| secs != 0) || d.get(1).is_some_and(|f| f & 1 == 1);
+                self.chassis.identify =
+                    d.first().is_none_or(|&secs| secs != 0) || d.get(1).is_some_and(|f| f & 1 == 1);
                 Response::ok(vec![])
             }
             // Set Power Restore Policy
@@ -164,7 +172,11 @@ impl Bmc {
                     7 => 2,
                     _ => return Response::err(0x80),
                 };
-                let value = self.boot_options.get(&param).cloned().unwrap_or_else(|| vec![0; default_len]);
+                let value = self
+                    .boot_options
+                    .get(&param)
+                    .cloned()
+                    .unwrap_or_else(|| vec![0; default_len]);
                 let mut out = vec![0x01, param];
                 out.extend(value);
                 Response::ok(out)

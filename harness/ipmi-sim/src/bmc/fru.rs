@@ -11,10 +11,27 @@ pub fn build_image(info: &FruInfo, mfg_minutes: u32) -> Vec<u8> {
         let m = mfg_minutes.to_le_bytes();
         vec![0x00, m[0], m[1], m[2]] // language English, mfg date/time (minutes since 1996)
     };
-    let board = area(board_head, &[&info.board_manufacturer, &info.board_product, &info.board_serial, &info.board_part, ""]);
+    let board = area(
+        board_head,
+        &[
+            &info.board_manufacturer,
+            &info.board_product,
+            &info.board_serial,
+            &info.board_part,
+            "",
+        ],
+    );
     let product = area(
         vec![0x00],
-        &[&info.product_manufacturer, &info.product_name, &info.product_part, &info.product_version, &info.product_serial, &info.asset_tag, ""],
+        &[
+            &info.product_manufacturer,
+            &info.product_name,
+            &info.product_part,
+            &info.product_version,
+            &info.product_serial,
+            &info.asset_tag,
+            "",
+        ],
     );
     let chassis_off = 1u8; // in 8-byte units, right after the 8-byte header
     let board_off = chassis_off + (chassis.len() / 8) as u8;
@@ -51,7 +68,10 @@ fn area(head: Vec<u8>, fields: &[&str]) -> Vec<u8> {
 
 /// Zero checksum: the byte that makes the sum of `bytes` and itself 0 mod 256.
 pub fn checksum(bytes: &[u8]) -> u8 {
-    bytes.iter().fold(0u8, |s, b| s.wrapping_add(*b)).wrapping_neg()
+    bytes
+        .iter()
+        .fold(0u8, |s, b| s.wrapping_add(*b))
+        .wrapping_neg()
 }
 
 #[cfg(test)]

@@ -128,7 +128,10 @@ impl Response {
     }
     /// An error response with no data.
     pub fn err(code: u8) -> Response {
-        Response { cc: code, data: Vec::new() }
+        Response {
+            cc: code,
+            data: Vec::new(),
+        }
     }
 }
 
@@ -159,9 +162,16 @@ pub struct Bmc {
 impl Bmc {
     /// A BMC for `scenario` whose users are `users` (name, password), all administrators.
     pub fn new(scenario: Scenario, users: &[(String, String)]) -> Result<Bmc, ScenarioError> {
-        let device_guid = parse_guid(&scenario.bmc.device_guid).ok_or_else(|| ScenarioError::Invalid("device_guid".into()))?;
-        let system_guid = parse_guid(&scenario.bmc.system_guid).ok_or_else(|| ScenarioError::Invalid("system_guid".into()))?;
-        let sensors: Vec<Sensor> = scenario.sensors.iter().enumerate().map(|(i, s)| Sensor::new(i, s, &scenario.faults)).collect();
+        let device_guid = parse_guid(&scenario.bmc.device_guid)
+            .ok_or_else(|| ScenarioError::Invalid("device_guid".into()))?;
+        let system_guid = parse_guid(&scenario.bmc.system_guid)
+            .ok_or_else(|| ScenarioError::Invalid("system_guid".into()))?;
+        let sensors: Vec<Sensor> = scenario
+            .sensors
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Sensor::new(i, s, &scenario.faults))
+            .collect();
         let mut sdr: Vec<Vec<u8>> = vec![sdr::mc_locator(1, "SimBMC")];
         for (i, s) in sensors.iter().enumerate() {
             sdr.push(sdr::full_sensor_record(i as u16 + 2, s));
@@ -205,7 +215,8 @@ impl Bmc {
             None => now,
             Some(prev) if now <= prev => return,
             Some(prev) => {
-                let steps = ((now - prev).as_nanos() / SCAN_INTERVAL.as_nanos()).min(u128::from(MAX_SCANS)) as u32;
+                let steps = ((now - prev).as_nanos() / SCAN_INTERVAL.as_nanos())
+                    .min(u128::from(MAX_SCANS)) as u32;
                 now.saturating_sub(SCAN_INTERVAL * steps.saturating_sub(1))
             }
         };
@@ -237,7 +248,24 @@ impl Bmc {
                 }
                 let dir = if next & (1 << bit) != 0 { 0x01 } else { 0x81 };
                 let offset = sensor::event_offset(bit);
-                let rec = [0, 0, 0x02, 0, 0, 0, 0, 0x20, 0x00, 0x04, stype, num, dir, 0x50 | offset, raw, threshold.unwrap_or(0)];
+                let rec = [
+                    0,
+                    0,
+                    0x02,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0x20,
+                    0x00,
+                    0x04,
+                    stype,
+                    num,
+                    dir,
+                    0x50 | offset,
+                    raw,
+                    threshold.unwrap_or(0),
+                ];
                 self.sel.add(rec, ts);
             }
             self.sensors[i].state = next;

@@ -72,9 +72,15 @@ pub struct Sensor {
 impl Sensor {
     /// Builds the live sensor from its scenario entry and the faults naming it.
     pub fn new(index: usize, spec: &SensorSpec, faults: &[FaultSpec]) -> Sensor {
-        let conv = Conversion { m: spec.m, b: spec.b, b_exp: spec.b_exp, r_exp: spec.r_exp };
+        let conv = Conversion {
+            m: spec.m,
+            b: spec.b,
+            b_exp: spec.b_exp,
+            r_exp: spec.r_exp,
+        };
         let t = &spec.thresholds;
-        let thresholds = [t.lnc, t.lcr, t.lnr, t.unc, t.ucr, t.unr].map(|v| v.map(|v| conv.to_raw(v)));
+        let thresholds =
+            [t.lnc, t.lcr, t.lnr, t.unc, t.ucr, t.unr].map(|v| v.map(|v| conv.to_raw(v)));
         let first = spec.nominal.unwrap_or(match &spec.reading {
             Waveform::Constant { value } => *value,
             Waveform::Ramp { from, .. } => *from,
@@ -92,7 +98,11 @@ impl Sensor {
             hyst_neg: spec.hysteresis,
             nominal: conv.to_raw(first),
             waveform: spec.reading.clone(),
-            faults: faults.iter().filter(|f| f.sensor == spec.name).cloned().collect(),
+            faults: faults
+                .iter()
+                .filter(|f| f.sensor == spec.name)
+                .cloned()
+                .collect(),
             state: 0,
             walk_cache: None,
         }
@@ -100,13 +110,22 @@ impl Sensor {
 
     /// The reading in engineering units at scenario time `now` (before quantisation).
     pub fn value_at(&mut self, now: Duration) -> f64 {
-        let forced = self.faults.iter().rev().find(|f| f.at <= now && f.until.is_none_or(|u| now < u));
+        let forced = self
+            .faults
+            .iter()
+            .rev()
+            .find(|f| f.at <= now && f.until.is_none_or(|u| now < u));
         if let Some(f) = forced {
             return f.value;
         }
         match &self.waveform {
             Waveform::Constant { value } => *value,
-            Waveform::Ramp { from, to, start, duration } => {
+            Waveform::Ramp {
+                from,
+                to,
+                start,
+                duration,
+            } => {
                 if now <= *start {
                     *from
                 } else if duration.is_zero() || now >= *start + *duration {
@@ -116,8 +135,18 @@ impl Sensor {
                     from + (to - from) * f
                 }
             }
-            Waveform::Steps { initial, steps } => steps.iter().rfind(|s| s.at <= now).map_or(*initial, |s| s.value),
-            Waveform::RandomWalk { start, step, min, max, seed, interval } => {
+            Waveform::Steps { initial, steps } => steps
+                .iter()
+                .rfind(|s| s.at <= now)
+                .map_or(*initial, |s| s.value),
+            Waveform::RandomWalk {
+                start,
+                step,
+                min,
+                max,
+                seed,
+                interval,
+            } => {
                 // Bounded: one million steps at most (11 days at 1 s).
                 let n = (now.as_nanos() / interval.as_nanos().max(1)).min(1_000_000) as u64;
                 let (mut i, mut v) = match self.walk_cache {
@@ -143,7 +172,11 @@ impl Sensor {
 
     /// Readable-threshold mask (bit i = threshold i present).
     pub fn readable_mask(&self) -> u8 {
-        self.thresholds.iter().enumerate().filter(|(_, t)| t.is_some()).fold(0, |m, (i, _)| m | (1 << i))
+        self.thresholds
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_some())
+            .fold(0, |m, (i, _)| m | (1 << i))
     }
 
     /// The asserted-threshold mask the sensor would have for `raw`, starting
@@ -189,7 +222,9 @@ pub fn event_offset(threshold: usize) -> u8 {
 /// The assertion-event mask for the SDR: going-low for lower thresholds,
 /// going-high for upper ones, for each readable threshold.
 pub fn event_mask(readable: u8) -> u16 {
-    (0..6).filter(|i| readable & (1 << i) != 0).fold(0, |m, i| m | (1u16 << event_offset(i)))
+    (0..6)
+        .filter(|i| readable & (1 << i) != 0)
+        .fold(0, |m, i| m | (1u16 << event_offset(i)))
 }
 
 fn splitmix64(mut z: u64) -> u64 {
@@ -214,7 +249,11 @@ mod tests {
             b: 0,
             b_exp: 0,
             r_exp: 0,
-            thresholds: Thresholds { unc: Some(40.0), lnc: Some(10.0), ..Default::default() },
+            thresholds: Thresholds {
+                unc: Some(40.0),
+                lnc: Some(10.0),
+                ..Default::default()
+            },
             hysteresis: 2,
             nominal: None,
             reading,
@@ -223,10 +262,20 @@ mod tests {
 
     #[test]
     fn conversion_round_trips() {
-        let c = Conversion { m: 6, b: 0, b_exp: 0, r_exp: -2 };
+        let c = Conversion {
+            m: 6,
+            b: 0,
+            b_exp: 0,
+            r_exp: -2,
+        };
         assert_eq!(c.to_raw(12.06), 201);
         assert!((c.to_value(201) - 12.06).abs() < 1e-9);
-        let c = Conversion { m: 2, b: -5, b_exp: 1, r_exp: 0 };
+        let c = Conversion {
+            m: 2,
+            b: -5,
+            b_exp: 1,
+            r_exp: 0,
+        };
         assert_eq!(c.to_value(30), 10.0);
         assert_eq!(c.to_raw(10.0), 30);
         assert_eq!(c.to_raw(-1000.0), 0);
@@ -235,11 +284,26 @@ mod tests {
 
     #[test]
     fn ramp_and_steps_follow_time() {
-        let mut s = Sensor::new(0, &spec(Waveform::Ramp { from: 30.0, to: 50.0, start: Duration::from_secs(10), duration: Duration::from_secs(20) }), &[]);
+        let mut s = Sensor::new(
+            0,
+            &spec(Waveform::Ramp {
+                from: 30.0,
+                to: 50.0,
+                start: Duration::from_secs(10),
+                duration: Duration::from_secs(20),
+            }),
+            &[],
+        );
         assert_eq!(s.raw_at(Duration::ZERO), 30);
         assert_eq!(s.raw_at(Duration::from_secs(20)), 40);
         assert_eq!(s.raw_at(Duration::from_secs(100)), 50);
-        let steps = Waveform::Steps { initial: 1.0, steps: vec![crate::scenario::Step { at: Duration::from_secs(5), value: 7.0 }] };
+        let steps = Waveform::Steps {
+            initial: 1.0,
+            steps: vec![crate::scenario::Step {
+                at: Duration::from_secs(5),
+                value: 7.0,
+            }],
+        };
         let mut s = Sensor::new(0, &spec(steps), &[]);
         assert_eq!(s.raw_at(Duration::from_secs(4)), 1);
         assert_eq!(s.raw_at(Duration::from_secs(5)), 7);
@@ -247,7 +311,14 @@ mod tests {
 
     #[test]
     fn random_walk_is_seeded_and_bounded() {
-        let w = Waveform::RandomWalk { start: 20.0, step: 1.0, min: 18.0, max: 23.0, seed: 9, interval: Duration::from_secs(1) };
+        let w = Waveform::RandomWalk {
+            start: 20.0,
+            step: 1.0,
+            min: 18.0,
+            max: 23.0,
+            seed: 9,
+            interval: Duration::from_secs(1),
+        };
         let mut a = Sensor::new(0, &spec(w.clone()), &[]);
         let mut b = Sensor::new(0, &spec(w), &[]);
         let seq_a: Vec<u8> = (0..50).map(|t| a.raw_at(Duration::from_secs(t))).collect();
@@ -272,7 +343,11 @@ mod tests {
     #[test]
     fn fault_overrides_reading() {
         let sc = Scenario::builtin_default();
-        let idx = sc.sensors.iter().position(|s| s.name == "Fan 2").expect("fan 2");
+        let idx = sc
+            .sensors
+            .iter()
+            .position(|s| s.name == "Fan 2")
+            .expect("fan 2");
         let mut s = Sensor::new(idx, &sc.sensors[idx], &sc.faults);
         assert!(s.value_at(Duration::from_secs(29)) > 5000.0);
         assert_eq!(s.value_at(Duration::from_secs(30)), 0.0);

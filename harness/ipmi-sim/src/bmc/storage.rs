@@ -103,7 +103,11 @@ impl Bmc {
                 if off >= 16 {
                     return Response::err(cc::OUT_OF_RANGE);
                 }
-                let n = if count == 0xFF { 16 - off } else { count.min(16 - off) };
+                let n = if count == 0xFF {
+                    16 - off
+                } else {
+                    count.min(16 - off)
+                };
                 let mut out = next.to_le_bytes().to_vec();
                 out.extend_from_slice(&rec.bytes[off..off + n]);
                 Response::ok(out)
@@ -184,7 +188,11 @@ impl Bmc {
         let idx = match id {
             0x0000 => 0,
             0xFFFF => self.sdr.len().saturating_sub(1),
-            id => match self.sdr.iter().position(|r| u16::from_le_bytes([r[0], r[1]]) == id) {
+            id => match self
+                .sdr
+                .iter()
+                .position(|r| u16::from_le_bytes([r[0], r[1]]) == id)
+            {
                 Some(i) => i,
                 None => return Response::err(cc::NOT_PRESENT),
             },
@@ -195,8 +203,15 @@ impl Bmc {
         if off > rec.len() {
             return Response::err(cc::OUT_OF_RANGE);
         }
-        let next = self.sdr.get(idx + 1).map_or(0xFFFF, |r| u16::from_le_bytes([r[0], r[1]]));
-        let n = if count == 0xFF { rec.len() - off } else { count.min(rec.len() - off) };
+        let next = self
+            .sdr
+            .get(idx + 1)
+            .map_or(0xFFFF, |r| u16::from_le_bytes([r[0], r[1]]));
+        let n = if count == 0xFF {
+            rec.len() - off
+        } else {
+            count.min(rec.len() - off)
+        };
         // SDRs are at most 64 bytes: a whole record always fits one datagram.
         let mut out = next.to_le_bytes().to_vec();
         out.extend_from_slice(&rec[off..off + n]);

@@ -59,7 +59,11 @@ impl Users {
         if name.is_empty() {
             return None;
         }
-        self.slots.iter().enumerate().find(|(_, u)| u.enabled && u.name.as_bytes() == name).map(|(i, u)| ((i + 1) as u8, u))
+        self.slots
+            .iter()
+            .enumerate()
+            .find(|(_, u)| u.enabled && u.name.as_bytes() == name)
+            .map(|(i, u)| ((i + 1) as u8, u))
     }
 
     /// Number of enabled users.
@@ -69,7 +73,10 @@ impl Users {
 
     /// All slots, id order.
     pub fn all(&self) -> impl Iterator<Item = (u8, &User)> {
-        self.slots.iter().enumerate().map(|(i, u)| ((i + 1) as u8, u))
+        self.slots
+            .iter()
+            .enumerate()
+            .map(|(i, u)| ((i + 1) as u8, u))
     }
 }
 
@@ -79,7 +86,10 @@ mod tests {
 
     #[test]
     fn lookup_by_name() {
-        let u = Users::new(&[("admin".into(), "secret".into()), ("ops".into(), "x".repeat(30))]);
+        let u = Users::new(&[
+            ("admin".into(), "secret".into()),
+            ("ops".into(), "x".repeat(30)),
+        ]);
         let (id, user) = u.lookup(b"admin").expect("admin");
         assert_eq!(id, 2);
         assert_eq!(user.password, b"secret");

@@ -63,10 +63,20 @@ impl Class {
     /// Key property names.
     pub fn keys(self) -> &'static [&'static str] {
         match self {
-            Class::Sensor | Class::NumericSensor => &["SystemCreationClassName", "SystemName", "CreationClassName", "DeviceID"],
+            Class::Sensor | Class::NumericSensor => &[
+                "SystemCreationClassName",
+                "SystemName",
+                "CreationClassName",
+                "DeviceID",
+            ],
             Class::ComputerSystem | Class::AdminDomain => &["CreationClassName", "Name"],
             Class::RecordLog | Class::LogRecord => &["InstanceID"],
-            Class::Account => &["SystemCreationClassName", "SystemName", "CreationClassName", "Name"],
+            Class::Account => &[
+                "SystemCreationClassName",
+                "SystemName",
+                "CreationClassName",
+                "Name",
+            ],
             Class::MicrosoftIpmi => &["InstanceName"],
         }
     }
@@ -95,14 +105,23 @@ pub(super) fn instances(class: Class, b: &mut Bmc, now: Duration, uri: &str) -> 
                 .with_key("Name", sys.clone())
                 .with("CreationClassName", Value::str(class.name()))
                 .with("Name", Value::str(sys))
-                .with("ElementName", Value::str(b.scenario().fru.product_name.clone()))
+                .with(
+                    "ElementName",
+                    Value::str(b.scenario().fru.product_name.clone()),
+                )
                 .with("NameFormat", Value::str("Other"))
                 .with("EnabledState", Value::UInt(if c.power_on { 2 } else { 3 }))
                 .with("RequestedState", Value::UInt(12))
                 .with("PowerState", Value::UInt(if c.power_on { 2 } else { 8 }))
                 .with("HealthState", Value::UInt(5))
-                .with("IdentifyingDescriptions", Value::Array(vec![Value::str("CIM:GUID")]))
-                .with("OtherIdentifyingInfo", Value::Array(vec![Value::str(guid_text(&b.system_guid()))]));
+                .with(
+                    "IdentifyingDescriptions",
+                    Value::Array(vec![Value::str("CIM:GUID")]),
+                )
+                .with(
+                    "OtherIdentifyingInfo",
+                    Value::Array(vec![Value::str(guid_text(&b.system_guid()))]),
+                );
             vec![inst]
         }
         Class::RecordLog => {
@@ -112,8 +131,14 @@ pub(super) fn instances(class: Class, b: &mut Bmc, now: Duration, uri: &str) -> 
                 .with("InstanceID", Value::str(SEL_LOG_ID))
                 .with("ElementName", Value::str("IPMI SEL"))
                 .with("Name", Value::str("IPMI SEL"))
-                .with("MaxNumberOfRecords", Value::UInt(crate::bmc::sel::SEL_CAPACITY as u64))
-                .with("CurrentNumberOfRecords", Value::UInt(sel.records().len() as u64))
+                .with(
+                    "MaxNumberOfRecords",
+                    Value::UInt(crate::bmc::sel::SEL_CAPACITY as u64),
+                )
+                .with(
+                    "CurrentNumberOfRecords",
+                    Value::UInt(sel.records().len() as u64),
+                )
                 .with("EnabledState", Value::UInt(2))
                 .with("HealthState", Value::UInt(5))
                 .with("LogState", Value::UInt(4))
@@ -127,7 +152,9 @@ pub(super) fn instances(class: Class, b: &mut Bmc, now: Duration, uri: &str) -> 
                 .iter()
                 .map(|r| {
                     let id = format!("{SEL_LOG_ID}:{}", r.id);
-                    let sensor = sensors.iter().find(|s| s.number == r.sensor_number() && s.kind.sensor_type() == r.sensor_type());
+                    let sensor = sensors.iter().find(|s| {
+                        s.number == r.sensor_number() && s.kind.sensor_type() == r.sensor_type()
+                    });
                     Instance::new(uri, class.name())
                         .with_key("InstanceID", id.clone())
                         .with("InstanceID", Value::str(id))
@@ -158,7 +185,10 @@ pub(super) fn instances(class: Class, b: &mut Bmc, now: Duration, uri: &str) -> 
                     .with("UserID", Value::str(u.name.clone()))
                     .with("ElementName", Value::str(format!("IPMI user {id}")))
                     .with("EnabledState", Value::UInt(if u.enabled { 2 } else { 3 }))
-                    .with("UserPrivilege", u.privilege.map_or(Value::Null, |p| Value::UInt(p as u64)))
+                    .with(
+                        "UserPrivilege",
+                        u.privilege.map_or(Value::Null, |p| Value::UInt(p as u64)),
+                    )
             })
             .collect(),
         Class::AdminDomain => {
@@ -214,15 +244,22 @@ fn sensor_instance(class: Class, uri: &str, sys: &str, s: &Sensor, raw: u8) -> I
         .with("ElementName", Value::str(s.name.clone()))
         .with("Name", Value::str(s.name.clone()))
         .with("SensorType", Value::UInt(stype))
-        .with("OtherSensorTypeDescription", other.map_or(Value::Null, Value::str))
+        .with(
+            "OtherSensorTypeDescription",
+            other.map_or(Value::Null, Value::str),
+        )
         .with("CurrentState", Value::str(state))
-        .with("PossibleStates", Value::Array(POSSIBLE_STATES.iter().map(|p| Value::str(*p)).collect()))
+        .with(
+            "PossibleStates",
+            Value::Array(POSSIBLE_STATES.iter().map(|p| Value::str(*p)).collect()),
+        )
         .with("EnabledState", Value::UInt(2))
         .with("HealthState", Value::UInt(health));
     if class == Class::NumericSensor {
         // CurrentReading x 10^UnitModifier is the engineering value.
         let modifier = i32::from(s.conv.r_exp);
-        let scaled = |raw: u8| Value::Int((s.conv.to_value(raw) / 10f64.powi(modifier)).round() as i64);
+        let scaled =
+            |raw: u8| Value::Int((s.conv.to_value(raw) / 10f64.powi(modifier)).round() as i64);
         inst = inst
             .with("BaseUnits", Value::UInt(units))
             .with("UnitModifier", Value::Int(modifier.into()))
@@ -246,7 +283,15 @@ fn sensor_instance(class: Class, uri: &str, sys: &str, s: &Sensor, raw: u8) -> I
     inst
 }
 
-const POSSIBLE_STATES: [&str; 7] = ["Normal", "Lower Non-Critical", "Lower Critical", "Lower Fatal", "Upper Non-Critical", "Upper Critical", "Upper Fatal"];
+const POSSIBLE_STATES: [&str; 7] = [
+    "Normal",
+    "Lower Non-Critical",
+    "Lower Critical",
+    "Lower Fatal",
+    "Upper Non-Critical",
+    "Upper Critical",
+    "Upper Fatal",
+];
 
 /// The most severe asserted threshold, as a CIM state string.
 fn threshold_state(state: u8) -> &'static str {
@@ -274,19 +319,45 @@ fn describe(r: &crate::bmc::sel::SelRecord, sensor: Option<&Sensor>) -> String {
         0x0B => "Upper Non-Recoverable going high",
         _ => "event",
     };
-    let name = sensor.map_or_else(|| format!("sensor {}", r.sensor_number()), |s| s.name.clone());
-    let dir = if r.is_deassertion() { "deasserted" } else { "asserted" };
+    let name = sensor.map_or_else(
+        || format!("sensor {}", r.sensor_number()),
+        |s| s.name.clone(),
+    );
+    let dir = if r.is_deassertion() {
+        "deasserted"
+    } else {
+        "asserted"
+    };
     format!("{name}: {what} {dir}")
 }
 
 /// Runs `method` of `class`; `None` when the class has no such method.
-pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, props: &[Property]) -> Option<Result<MethodOutput, Fault>> {
-    let arg = |name: &str| props.iter().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value);
+pub(super) fn invoke(
+    class: Class,
+    b: &mut Bmc,
+    now: Duration,
+    method: &str,
+    props: &[Property],
+) -> Option<Result<MethodOutput, Fault>> {
+    let arg = |name: &str| {
+        props
+            .iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| &p.value)
+    };
     let uint = |name: &str| -> Result<u64, Fault> {
         match arg(name) {
-            Some(Value::Str(s)) => parse_uint(s).ok_or_else(|| Fault::new(FaultKind::InvalidParameter, format!("{name} must be an unsigned number"))),
+            Some(Value::Str(s)) => parse_uint(s).ok_or_else(|| {
+                Fault::new(
+                    FaultKind::InvalidParameter,
+                    format!("{name} must be an unsigned number"),
+                )
+            }),
             Some(Value::UInt(u)) => Ok(*u),
-            _ => Err(Fault::new(FaultKind::InvalidParameter, format!("missing parameter {name}"))),
+            _ => Err(Fault::new(
+                FaultKind::InvalidParameter,
+                format!("missing parameter {name}"),
+            )),
         }
     };
     Some(match (class, method) {
@@ -303,17 +374,40 @@ pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, pro
             match code {
                 None => MethodOutput::return_value(5), // invalid parameter
                 Some(code) => {
-                    let r = b.handle(now, &Request { netfn: netfn::CHASSIS, cmd: 0x02, data: vec![code] });
+                    let r = b.handle(
+                        now,
+                        &Request {
+                            netfn: netfn::CHASSIS,
+                            cmd: 0x02,
+                            data: vec![code],
+                        },
+                    );
                     MethodOutput::return_value(if r.cc == 0 { 0 } else { 2 })
                 }
             }
         }),
         (Class::RecordLog, "ClearLog") => {
-            let resv = b.handle(now, &Request { netfn: netfn::STORAGE, cmd: 0x42, data: vec![] }).data;
+            let resv = b
+                .handle(
+                    now,
+                    &Request {
+                        netfn: netfn::STORAGE,
+                        cmd: 0x42,
+                        data: vec![],
+                    },
+                )
+                .data;
             let mut data = resv;
             data.extend_from_slice(b"CLR");
             data.push(0xAA);
-            let r = b.handle(now, &Request { netfn: netfn::STORAGE, cmd: 0x47, data });
+            let r = b.handle(
+                now,
+                &Request {
+                    netfn: netfn::STORAGE,
+                    cmd: 0x47,
+                    data,
+                },
+            );
             Ok(MethodOutput::return_value(if r.cc == 0 { 0 } else { 2 }))
         }
         (Class::MicrosoftIpmi, "RequestResponse") => request_response(b, now, props, &uint),
@@ -323,37 +417,78 @@ pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, pro
 
 /// Microsoft_IPMI.RequestResponse: NetworkFunction, Lun, ResponderAddress,
 /// Command, RequestDataSize, RequestData[] -> CompletionCode, ResponseData[], ResponseDataSize.
-fn request_response(b: &mut Bmc, now: Duration, props: &[Property], uint: &dyn Fn(&str) -> Result<u64, Fault>) -> Result<MethodOutput, Fault> {
+fn request_response(
+    b: &mut Bmc,
+    now: Duration,
+    props: &[Property],
+    uint: &dyn Fn(&str) -> Result<u64, Fault>,
+) -> Result<MethodOutput, Fault> {
     let byte = |name: &str| -> Result<u8, Fault> {
-        u8::try_from(uint(name)?).map_err(|_| Fault::new(FaultKind::InvalidParameter, format!("{name} must fit in a byte")))
+        u8::try_from(uint(name)?).map_err(|_| {
+            Fault::new(
+                FaultKind::InvalidParameter,
+                format!("{name} must fit in a byte"),
+            )
+        })
     };
     let netfn = byte("NetworkFunction")?;
     let cmd = byte("Command")?;
-    let data: Vec<u8> = match props.iter().find(|p| p.name.eq_ignore_ascii_case("RequestData")).map(|p| &p.value) {
+    let data: Vec<u8> = match props
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case("RequestData"))
+        .map(|p| &p.value)
+    {
         None | Some(Value::Null) => Some(Vec::new()),
         Some(Value::Array(items)) => items.iter().map(value_byte).collect::<Option<Vec<u8>>>(),
         Some(v) => value_byte(v).map(|b| vec![b]),
     }
-    .ok_or_else(|| Fault::new(FaultKind::InvalidParameter, "RequestData items must be bytes"))?;
+    .ok_or_else(|| {
+        Fault::new(
+            FaultKind::InvalidParameter,
+            "RequestData items must be bytes",
+        )
+    })?;
     if let Ok(size) = uint("RequestDataSize") {
         if size as usize != data.len() {
-            return Err(Fault::new(FaultKind::InvalidParameter, "RequestDataSize does not match RequestData"));
+            return Err(Fault::new(
+                FaultKind::InvalidParameter,
+                "RequestDataSize does not match RequestData",
+            ));
         }
     }
     if byte("ResponderAddress").unwrap_or(0x20) != 0x20 {
         return Ok(output(0xFF, &[])); // only the BMC answers
     }
-    let r = b.handle(now, &Request { netfn: netfn & 0x3E, cmd, data });
+    let r = b.handle(
+        now,
+        &Request {
+            netfn: netfn & 0x3E,
+            cmd,
+            data,
+        },
+    );
     Ok(output(r.cc, &r.data))
 }
 
 fn output(cc: u8, data: &[u8]) -> MethodOutput {
     MethodOutput {
         properties: vec![
-            Property { name: "CompletionCode".into(), value: Value::UInt(cc.into()) },
-            Property { name: "ResponseData".into(), value: Value::Array(data.iter().map(|b| Value::UInt((*b).into())).collect()) },
-            Property { name: "ResponseDataSize".into(), value: Value::UInt(data.len() as u64) },
-            Property { name: "ReturnValue".into(), value: Value::UInt(0) },
+            Property {
+                name: "CompletionCode".into(),
+                value: Value::UInt(cc.into()),
+            },
+            Property {
+                name: "ResponseData".into(),
+                value: Value::Array(data.iter().map(|b| Value::UInt((*b).into())).collect()),
+            },
+            Property {
+                name: "ResponseDataSize".into(),
+                value: Value::UInt(data.len() as u64),
+            },
+            Property {
+                name: "ReturnValue".into(),
+                value: Value::UInt(0),
+            },
         ],
     }
 }

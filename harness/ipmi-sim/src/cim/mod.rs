@@ -26,7 +26,10 @@ mod text;
 
 use std::sync::Arc;
 
-use wsman_proto::{ns, CallContext, Element, Fault, FaultDetail, FaultKind, Instance, MethodOutput, ResourceProvider, SelectorSet};
+use wsman_proto::{
+    ns, CallContext, Element, Fault, FaultDetail, FaultKind, Instance, MethodOutput,
+    ResourceProvider, SelectorSet,
+};
 
 use crate::clock::SharedBmc;
 pub use classes::Class;
@@ -36,14 +39,25 @@ pub const IPMI_INSTANCE_NAME: &str = "ROOT\\SYSTEM\\0001_0";
 
 /// One provider per class, all sharing `bmc`.
 pub fn providers(bmc: SharedBmc) -> Vec<Arc<dyn ResourceProvider>> {
-    Class::ALL.iter().map(|c| Arc::new(CimProvider { bmc: bmc.clone(), class: *c }) as Arc<dyn ResourceProvider>).collect()
+    Class::ALL
+        .iter()
+        .map(|c| {
+            Arc::new(CimProvider {
+                bmc: bmc.clone(),
+                class: *c,
+            }) as Arc<dyn ResourceProvider>
+        })
+        .collect()
 }
 
 /// The resource URIs of `class`.
 pub fn resource_uris(class: Class) -> Vec<String> {
     match class {
         Class::MicrosoftIpmi => vec![format!("{}{}", ns::WMI_ROOT_WMI_PREFIX, class.name())],
-        c => vec![format!("{}{}", ns::WMI_ROOT_HARDWARE_PREFIX, c.name()), format!("{}{}", ns::DMTF_CIM_RESOURCE_PREFIX, c.name())],
+        c => vec![
+            format!("{}{}", ns::WMI_ROOT_HARDWARE_PREFIX, c.name()),
+            format!("{}{}", ns::DMTF_CIM_RESOURCE_PREFIX, c.name()),
+        ],
     }
 }
 
@@ -70,13 +84,22 @@ impl ResourceProvider for CimProvider {
         self.class.keys().iter().map(|k| (*k).to_owned()).collect()
     }
 
-    fn get(&self, _ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet) -> Result<Instance, Fault> {
-        let all = self.bmc.with(|b, now| classes::instances(self.class, b, now, uri));
+    fn get(
+        &self,
+        _ctx: &CallContext<'_>,
+        uri: &str,
+        selectors: &SelectorSet,
+    ) -> Result<Instance, Fault> {
+        let all = self
+            .bmc
+            .with(|b, now| classes::instances(self.class, b, now, uri));
         find(all, selectors)
     }
 
     fn enumerate(&self, _ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault> {
-        Ok(self.bmc.with(|b, now| classes::instances(self.class, b, now, uri)))
+        Ok(self
+            .bmc
+            .with(|b, now| classes::instances(self.class, b, now, uri)))
     }
 
     fn methods(&self, _uri: &str) -> Option<Vec<String>> {
@@ -89,13 +112,26 @@ impl ResourceProvider for CimProvider {
         Some(m.iter().map(|s| (*s).to_owned()).collect())
     }
 
-    fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, selectors: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
+    fn invoke(
+        &self,
+        _ctx: &CallContext<'_>,
+        uri: &str,
+        method: &str,
+        selectors: &SelectorSet,
+        input: &Element,
+    ) -> Result<MethodOutput, Fault> {
         // The target instance must exist.
         self.get(_ctx, uri, selectors)?;
-        let props = Instance::properties_from_element(input).map_err(|e| Fault::new(FaultKind::InvalidParameter, e))?;
+        let props = Instance::properties_from_element(input)
+            .map_err(|e| Fault::new(FaultKind::InvalidParameter, e))?;
         self.bmc
             .with(|b, now| classes::invoke(self.class, b, now, method, &props))
-            .ok_or_else(|| Fault::new(FaultKind::ActionNotSupported, format!("{method} is not a method of {}", self.class.name())))?
+            .ok_or_else(|| {
+                Fault::new(
+                    FaultKind::ActionNotSupported,
+                    format!("{method} is not a method of {}", self.class.name()),
+                )
+            })?
     }
 }
 
@@ -103,8 +139,20 @@ impl ResourceProvider for CimProvider {
 /// case-insensitively, values exactly).
 fn find(all: Vec<Instance>, selectors: &SelectorSet) -> Result<Instance, Fault> {
     all.into_iter()
-        .find(|i| !selectors.is_empty() && selectors.selectors.iter().all(|s| i.keys.get(&s.name) == Some(s.value.as_str())))
-        .ok_or_else(|| Fault::new(FaultKind::InvalidSelectors, "no instance matches the selectors").with_detail(FaultDetail::InvalidValue))
+        .find(|i| {
+            !selectors.is_empty()
+                && selectors
+                    .selectors
+                    .iter()
+                    .all(|s| i.keys.get(&s.name) == Some(s.value.as_str()))
+        })
+        .ok_or_else(|| {
+            Fault::new(
+                FaultKind::InvalidSelectors,
+                "no instance matches the selectors",
+            )
+            .with_detail(FaultDetail::InvalidValue)
+        })
 }
 
 #[cfg(test)]

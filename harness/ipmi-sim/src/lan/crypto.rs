@@ -92,7 +92,8 @@ impl IntegAlg {
 /// HMAC-SHA1 (RFC 2104) of the concatenated parts.
 pub fn hmac_sha1(key: &[u8], parts: &[&[u8]]) -> [u8; 20] {
     // HMAC accepts keys of any length: new_from_slice cannot fail.
-    let mut m = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut m = <hmac::Hmac<sha1::Sha1> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     for p in parts {
         m.update(p);
     }
@@ -101,7 +102,8 @@ pub fn hmac_sha1(key: &[u8], parts: &[&[u8]]) -> [u8; 20] {
 
 /// HMAC-SHA256 (RFC 2104) of the concatenated parts.
 pub fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     for p in parts {
         m.update(p);
     }
@@ -141,16 +143,29 @@ mod tests {
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+            .collect()
     }
 
     // RFC 2202 §3, test cases 1, 2, 6.
     #[test]
     fn rfc2202_hmac_sha1() {
-        assert_eq!(hmac_sha1(&[0x0b; 20], &[b"Hi There"]).to_vec(), hex("b617318655057264e28bc0b6fb378c8ef146be00"));
-        assert_eq!(hmac_sha1(b"Jefe", &[b"what do ya want ", b"for nothing?"]).to_vec(), hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"));
         assert_eq!(
-            hmac_sha1(&[0xaa; 80], &[b"Test Using Larger Than Block-Size Key - Hash Key First"]).to_vec(),
+            hmac_sha1(&[0x0b; 20], &[b"Hi There"]).to_vec(),
+            hex("b617318655057264e28bc0b6fb378c8ef146be00")
+        );
+        assert_eq!(
+            hmac_sha1(b"Jefe", &[b"what do ya want ", b"for nothing?"]).to_vec(),
+            hex("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
+        );
+        assert_eq!(
+            hmac_sha1(
+                &[0xaa; 80],
+                &[b"Test Using Larger Than Block-Size Key - Hash Key First"]
+            )
+            .to_vec(),
             hex("aa4ae5e15272d00e95705637ce8a3b55ed402112")
         );
     }
@@ -158,10 +173,20 @@ mod tests {
     // RFC 4231 §4.2, 4.3, 4.7 (test cases 1, 2, 6).
     #[test]
     fn rfc4231_hmac_sha256() {
-        assert_eq!(hmac_sha256(&[0x0b; 20], &[b"Hi There"]).to_vec(), hex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"));
-        assert_eq!(hmac_sha256(b"Jefe", &[b"what do ya want for nothing?"]).to_vec(), hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"));
         assert_eq!(
-            hmac_sha256(&[0xaa; 131], &[b"Test Using Larger Than Block-Size Key - Hash Key First"]).to_vec(),
+            hmac_sha256(&[0x0b; 20], &[b"Hi There"]).to_vec(),
+            hex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        );
+        assert_eq!(
+            hmac_sha256(b"Jefe", &[b"what do ya want for nothing?"]).to_vec(),
+            hex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        );
+        assert_eq!(
+            hmac_sha256(
+                &[0xaa; 131],
+                &[b"Test Using Larger Than Block-Size Key - Hash Key First"]
+            )
+            .to_vec(),
             hex("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
         );
     }
@@ -169,12 +194,20 @@ mod tests {
     // NIST SP 800-38A F.2.1 / F.2.2 (CBC-AES128).
     #[test]
     fn sp800_38a_aes128_cbc() {
-        let key: [u8; 16] = hex("2b7e151628aed2a6abf7158809cf4f3c").try_into().expect("key");
-        let iv: [u8; 16] = hex("000102030405060708090a0b0c0d0e0f").try_into().expect("iv");
-        let pt = hex("6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
-             30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710");
-        let ct = hex("7649abac8119b246cee98e9b12e9197d 5086cb9b507219ee95db113a917678b2
-             73bed6b8e3c1743b7116e69e22229516 3ff1caa1681fac09120eca307586e1a7");
+        let key: [u8; 16] = hex("2b7e151628aed2a6abf7158809cf4f3c")
+            .try_into()
+            .expect("key");
+        let iv: [u8; 16] = hex("000102030405060708090a0b0c0d0e0f")
+            .try_into()
+            .expect("iv");
+        let pt = hex(
+            "6bc1bee22e409f96e93d7e117393172a ae2d8a571e03ac9c9eb76fac45af8e51
+             30c81c46a35ce411e5fbc1191a0a52ef f69f2445df4f9b17ad2b417be66c3710",
+        );
+        let ct = hex(
+            "7649abac8119b246cee98e9b12e9197d 5086cb9b507219ee95db113a917678b2
+             73bed6b8e3c1743b7116e69e22229516 3ff1caa1681fac09120eca307586e1a7",
+        );
         assert_eq!(aes_cbc_encrypt(&key, &iv, &pt).expect("aligned"), ct);
         assert_eq!(aes_cbc_decrypt(&key, &iv, &ct).expect("aligned"), pt);
         assert!(aes_cbc_encrypt(&key, &iv, &pt[..15]).is_none());
@@ -183,14 +216,23 @@ mod tests {
     // RFC 1321 appendix A.5.
     #[test]
     fn rfc1321_md5() {
-        assert_eq!(md5(&[b"abc"]).to_vec(), hex("900150983cd24fb0d6963f7d28e17f72"));
-        assert_eq!(md5(&[b"message ", b"digest"]).to_vec(), hex("f96b697d7cb7938d525a2f31aaf161d0"));
+        assert_eq!(
+            md5(&[b"abc"]).to_vec(),
+            hex("900150983cd24fb0d6963f7d28e17f72")
+        );
+        assert_eq!(
+            md5(&[b"message ", b"digest"]).to_vec(),
+            hex("f96b697d7cb7938d525a2f31aaf161d0")
+        );
     }
 
     #[test]
     fn truncated_macs() {
         let m = IntegAlg::HmacSha1_96.mac(&[0x0b; 20], b"Hi There");
         assert_eq!(m, hex("b617318655057264e28bc0b6"));
-        assert_eq!(IntegAlg::HmacSha256_128.mac(&[0x0b; 20], b"Hi There"), hex("b0344c61d8db38535ca8afceaf0bf12b"));
+        assert_eq!(
+            IntegAlg::HmacSha256_128.mac(&[0x0b; 20], b"Hi There"),
+            hex("b0344c61d8db38535ca8afceaf0bf12b")
+        );
     }
 }

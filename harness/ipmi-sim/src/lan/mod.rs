@@ -53,7 +53,12 @@ impl Lan {
     /// Same, with a fixed seed for session ids and random numbers (tests).
     pub fn with_seed(bmc: &Bmc, seed: u64) -> Lan {
         let info = &bmc.scenario().bmc;
-        Lan { sessions: BTreeMap::new(), rng: StdRng::seed_from_u64(seed), timeout: info.session_timeout, max_sessions: info.max_sessions }
+        Lan {
+            sessions: BTreeMap::new(),
+            rng: StdRng::seed_from_u64(seed),
+            timeout: info.session_timeout,
+            max_sessions: info.max_sessions,
+        }
     }
 
     /// Number of sessions, pending ones included.
@@ -63,7 +68,12 @@ impl Lan {
 
     /// Handles one datagram at scenario time `now`; returns the reply, if any.
     /// Never panics, whatever the bytes.
-    pub fn handle_datagram(&mut self, now: Duration, bmc: &mut Bmc, dgram: &[u8]) -> Option<Vec<u8>> {
+    pub fn handle_datagram(
+        &mut self,
+        now: Duration,
+        bmc: &mut Bmc,
+        dgram: &[u8],
+    ) -> Option<Vec<u8>> {
         if dgram.len() < 5 || dgram.len() > MAX_DATAGRAM || dgram[0] != 0x06 {
             return None;
         }
@@ -80,7 +90,8 @@ impl Lan {
     /// Drops sessions idle for longer than the timeout.
     fn sweep(&mut self, now: Duration) {
         let timeout = self.timeout;
-        self.sessions.retain(|_, s| now.saturating_sub(s.last_activity) <= timeout);
+        self.sessions
+            .retain(|_, s| now.saturating_sub(s.last_activity) <= timeout);
     }
 
     fn full(&self) -> bool {
@@ -106,7 +117,14 @@ impl Lan {
     /// Session commands answered here; everything else goes to the core at
     /// the session's privilege. Returns the response message and whether the
     /// session was closed.
-    fn in_session(&mut self, now: Duration, bmc: &mut Bmc, sid: u32, s: &mut Session, req: &LanRequest) -> (Vec<u8>, bool) {
+    fn in_session(
+        &mut self,
+        now: Duration,
+        bmc: &mut Bmc,
+        sid: u32,
+        s: &mut Session,
+        req: &LanRequest,
+    ) -> (Vec<u8>, bool) {
         let r = |code: u8, data: &[u8]| build_response(req, code, data);
         if req.netfn == netfn::APP {
             match req.cmd {
@@ -130,7 +148,11 @@ impl Lan {
                 }
                 // Close Session
                 0x3C => {
-                    let Some(target) = req.data.get(0..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])) else {
+                    let Some(target) = req
+                        .data
+                        .get(0..4)
+                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                    else {
                         return (r(cc::BAD_LENGTH, &[]), false);
                     };
                     if target == sid {
@@ -144,14 +166,35 @@ impl Lan {
                 // Get Session Info: handle, slots, active count, user, privilege, channel
                 0x3D => {
                     let active = (self.sessions.len() + 1).min(63) as u8;
-                    return (r(cc::OK, &[1, self.max_sessions.min(63) as u8, active, 0, s.privilege as u8, 0x01]), false);
+                    return (
+                        r(
+                            cc::OK,
+                            &[
+                                1,
+                                self.max_sessions.min(63) as u8,
+                                active,
+                                0,
+                                s.privilege as u8,
+                                0x01,
+                            ],
+                        ),
+                        false,
+                    );
                 }
                 // Session setup commands inside a session
                 0x39 | 0x3A => return (r(0xD5, &[]), false),
                 _ => {}
             }
         }
-        let resp = bmc.handle_as(now, s.privilege, &Request { netfn: req.netfn, cmd: req.cmd, data: req.data.clone() });
+        let resp = bmc.handle_as(
+            now,
+            s.privilege,
+            &Request {
+                netfn: req.netfn,
+                cmd: req.cmd,
+                data: req.data.clone(),
+            },
+        );
         (r(resp.cc, &resp.data), false)
     }
 
@@ -159,7 +202,14 @@ impl Lan {
     fn sessionless(&mut self, now: Duration, bmc: &mut Bmc, req: &LanRequest) -> Vec<u8> {
         match (req.netfn, req.cmd) {
             (netfn::APP, 0x38 | 0x54) => {
-                let resp = bmc.handle(now, &Request { netfn: req.netfn, cmd: req.cmd, data: req.data.clone() });
+                let resp = bmc.handle(
+                    now,
+                    &Request {
+                        netfn: req.netfn,
+                        cmd: req.cmd,
+                        data: req.data.clone(),
+                    },
+                );
                 build_response(req, resp.cc, &resp.data)
             }
             _ => build_response(req, cc::INSUFFICIENT_PRIVILEGE, &[]),
@@ -171,7 +221,11 @@ impl Lan {
 ///
 /// The BMC's users are those its core was built with (`Bmc::new`); every
 /// datagram is handled at the current time of the handle's clock.
-pub async fn serve_lan(socket: tokio::net::UdpSocket, bmc: SharedBmc, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+pub async fn serve_lan(
+    socket: tokio::net::UdpSocket,
+    bmc: SharedBmc,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let mut lan = Lan::for_bmc(&bmc.lock());
     let mut buf = vec![0u8; MAX_DATAGRAM + 1];
     tokio::pin!(shutdown);

@@ -104,7 +104,10 @@ mod tests {
     fn request_round_trip() {
         let m = frame(0x06, 0x38, 5, &[0x8E, 0x04]);
         let r = parse_request(&m).expect("valid");
-        assert_eq!((r.netfn, r.cmd, r.rq_seq, r.data.as_slice()), (0x06, 0x38, 5, &[0x8E, 0x04][..]));
+        assert_eq!(
+            (r.netfn, r.cmd, r.rq_seq, r.data.as_slice()),
+            (0x06, 0x38, 5, &[0x8E, 0x04][..])
+        );
         let resp = build_response(&r, 0, &[1, 2]);
         assert_eq!(resp[1] >> 2, 0x07);
         assert_eq!(checksum(&resp[..2]), resp[2]);

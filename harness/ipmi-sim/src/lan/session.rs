@@ -35,7 +35,10 @@ pub(crate) struct SeqWindow {
 impl SeqWindow {
     /// A window expecting `first` next.
     pub(crate) fn expecting(first: u32) -> SeqWindow {
-        SeqWindow { highest: first.wrapping_sub(1), seen: 1 }
+        SeqWindow {
+            highest: first.wrapping_sub(1),
+            seen: 1,
+        }
     }
 
     /// Checks `seq` and records it when fresh.
@@ -75,7 +78,11 @@ pub(crate) type Rakp = (u8, [u8; 16], [u8; 16], u8, Vec<u8>);
 #[derive(Clone, Debug)]
 pub(crate) enum Phase {
     /// IPMI 1.5: challenge issued, waiting for Activate Session.
-    V15Challenged { auth_type: u8, user_id: u8, challenge: [u8; 16] },
+    V15Challenged {
+        auth_type: u8,
+        user_id: u8,
+        challenge: [u8; 16],
+    },
     /// IPMI 1.5: active.
     V15Active { auth_type: u8, password: Vec<u8> },
     /// RMCP+: Open Session answered; RAKP 1 / 3 pending.

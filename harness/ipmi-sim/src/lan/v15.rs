@@ -56,11 +56,20 @@ pub(super) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 impl Lan {
-    pub(super) fn handle_v15(&mut self, now: Duration, bmc: &mut Bmc, body: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn handle_v15(
+        &mut self,
+        now: Duration,
+        bmc: &mut Bmc,
+        body: &[u8],
+    ) -> Option<Vec<u8>> {
         let auth_type = body[0] & 0x0F;
         let seq = u32::from_le_bytes(body.get(1..5)?.try_into().ok()?);
         let sid = u32::from_le_bytes(body.get(5..9)?.try_into().ok()?);
-        let (code, rest) = if auth_type == AUTH_NONE { (None, body.get(9..)?) } else { (Some(body.get(9..25)?), body.get(25..)?) };
+        let (code, rest) = if auth_type == AUTH_NONE {
+            (None, body.get(9..)?)
+        } else {
+            (Some(body.get(9..25)?), body.get(25..)?)
+        };
         let len = usize::from(*rest.first()?);
         let msg = rest.get(1..1 + len)?;
         let req = parse_request(msg)?;
@@ -75,25 +84,52 @@ impl Lan {
 
         let mut s = self.sessions.remove(&sid)?;
         let reply = match s.phase.clone() {
-            Phase::V15Challenged { auth_type: want, user_id, challenge } => {
-                let password = bmc.users().get(user_id).map(|u| u.password.clone()).unwrap_or_default();
-                if auth_type != want || !code_ok(auth_type, code, &password, sid, seq, msg) || (req.netfn, req.cmd) != (netfn::APP, 0x3A) {
+            Phase::V15Challenged {
+                auth_type: want,
+                user_id,
+                challenge,
+            } => {
+                let password = bmc
+                    .users()
+                    .get(user_id)
+                    .map(|u| u.password.clone())
+                    .unwrap_or_default();
+                if auth_type != want
+                    || !code_ok(auth_type, code, &password, sid, seq, msg)
+                    || (req.netfn, req.cmd) != (netfn::APP, 0x3A)
+                {
                     self.sessions.insert(sid, s);
                     return None;
                 }
-                let (resp, ok) = activate(&mut s, sid, now, bmc, &req, auth_type, user_id, &challenge, self.random_seq());
+                let (resp, ok) = activate(
+                    &mut s,
+                    sid,
+                    now,
+                    bmc,
+                    &req,
+                    auth_type,
+                    user_id,
+                    &challenge,
+                    self.random_seq(),
+                );
                 // The response carries the first outbound sequence number
                 // (the console's initial one); consoles start their window there.
                 let out_seq = if ok { s.next_outbound() } else { 0 };
                 let out = packet(auth_type, out_seq, sid, &password, &resp);
                 if ok {
-                    s.phase = Phase::V15Active { auth_type, password };
+                    s.phase = Phase::V15Active {
+                        auth_type,
+                        password,
+                    };
                 }
                 // A refused activation leaves the challenge pending until it times out.
                 self.sessions.insert(sid, s);
                 out
             }
-            Phase::V15Active { auth_type: want, password } => {
+            Phase::V15Active {
+                auth_type: want,
+                password,
+            } => {
                 if auth_type != want || !code_ok(auth_type, code, &password, sid, seq, msg) {
                     self.sessions.insert(sid, s);
                     return None;
@@ -135,7 +171,11 @@ impl Lan {
         if !matches!(auth_type, AUTH_NONE | AUTH_MD5 | AUTH_PASSWORD) {
             return r(cc::INVALID_DATA, &[]);
         }
-        let name: Vec<u8> = req.data[1..17].iter().copied().take_while(|b| *b != 0).collect();
+        let name: Vec<u8> = req.data[1..17]
+            .iter()
+            .copied()
+            .take_while(|b| *b != 0)
+            .collect();
         let Some((user_id, user)) = bmc.users().lookup(&name) else {
             return r(if name.is_empty() { 0x82 } else { 0x81 }, &[]);
         };
@@ -145,14 +185,32 @@ impl Lan {
         let max = user.privilege.unwrap_or(Privilege::Callback);
         let sid = self.new_session_id();
         let challenge = self.random16();
-        self.sessions.insert(sid, Session::new(Phase::V15Challenged { auth_type, user_id, challenge }, now, max));
+        self.sessions.insert(
+            sid,
+            Session::new(
+                Phase::V15Challenged {
+                    auth_type,
+                    user_id,
+                    challenge,
+                },
+                now,
+                max,
+            ),
+        );
         let mut data = sid.to_le_bytes().to_vec();
         data.extend_from_slice(&challenge);
         r(cc::OK, &data)
     }
 }
 
-fn code_ok(auth_type: u8, code: Option<&[u8]>, password: &[u8], sid: u32, seq: u32, msg: &[u8]) -> bool {
+fn code_ok(
+    auth_type: u8,
+    code: Option<&[u8]>,
+    password: &[u8],
+    sid: u32,
+    seq: u32,
+    msg: &[u8],
+) -> bool {
     match (auth_code(auth_type, password, sid, seq, msg), code) {
         (None, None) => auth_type == AUTH_NONE,
         (Some(want), Some(got)) => ct_eq(&want, got),
@@ -185,7 +243,11 @@ fn activate(
     let Some(want) = Privilege::from_code(d[1]) else {
         return (r(cc::INVALID_DATA, &[]), false);
     };
-    let limit = bmc.users().get(user_id).and_then(|u| u.privilege).unwrap_or(Privilege::Callback);
+    let limit = bmc
+        .users()
+        .get(user_id)
+        .and_then(|u| u.privilege)
+        .unwrap_or(Privilege::Callback);
     if want > limit {
         return (r(0x86, &[]), false);
     }

@@ -84,7 +84,12 @@ fn algorithm(p: &[u8], ptype: u8) -> Result<Option<u8>, ()> {
 }
 
 impl Lan {
-    pub(super) fn handle_v20(&mut self, now: Duration, bmc: &mut Bmc, body: &[u8]) -> Option<Vec<u8>> {
+    pub(super) fn handle_v20(
+        &mut self,
+        now: Duration,
+        bmc: &mut Bmc,
+        body: &[u8],
+    ) -> Option<Vec<u8>> {
         let pbyte = *body.get(1)?;
         let (encrypted, authed, ptype) = (pbyte & 0x80 != 0, pbyte & 0x40 != 0, pbyte & 0x3F);
         let sid = le32(body.get(2..6)?)?;
@@ -156,7 +161,11 @@ impl Lan {
         if console_id == 0 {
             return err(status::INVALID_SESSION_ID);
         }
-        let (Ok(a), Ok(i), Ok(c)) = (algorithm(&p[8..], 0x00), algorithm(&p[16..], 0x01), algorithm(&p[24..], 0x02)) else {
+        let (Ok(a), Ok(i), Ok(c)) = (
+            algorithm(&p[8..], 0x00),
+            algorithm(&p[16..], 0x01),
+            algorithm(&p[24..], 0x02),
+        ) else {
             return err(status::ILLEGAL_PARAMETER);
         };
         let Some(auth) = AuthAlg::from_code(a.unwrap_or(1)) else {
@@ -177,7 +186,8 @@ impl Lan {
         };
         let consistent = match (auth, integ) {
             (_, IntegAlg::None) => !conf,
-            (AuthAlg::HmacSha1, IntegAlg::HmacSha1_96) | (AuthAlg::HmacSha256, IntegAlg::HmacSha256_128) => true,
+            (AuthAlg::HmacSha1, IntegAlg::HmacSha1_96)
+            | (AuthAlg::HmacSha256, IntegAlg::HmacSha256_128) => true,
             _ => false,
         };
         if !consistent || (auth == AuthAlg::None && integ != IntegAlg::None) {
@@ -196,8 +206,16 @@ impl Lan {
             return err(status::INSUFFICIENT_RESOURCES);
         }
         let bmc_id = self.new_session_id();
-        let phase = Phase::V20Opening { console_id, auth, integ, conf, max_priv, rakp: None };
-        self.sessions.insert(bmc_id, Session::new(phase, now, max_priv));
+        let phase = Phase::V20Opening {
+            console_id,
+            auth,
+            integ,
+            conf,
+            max_priv,
+            rakp: None,
+        };
+        self.sessions
+            .insert(bmc_id, Session::new(phase, now, max_priv));
         let mut r = vec![tag, 0, max_priv as u8, 0];
         r.extend_from_slice(&console_id.to_le_bytes());
         r.extend_from_slice(&bmc_id.to_le_bytes());
@@ -218,7 +236,13 @@ impl Lan {
         let Some(s) = self.sessions.get(&bmc_id) else {
             return err(status::INVALID_SESSION_ID, 0);
         };
-        let Phase::V20Opening { console_id, auth, max_priv, .. } = s.phase.clone() else {
+        let Phase::V20Opening {
+            console_id,
+            auth,
+            max_priv,
+            ..
+        } = s.phase.clone()
+        else {
             return err(status::INVALID_SESSION_ID, 0);
         };
         if p.len() < 28 {
@@ -251,7 +275,18 @@ impl Lan {
         let password = user.password.clone();
         let rc = self.random16();
         let guid = bmc.system_guid();
-        let code = auth.hmac(&password, &[&console_id.to_le_bytes(), &bmc_id.to_le_bytes(), &rm, &rc, &guid, &[role, ulen as u8], name]);
+        let code = auth.hmac(
+            &password,
+            &[
+                &console_id.to_le_bytes(),
+                &bmc_id.to_le_bytes(),
+                &rm,
+                &rc,
+                &guid,
+                &[role, ulen as u8],
+                name,
+            ],
+        );
         let s = self.sessions.get_mut(&bmc_id)?;
         if let Phase::V20Opening { rakp, .. } = &mut s.phase {
             *rakp = Some((user_id, rm, rc, role, name.to_vec()));
@@ -277,7 +312,15 @@ impl Lan {
         let Some(s) = self.sessions.get(&bmc_id) else {
             return err(status::INVALID_SESSION_ID, 0);
         };
-        let Phase::V20Opening { console_id, auth, integ, conf, rakp: Some((user_id, rm, rc, role, name)), .. } = s.phase.clone() else {
+        let Phase::V20Opening {
+            console_id,
+            auth,
+            integ,
+            conf,
+            rakp: Some((user_id, rm, rc, role, name)),
+            ..
+        } = s.phase.clone()
+        else {
             return err(status::INVALID_SESSION_ID, 0);
         };
         if console_status != 0 {
@@ -285,7 +328,11 @@ impl Lan {
             self.sessions.remove(&bmc_id);
             return None;
         }
-        let password = bmc.users().get(user_id).map(|u| u.password.clone()).unwrap_or_default();
+        let password = bmc
+            .users()
+            .get(user_id)
+            .map(|u| u.password.clone())
+            .unwrap_or_default();
         let ulen = [role, name.len() as u8];
         let want = auth.hmac(&password, &[&rc, &console_id.to_le_bytes(), &ulen, &name]);
         if !ct_eq(&want, &p[8..]) {
@@ -304,7 +351,15 @@ impl Lan {
         let icv = &icv[..auth.icv_len().min(icv.len())];
         let s = self.sessions.get_mut(&bmc_id)?;
         let role_priv = Privilege::from_code(role).unwrap_or(Privilege::User);
-        s.phase = Phase::V20Active { console_id, keys: V20Keys { integ, conf, k1, aes_key } };
+        s.phase = Phase::V20Active {
+            console_id,
+            keys: V20Keys {
+                integ,
+                conf,
+                k1,
+                aes_key,
+            },
+        };
         s.privilege = role_priv;
         s.max_privilege = role_priv;
         s.inbound = SeqWindow::expecting(1);
@@ -319,7 +374,13 @@ impl Lan {
 
 /// Checks the integrity trailer and decrypts the payload of an in-session
 /// packet (`body` starts at the auth type byte); `None` when anything is off.
-fn open_sealed(keys: &V20Keys, body: &[u8], plen: usize, encrypted: bool, authed: bool) -> Option<Vec<u8>> {
+fn open_sealed(
+    keys: &V20Keys,
+    body: &[u8],
+    plen: usize,
+    encrypted: bool,
+    authed: bool,
+) -> Option<Vec<u8>> {
     if authed != (keys.integ != IntegAlg::None) || encrypted != keys.conf {
         return None;
     }
@@ -402,14 +463,22 @@ mod tests {
             (AuthAlg::None, IntegAlg::None, false),
         ] {
             let _ = auth;
-            let keys = V20Keys { integ, conf, k1: vec![7; 20], aes_key: [9; 16] };
+            let keys = V20Keys {
+                integ,
+                conf,
+                k1: vec![7; 20],
+                aes_key: [9; 16],
+            };
             for len in [7usize, 15, 16, 31] {
                 let msg: Vec<u8> = (0..len as u8).collect();
                 let pkt = seal(&keys, 0x1234, 5, &msg, [3; 16]);
                 let body = &pkt[4..];
                 let plen = usize::from(u16::from_le_bytes([body[10], body[11]]));
                 let (enc, authed) = (body[1] & 0x80 != 0, body[1] & 0x40 != 0);
-                assert_eq!(open_sealed(&keys, body, plen, enc, authed), Some(msg.clone()));
+                assert_eq!(
+                    open_sealed(&keys, body, plen, enc, authed),
+                    Some(msg.clone())
+                );
                 if integ != IntegAlg::None {
                     assert_eq!((body.len() - integ.mac_len()) % 4, 0);
                     let mut bad = body.to_vec();

@@ -10,11 +10,27 @@ use crate::support::{have, shared_at, start, PASS, USER};
 fn ipmitool(addr: std::net::SocketAddr, args: &[&str]) -> (bool, String) {
     let port = addr.port().to_string();
     let out = Command::new("timeout")
-        .args(["20", "ipmitool", "-H", "127.0.0.1", "-p", &port, "-U", USER, "-P", PASS, "-R", "2", "-N", "2"])
+        .args([
+            "20",
+            "ipmitool",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            USER,
+            "-P",
+            PASS,
+            "-R",
+            "2",
+            "-N",
+            "2",
+        ])
         .args(args)
         .output()
         .expect("run ipmitool");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     (out.status.success(), text)
 }
 
@@ -24,12 +40,36 @@ fn ipmitool_reads_the_same_sensor_value_as_the_core() {
         return;
     }
     let srv = start(shared_at(Duration::from_secs(180)));
-    let idx = srv.bmc.lock().sensors().iter().position(|s| s.name == "CPU1 Temp").expect("cpu1");
-    let (_, want) = srv.bmc.with(|b, now| b.sensor_reading(now, idx)).expect("reading");
+    let idx = srv
+        .bmc
+        .lock()
+        .sensors()
+        .iter()
+        .position(|s| s.name == "CPU1 Temp")
+        .expect("cpu1");
+    let (_, want) = srv
+        .bmc
+        .with(|b, now| b.sensor_reading(now, idx))
+        .expect("reading");
     for suite in ["3", "17"] {
-        let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", suite, "sensor", "reading", "CPU1 Temp"]);
+        let (ok, out) = ipmitool(
+            srv.addr,
+            &[
+                "-I",
+                "lanplus",
+                "-C",
+                suite,
+                "sensor",
+                "reading",
+                "CPU1 Temp",
+            ],
+        );
         assert!(ok, "{out}");
-        let got: f64 = out.split('|').nth(1).and_then(|v| v.trim().parse().ok()).unwrap_or(f64::NAN);
+        let got: f64 = out
+            .split('|')
+            .nth(1)
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(f64::NAN);
         assert_eq!(got, want, "suite {suite}: {out}");
     }
 }
@@ -40,13 +80,22 @@ fn ipmitool_power_control_reaches_the_core_over_lan_and_lanplus() {
         return;
     }
     let srv = start(shared_at(Duration::ZERO));
-    let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "17", "chassis", "power", "off"]);
+    let (ok, out) = ipmitool(
+        srv.addr,
+        &["-I", "lanplus", "-C", "17", "chassis", "power", "off"],
+    );
     assert!(ok, "{out}");
     assert!(!srv.bmc.lock().chassis().power_on);
-    let (ok, out) = ipmitool(srv.addr, &["-I", "lan", "-A", "MD5", "chassis", "power", "on"]);
+    let (ok, out) = ipmitool(
+        srv.addr,
+        &["-I", "lan", "-A", "MD5", "chassis", "power", "on"],
+    );
     assert!(ok, "{out}");
     assert!(srv.bmc.lock().chassis().power_on);
-    let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "3", "chassis", "power", "status"]);
+    let (ok, out) = ipmitool(
+        srv.addr,
+        &["-I", "lanplus", "-C", "3", "chassis", "power", "status"],
+    );
     assert!(ok && out.contains("Chassis Power is on"), "{out}");
 }
 
@@ -62,7 +111,10 @@ fn ipmitool_sees_scripted_fan_fault_in_sel() {
     srv.bmc.clock().set(Duration::from_secs(40));
     let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "17", "sel", "list"]);
     assert!(ok, "{out}");
-    assert!(out.contains("Fan") && out.to_lowercase().contains("lower critical"), "{out}");
+    assert!(
+        out.contains("Fan") && out.to_lowercase().contains("lower critical"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -73,7 +125,28 @@ fn ipmitool_wrong_password_is_refused() {
     let srv = start(shared_at(Duration::ZERO));
     let port = srv.addr.port().to_string();
     let out = Command::new("timeout")
-        .args(["20", "ipmitool", "-I", "lanplus", "-C", "17", "-H", "127.0.0.1", "-p", &port, "-U", USER, "-P", "wrong", "-R", "1", "-N", "1", "mc", "info"])
+        .args([
+            "20",
+            "ipmitool",
+            "-I",
+            "lanplus",
+            "-C",
+            "17",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-U",
+            USER,
+            "-P",
+            "wrong",
+            "-R",
+            "1",
+            "-N",
+            "1",
+            "mc",
+            "info",
+        ])
         .output()
         .expect("run ipmitool");
     assert!(!out.status.success());
@@ -86,11 +159,24 @@ fn freeipmi_without_workaround_over_lan_2_0_and_lan_md5() {
     }
     let srv = start(shared_at(Duration::ZERO));
     let host = format!("127.0.0.1:{}", srv.addr.port());
-    for driver in [&["--driver-type=LAN_2_0", "-I", "17"][..], &["--driver-type=LAN_2_0", "-I", "3"][..], &["--driver-type=LAN", "-a", "MD5"][..]] {
-        let out =
-            Command::new("timeout").args(["20", "bmc-info", "-h", &host, "-u", USER, "-p", PASS, "-l", "ADMIN"]).args(driver).output().expect("run bmc-info");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && text.contains("IPMI Version"), "{driver:?}: {text}");
+    for driver in [
+        &["--driver-type=LAN_2_0", "-I", "17"][..],
+        &["--driver-type=LAN_2_0", "-I", "3"][..],
+        &["--driver-type=LAN", "-a", "MD5"][..],
+    ] {
+        let out = Command::new("timeout")
+            .args([
+                "20", "bmc-info", "-h", &host, "-u", USER, "-p", PASS, "-l", "ADMIN",
+            ])
+            .args(driver)
+            .output()
+            .expect("run bmc-info");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && text.contains("IPMI Version"),
+            "{driver:?}: {text}"
+        );
     }
 }
 
@@ -106,7 +192,10 @@ mod faces_agree {
     use crate::support::{have, shared_at, start};
 
     fn ctx() -> CallContext<'static> {
-        CallContext { user: "admin", now: SystemTime::UNIX_EPOCH }
+        CallContext {
+            user: "admin",
+            now: SystemTime::UNIX_EPOCH,
+        }
     }
 
     #[test]
@@ -118,14 +207,33 @@ mod faces_agree {
         let p = CimProvider::new(srv.bmc.clone(), Class::NumericSensor);
         let uri = p.resource_uris()[0].clone();
         for name in ["CPU1 Temp", "12V", "Fan 1"] {
-            let inst = p.enumerate(&ctx(), &uri).expect("enumerate").into_iter().find(|i| i.get("ElementName") == Some(&Value::str(name))).expect("sensor");
+            let inst = p
+                .enumerate(&ctx(), &uri)
+                .expect("enumerate")
+                .into_iter()
+                .find(|i| i.get("ElementName") == Some(&Value::str(name)))
+                .expect("sensor");
             let got = p.get(&ctx(), &uri, &inst.keys).expect("get");
-            let (Some(Value::Int(r)), Some(Value::Int(m))) = (got.get("CurrentReading"), got.get("UnitModifier")) else { panic!("{got:?}") };
+            let (Some(Value::Int(r)), Some(Value::Int(m))) =
+                (got.get("CurrentReading"), got.get("UnitModifier"))
+            else {
+                panic!("{got:?}")
+            };
             let wsman = *r as f64 * 10f64.powi(*m as i32);
-            let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "17", "sensor", "reading", name]);
+            let (ok, out) = ipmitool(
+                srv.addr,
+                &["-I", "lanplus", "-C", "17", "sensor", "reading", name],
+            );
             assert!(ok, "{out}");
-            let lan: f64 = out.split('|').nth(1).and_then(|v| v.trim().parse().ok()).unwrap_or(f64::NAN);
-            assert!((lan - wsman).abs() < 1e-6, "{name}: ipmitool {lan} vs WS-Man {wsman}");
+            let lan: f64 = out
+                .split('|')
+                .nth(1)
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(f64::NAN);
+            assert!(
+                (lan - wsman).abs() < 1e-6,
+                "{name}: ipmitool {lan} vs WS-Man {wsman}"
+            );
         }
     }
 
@@ -138,13 +246,25 @@ mod faces_agree {
         let p = CimProvider::new(srv.bmc.clone(), Class::ComputerSystem);
         let uri = p.resource_uris()[1].clone();
         let keys = p.enumerate(&ctx(), &uri).expect("system").remove(0).keys;
-        let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "3", "chassis", "power", "off"]);
+        let (ok, out) = ipmitool(
+            srv.addr,
+            &["-I", "lanplus", "-C", "3", "chassis", "power", "off"],
+        );
         assert!(ok, "{out}");
-        assert_eq!(p.get(&ctx(), &uri, &keys).expect("get").get("EnabledState"), Some(&Value::UInt(3)));
-        let input = Element::ns(&uri, "RequestStateChange_INPUT").with_child(Element::ns(&uri, "RequestedState").with_text("2"));
-        let out = p.invoke(&ctx(), &uri, "RequestStateChange", &keys, &input).expect("invoke");
+        assert_eq!(
+            p.get(&ctx(), &uri, &keys).expect("get").get("EnabledState"),
+            Some(&Value::UInt(3))
+        );
+        let input = Element::ns(&uri, "RequestStateChange_INPUT")
+            .with_child(Element::ns(&uri, "RequestedState").with_text("2"));
+        let out = p
+            .invoke(&ctx(), &uri, "RequestStateChange", &keys, &input)
+            .expect("invoke");
         assert_eq!(out.properties[0].value, Value::UInt(0));
-        let (ok, out) = ipmitool(srv.addr, &["-I", "lanplus", "-C", "17", "chassis", "power", "status"]);
+        let (ok, out) = ipmitool(
+            srv.addr,
+            &["-I", "lanplus", "-C", "17", "chassis", "power", "status"],
+        );
         assert!(ok && out.contains("Chassis Power is on"), "{out}");
     }
 }

@@ -46,15 +46,7 @@ fn required_profiles_limit_what_skip_and_unimplemented_fail() {
     r.embedded = true;
     for (case, profile, status) in [("a", "core", Status::Pass), ("b", "shell", Status::Unimplemented)] {
         r.cases.push(CaseRecord { id: case.into(), title: case.into(), profile: profile.into(), clause: String::new(), duration_ms: 0, exchanges: vec![] });
-        r.results.push(AssertionResult {
-            case: case.into(),
-            assertion: "x".into(),
-            clause: String::new(),
-            severity: Severity::Must,
-            status,
-            message: String::new(),
-            waiver: None,
-        });
+        r.results.push(AssertionResult { case: case.into(), assertion: "x".into(), clause: String::new(), severity: Severity::Must, status, message: String::new(), waiver: None });
     }
     assert!(!r.passed(), "without required profiles every profile is required");
     r.required_profiles = vec!["core".into()];

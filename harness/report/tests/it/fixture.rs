@@ -2,8 +2,10 @@
 
 use report::{AssertionResult, CaseRecord, Exchange, RunKind, RunReport, Severity, Status};
 
-pub(crate) const FAILED_REQUEST: &str = "<s:Envelope><s:Header><a:Action>Get</a:Action></s:Header><s:Body/></s:Envelope>";
-pub(crate) const FAILED_RESPONSE: &str = "<s:Envelope><s:Body><s:Fault>wrong subcode & more</s:Fault></s:Body></s:Envelope>";
+pub(crate) const FAILED_REQUEST: &str =
+    "<s:Envelope><s:Header><a:Action>Get</a:Action></s:Header><s:Body/></s:Envelope>";
+pub(crate) const FAILED_RESPONSE: &str =
+    "<s:Envelope><s:Body><s:Fault>wrong subcode & more</s:Fault></s:Body></s:Envelope>";
 
 pub(crate) fn result(case: &str, assertion: &str, status: Status) -> AssertionResult {
     AssertionResult {
@@ -41,7 +43,12 @@ pub(crate) fn sample() -> RunReport {
         case(
             "core/get-bad-selector",
             "core",
-            vec![Exchange { step: "get".to_owned(), request: FAILED_REQUEST.to_owned(), response_status: 500, response: FAILED_RESPONSE.to_owned() }],
+            vec![Exchange {
+                step: "get".to_owned(),
+                request: FAILED_REQUEST.to_owned(),
+                response_status: 500,
+                response: FAILED_RESPONSE.to_owned(),
+            }],
         ),
         case("enumeration/pull-max-elements", "enumeration", vec![]),
         case("enumeration/subscribe", "enumeration", vec![]),

@@ -16,7 +16,10 @@ fn writes_every_default_file_name() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("wsman-report");
     let paths = write_all(&sample(), &out, &Format::ALL).expect("write");
-    let names: Vec<String> = paths.iter().filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned)).collect();
+    let names: Vec<String> = paths
+        .iter()
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
+        .collect();
     assert_eq!(names, ["report.json", "report.junit.xml", "report.html", "report.md"]);
     for p in &paths {
         assert!(std::fs::metadata(p).expect("exists").len() > 0);

@@ -33,7 +33,12 @@ fn contract_fields_and_computed_summary() {
     let s = &v["summary"];
     assert_eq!((s["passed"].as_u64(), s["failed"].as_u64(), s["warned"].as_u64()), (Some(5), Some(1), Some(1)));
     assert_eq!((s["skipped"].as_u64(), s["unimplemented"].as_u64()), (Some(1), Some(1)));
-    let statuses: Vec<&str> = v["results"].as_array().expect("results array").iter().filter_map(|r| r["status"].as_str()).collect();
+    let statuses: Vec<&str> = v["results"]
+        .as_array()
+        .expect("results array")
+        .iter()
+        .filter_map(|r| r["status"].as_str())
+        .collect();
     assert_eq!(statuses, ["pass", "pass", "pass", "fail", "pass", "warn", "skip", "unimplemented", "pass"]);
     let fail = &v["results"][3];
     for key in ["case", "assertion", "clause", "severity", "status", "message"] {

@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
+use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
-use quick_xml::XmlVersion;
 use report::{junit, Status};
 
 use crate::fixture::sample;
@@ -59,23 +59,22 @@ fn parse(xml: &str) -> Parsed {
             }
             "testcase" => {
                 p.testcases += 1;
-                if let Some(s) = p.suites.get_mut(&suite) {
-                    s.0 += 1
-                }
+                if let Some(s) = p.suites.get_mut(&suite) { s.0 += 1 }
                 case = (a.get("classname").cloned().unwrap_or_default(), a.get("name").cloned().unwrap_or_default());
             }
             "failure" => {
                 p.failures += 1;
-                if let Some(s) = p.suites.get_mut(&suite) {
-                    s.1 += 1
-                }
-                p.failed.push((case.0.clone(), case.1.clone(), a.get("message").cloned().unwrap_or_default(), a.get("type").cloned().unwrap_or_default()));
+                if let Some(s) = p.suites.get_mut(&suite) { s.1 += 1 }
+                p.failed.push((
+                    case.0.clone(),
+                    case.1.clone(),
+                    a.get("message").cloned().unwrap_or_default(),
+                    a.get("type").cloned().unwrap_or_default(),
+                ));
             }
             "skipped" => {
                 p.skipped += 1;
-                if let Some(s) = p.suites.get_mut(&suite) {
-                    s.2 += 1
-                }
+                if let Some(s) = p.suites.get_mut(&suite) { s.2 += 1 }
             }
             "system-out" => p.system_out += 1,
             _ => {}
@@ -109,7 +108,10 @@ fn counts_match_the_model() {
 
     // The failure names the case, the assertion and the clause.
     let failed = r.failures().next().expect("one failure");
-    assert_eq!(p.failed, [(failed.case.clone(), failed.assertion.clone(), failed.message.clone(), failed.clause.clone())]);
+    assert_eq!(
+        p.failed,
+        [(failed.case.clone(), failed.assertion.clone(), failed.message.clone(), failed.clause.clone())]
+    );
 }
 
 #[test]

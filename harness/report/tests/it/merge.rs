@@ -44,5 +44,8 @@ fn a_rerun_replaces_its_cases() {
 fn errors() {
     assert_eq!(merge(Vec::new()), Err(MergeError::Empty));
     let fuzz = RunReport::new(RunKind::Fuzz, "t", "e");
-    assert_eq!(merge([sample(), fuzz]), Err(MergeError::KindMismatch { first: "check", other: "fuzz" }));
+    assert_eq!(
+        merge([sample(), fuzz]),
+        Err(MergeError::KindMismatch { first: "check", other: "fuzz" })
+    );
 }

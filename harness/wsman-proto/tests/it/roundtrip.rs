@@ -44,37 +44,29 @@ fn action() -> impl Strategy<Value = Action> {
 fn header() -> impl Strategy<Value = Header> {
     (
         (prop::option::of(uri()), prop::option::of(uri()), prop::option::of(action()), prop::option::of(text()), prop::option::of(text())),
-        (
-            prop::option::of(uri()),
-            prop::option::of(selectors()),
-            prop::option::of(options()),
-            prop::option::of(0u64..10_000_000),
-            prop::option::of(8192u64..10_000_000),
-        ),
+        (prop::option::of(uri()), prop::option::of(selectors()), prop::option::of(options()), prop::option::of(0u64..10_000_000), prop::option::of(8192u64..10_000_000)),
         (prop::option::of(("[a-z]{2}-[A-Z]{2}", any::<bool>())), prop::option::of(text()), prop::option::of(text())),
     )
-        .prop_map(
-            |((to, reply_to, action, message_id, relates_to), (resource_uri, selectors, options, timeout, max_env), (locale, session_id, fragment))| Header {
-                to,
-                reply_to,
-                fault_to: None,
-                action,
-                message_id,
-                relates_to,
-                resource_uri,
-                selectors,
-                options,
-                operation_timeout: timeout.map(XsDuration::from_millis),
-                max_envelope_size: max_env,
-                locale: locale.map(|(lang, must_understand)| Locale { lang, must_understand }),
-                data_locale: None,
-                session_id,
-                activity_id: None,
-                fragment_transfer: fragment,
-                fragment_dialect: None,
-                unknown: Vec::new(),
-            },
-        )
+        .prop_map(|((to, reply_to, action, message_id, relates_to), (resource_uri, selectors, options, timeout, max_env), (locale, session_id, fragment))| Header {
+            to,
+            reply_to,
+            fault_to: None,
+            action,
+            message_id,
+            relates_to,
+            resource_uri,
+            selectors,
+            options,
+            operation_timeout: timeout.map(XsDuration::from_millis),
+            max_envelope_size: max_env,
+            locale: locale.map(|(lang, must_understand)| Locale { lang, must_understand }),
+            data_locale: None,
+            session_id,
+            activity_id: None,
+            fragment_transfer: fragment,
+            fragment_dialect: None,
+            unknown: Vec::new(),
+        })
 }
 
 fn element() -> impl Strategy<Value = Element> {
@@ -186,11 +178,7 @@ fn soap11_is_a_version_mismatch_and_garbage_a_schema_error() {
     assert_eq!(err.to_fault().kind, FaultKind::VersionMismatch);
     let err = Envelope::decode(b"<not-closed>", &Limits::default()).unwrap_err();
     assert_eq!(err.to_fault().kind, FaultKind::SchemaValidationError);
-    let bad_timeout = format!(
-        r#"<s:Envelope xmlns:s="{}" xmlns:w="{}"><s:Header><w:OperationTimeout>soon</w:OperationTimeout></s:Header><s:Body/></s:Envelope>"#,
-        ns::SOAP,
-        ns::WSMAN
-    );
+    let bad_timeout = format!(r#"<s:Envelope xmlns:s="{}" xmlns:w="{}"><s:Header><w:OperationTimeout>soon</w:OperationTimeout></s:Header><s:Body/></s:Envelope>"#, ns::SOAP, ns::WSMAN);
     let f = Envelope::decode(bad_timeout.as_bytes(), &Limits::default()).unwrap_err().to_fault();
     assert_eq!((f.kind, f.detail), (FaultKind::InvalidMessageInformationHeader, Some(FaultDetail::InvalidTimeout)));
 }

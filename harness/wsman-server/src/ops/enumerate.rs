@@ -69,8 +69,7 @@ pub(crate) fn parse_max_elements(el: Option<&Element>, ceiling: usize) -> Result
     let t = el.text();
     match t.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(Some(n.min(ceiling))),
-        _ => Err(Fault::new(FaultKind::InvalidParameter, format!("MaxElements must be a positive integer, not {:?}", t.trim()))
-            .with_detail(FaultDetail::InvalidValue)),
+        _ => Err(Fault::new(FaultKind::InvalidParameter, format!("MaxElements must be a positive integer, not {:?}", t.trim())).with_detail(FaultDetail::InvalidValue)),
     }
 }
 
@@ -83,8 +82,7 @@ impl Enumerate {
             .ok_or_else(|| Fault::new(FaultKind::SchemaValidationError, "the Body of an Enumerate must be wsen:Enumerate"))?;
         if let Some(exp) = body.child_text(ns::WSEN, "Expires") {
             if XsDuration::parse(&exp).is_none() {
-                let kind =
-                    if exp.contains('-') && exp.contains('T') { FaultKind::UnsupportedExpirationType } else { FaultKind::EnumerationInvalidExpirationTime };
+                let kind = if exp.contains('-') && exp.contains('T') { FaultKind::UnsupportedExpirationType } else { FaultKind::EnumerationInvalidExpirationTime };
                 return Err(Fault::new(kind, format!("wsen:Expires {exp:?} is not supported; use an xs:duration")).with_detail(FaultDetail::ExpirationTime));
             }
         }
@@ -105,17 +103,14 @@ impl Enumerate {
             Some(f) => match f.attr(None, "Dialect").unwrap_or(ns::dialect::XPATH) {
                 ns::dialect::WQL => Filter::Wql(Query::parse(f.text().trim()).map_err(|e| e.to_fault())?),
                 ns::dialect::SELECTOR => {
-                    let set = f
-                        .child(ns::WSMAN, "SelectorSet")
-                        .ok_or_else(|| Fault::new(FaultKind::CannotProcessFilter, "a SelectorFilter needs a wsman:SelectorSet"))?;
+                    let set = f.child(ns::WSMAN, "SelectorSet").ok_or_else(|| Fault::new(FaultKind::CannotProcessFilter, "a SelectorFilter needs a wsman:SelectorSet"))?;
                     Filter::Selector(SelectorSet::from_element(set).map_err(|why| Fault::new(FaultKind::CannotProcessFilter, why))?)
                 }
                 other => return Err(Fault::new(FaultKind::FilterDialectRequestedUnavailable, format!("the filter dialect {other} is not supported"))),
             },
         };
         if target.uri.ends_with("/*") && !matches!(filter, Filter::Wql(_)) {
-            return Err(Fault::new(FaultKind::CannotProcessFilter, format!("enumerating {} needs a WQL filter", target.uri))
-                .with_detail(FaultDetail::FilteringRequired));
+            return Err(Fault::new(FaultKind::CannotProcessFilter, format!("enumerating {} needs a WQL filter", target.uri)).with_detail(FaultDetail::FilteringRequired));
         }
         Ok(Enumerate {
             target,
@@ -146,10 +141,7 @@ impl Enumerate {
                 } else {
                     let own = self.target.uri.rsplit('/').next().unwrap_or("");
                     if !own.eq_ignore_ascii_case(class) {
-                        return Err(Fault::new(
-                            FaultKind::EnumerationCannotProcessFilter,
-                            format!("the query selects from {class}, but the resource is {own}"),
-                        ));
+                        return Err(Fault::new(FaultKind::EnumerationCannotProcessFilter, format!("the query selects from {class}, but the resource is {own}")));
                     }
                     (self.target.uri.clone(), self.target.provider.clone())
                 }

@@ -23,17 +23,14 @@ impl Invoke {
         // An unknown method is an unknown action, whatever the selectors say.
         if let Some(known) = target.provider.methods(&target.uri) {
             if !known.iter().any(|m| m.eq_ignore_ascii_case(&method)) {
-                return Err(Fault::new(FaultKind::ActionNotSupported, format!("{} has no method {method}", target.uri))
-                    .with_detail(wsman_proto::FaultDetail::ActionMismatch));
+                return Err(Fault::new(FaultKind::ActionNotSupported, format!("{} has no method {method}", target.uri)).with_detail(wsman_proto::FaultDetail::ActionMismatch));
             }
         }
         let selectors = check_selectors(state, &target, &env.header)?;
         let want = format!("{method}_INPUT");
         let input = match env.body.first() {
             Some(el) if el.name == want && el.ns.as_deref() == Some(target.uri.as_str()) => el.clone(),
-            Some(el) => {
-                return Err(Fault::new(FaultKind::InvalidRepresentation, format!("the body must be {want} in the resource namespace, not {}", el.name)))
-            }
+            Some(el) => return Err(Fault::new(FaultKind::InvalidRepresentation, format!("the body must be {want} in the resource namespace, not {}", el.name))),
             None => return Err(Fault::new(FaultKind::InvalidRepresentation, format!("the body must hold {want}"))),
         };
         let action = env.header.action.clone().unwrap_or_else(|| Action::Other(format!("{}/{method}", target.uri)));

@@ -133,16 +133,14 @@ fn unknown_action(action: &Action, state: &State) -> Result<Operation, Fault> {
     if state.defects.has(Defect::UnknownActionEmpty) {
         return Ok(Operation::Empty(action.clone()));
     }
-    Err(Fault::new(FaultKind::ActionNotSupported, format!("the action {} is not supported by this service", action.uri()))
-        .with_detail(FaultDetail::ActionMismatch))
+    Err(Fault::new(FaultKind::ActionNotSupported, format!("the action {} is not supported by this service", action.uri())).with_detail(FaultDetail::ActionMismatch))
 }
 
 /// Finds the provider of the request's ResourceURI.
 pub(crate) fn resolve(state: &State, h: &Header) -> Result<Target, Fault> {
-    let uri = h
-        .resource_uri
-        .as_deref()
-        .ok_or_else(|| Fault::new(FaultKind::DestinationUnreachable, "the request has no wsman:ResourceURI").with_detail(FaultDetail::InvalidResourceURI))?;
+    let uri = h.resource_uri.as_deref().ok_or_else(|| {
+        Fault::new(FaultKind::DestinationUnreachable, "the request has no wsman:ResourceURI").with_detail(FaultDetail::InvalidResourceURI)
+    })?;
     if let Some(p) = state.registry.get(uri) {
         return Ok(Target { uri: uri.to_owned(), provider: p.clone() });
     }
@@ -187,15 +185,13 @@ pub(crate) fn check_selectors(state: &State, target: &Target, h: &Header) -> Res
         return Ok(kept);
     }
     if let Some(s) = sel.selectors.iter().find(|s| s.is_epr) {
-        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key {} takes a text value, not an endpoint reference", s.name))
-            .with_detail(FaultDetail::TypeMismatch));
+        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key {} takes a text value, not an endpoint reference", s.name)).with_detail(FaultDetail::TypeMismatch));
     }
     if let Some(d) = sel.duplicate() {
         return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {d} appears more than once")).with_detail(FaultDetail::DuplicateSelectors));
     }
     if let Some(s) = sel.selectors.iter().find(|s| !keys.iter().any(|k| k.eq_ignore_ascii_case(&s.name))) {
-        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {} is not a key of {}", s.name, target.uri))
-            .with_detail(FaultDetail::UnexpectedSelectors));
+        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {} is not a key of {}", s.name, target.uri)).with_detail(FaultDetail::UnexpectedSelectors));
     }
     if let Some(k) = keys.iter().find(|k| sel.get(k).is_none()) {
         return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key selector {k} is missing")).with_detail(FaultDetail::InsufficientSelectors));

@@ -28,9 +28,7 @@ impl Put {
         let p = &self.target.provider;
         let instance = match p.put(&call, &self.target.uri, &self.selectors, &self.properties) {
             // The defect: silently drop the change instead of refusing it.
-            Err(f) if f.detail == Some(FaultDetail::ReadOnly) && ctx.state.defects.has(Defect::PutReadOnlyAccepted) => {
-                p.get(&call, &self.target.uri, &self.selectors)?
-            }
+            Err(f) if f.detail == Some(FaultDetail::ReadOnly) && ctx.state.defects.has(Defect::PutReadOnlyAccepted) => p.get(&call, &self.target.uri, &self.selectors)?,
             other => other?,
         };
         Ok(Reply::new(&Action::Put, vec![instance.to_element()]))

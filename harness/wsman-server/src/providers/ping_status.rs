@@ -27,8 +27,7 @@ fn answers(address: &str) -> bool {
 
 fn timeout_ms(selectors: &SelectorSet) -> Result<u64, Fault> {
     let t = selectors.get("Timeout").unwrap_or("");
-    t.parse()
-        .map_err(|_| Fault::new(FaultKind::InvalidSelectors, format!("Timeout {t:?} is not a number of milliseconds")).with_detail(FaultDetail::TypeMismatch))
+    t.parse().map_err(|_| Fault::new(FaultKind::InvalidSelectors, format!("Timeout {t:?} is not a number of milliseconds")).with_detail(FaultDetail::TypeMismatch))
 }
 
 impl ResourceProvider for PingStatus {
@@ -61,7 +60,6 @@ impl ResourceProvider for PingStatus {
     }
 
     fn enumerate(&self, _ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault> {
-        Err(Fault::new(FaultKind::CannotProcessFilter, format!("{uri} cannot be enumerated: a ping needs an Address"))
-            .with_detail(FaultDetail::FilteringRequired))
+        Err(Fault::new(FaultKind::CannotProcessFilter, format!("{uri} cannot be enumerated: a ping needs an Address")).with_detail(FaultDetail::FilteringRequired))
     }
 }

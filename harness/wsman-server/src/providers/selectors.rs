@@ -45,14 +45,12 @@ pub fn invalid_selectors(detail: FaultDetail, reason: String) -> Fault {
 /// The instance addressed by valid selectors does not exist (see the module docs).
 pub fn not_found(class: &str, set: &SelectorSet) -> Fault {
     let keys: Vec<String> = set.selectors.iter().map(|s| format!("{}={}", s.name, s.value)).collect();
-    Fault::new(FaultKind::DestinationUnreachable, format!("No {class} instance has the selectors {}.", keys.join(", ")))
-        .with_detail(FaultDetail::ResourceNotFound)
+    Fault::new(FaultKind::DestinationUnreachable, format!("No {class} instance has the selectors {}.", keys.join(", "))).with_detail(FaultDetail::ResourceNotFound)
 }
 
 /// A URI this provider does not serve reached it (a routing bug, answered as Windows answers an unknown URI).
 pub fn wrong_uri(uri: &str) -> Fault {
-    Fault::new(FaultKind::DestinationUnreachable, format!("The resource URI {uri} is not served by this provider."))
-        .with_detail(FaultDetail::InvalidResourceURI)
+    Fault::new(FaultKind::DestinationUnreachable, format!("The resource URI {uri} is not served by this provider.")).with_detail(FaultDetail::InvalidResourceURI)
 }
 
 /// A Put tries to change a read-only property: `wxf:InvalidRepresentation`

@@ -170,8 +170,11 @@ fn start(inner: &mut Inner, i: usize) -> ReturnValue {
         return ReturnValue::ServiceDisabled;
     }
     // A svchost group already running hosts the service in the same process.
-    let shared_pid =
-        if s.spec.is_shared() { inner.services.iter().find(|o| o.running && o.spec.host.eq_ignore_ascii_case(s.spec.host)).map(|o| o.pid) } else { None };
+    let shared_pid = if s.spec.is_shared() {
+        inner.services.iter().find(|o| o.running && o.spec.host.eq_ignore_ascii_case(s.spec.host)).map(|o| o.pid)
+    } else {
+        None
+    };
     let pid = shared_pid.unwrap_or_else(|| {
         let p = inner.next_pid;
         inner.next_pid = inner.next_pid.wrapping_add(4).max(FIRST_STARTED_PID);
@@ -255,9 +258,7 @@ impl ResourceProvider for Services {
         // unknown parameter is an invalid request, not ignored).
         let takes: &[&str] = if method.eq_ignore_ascii_case("ChangeStartMode") { &["StartMode"] } else { &[] };
         if let Some(p) = input.elements().find(|p| !takes.iter().any(|t| t.eq_ignore_ascii_case(&p.name))) {
-            return Err(
-                Fault::new(FaultKind::InvalidParameter, format!("{method} takes no parameter {}", p.name)).with_detail(wsman_proto::FaultDetail::InvalidValue)
-            );
+            return Err(Fault::new(FaultKind::InvalidParameter, format!("{method} takes no parameter {}", p.name)).with_detail(wsman_proto::FaultDetail::InvalidValue));
         }
         let rv = if method.eq_ignore_ascii_case("StartService") {
             start(&mut inner, i)

@@ -57,23 +57,8 @@ const fn s(name: &'static str, display: &'static str, mode: StartMode, running: 
 }
 
 /// Services that refuse a stop control while running (`AcceptStop` false).
-pub const NOT_STOPPABLE: &[&str] = &[
-    "BrokerInfrastructure",
-    "CoreMessagingRegistrar",
-    "DcomLaunch",
-    "gpsvc",
-    "LSM",
-    "mpssvc",
-    "PlugPlay",
-    "Power",
-    "RpcEptMapper",
-    "RpcSs",
-    "SamSs",
-    "StateRepository",
-    "SystemEventsBroker",
-    "WinDefend",
-    "WdNisSvc",
-];
+pub const NOT_STOPPABLE: &[&str] =
+    &["BrokerInfrastructure", "CoreMessagingRegistrar", "DcomLaunch", "gpsvc", "LSM", "mpssvc", "PlugPlay", "Power", "RpcEptMapper", "RpcSs", "SamSs", "StateRepository", "SystemEventsBroker", "WinDefend", "WdNisSvc"];
 
 /// Services that accept pause/continue while running (`AcceptPause` true).
 pub const PAUSABLE: &[&str] = &["LanmanServer", "LanmanWorkstation", "Netlogon", "Winmgmt", "WinHttpAutoProxySvc"];
@@ -109,14 +94,7 @@ pub const CATALOG: &[ServiceSpec] = &[
     s("DeviceInstall", "Device Install Service", M, false, "DcomLaunch", false),
     s("DevQueryBroker", "DevQuery Background Discovery Broker", M, false, "LocalSystemNetworkRestricted", false),
     s("Dhcp", "DHCP Client", A, true, "LocalServiceNetworkRestricted", false),
-    s(
-        "diagnosticshub.standardcollector.service",
-        "Microsoft (R) Diagnostics Hub Standard Collector Service",
-        M,
-        false,
-        "C:\\Windows\\system32\\DiagSvcs\\DiagnosticsHub.StandardCollector.Service.exe",
-        false,
-    ),
+    s("diagnosticshub.standardcollector.service", "Microsoft (R) Diagnostics Hub Standard Collector Service", M, false, "C:\\Windows\\system32\\DiagSvcs\\DiagnosticsHub.StandardCollector.Service.exe", false),
     s("DiagTrack", "Connected User Experiences and Telemetry", A, true, "utcsvc", false),
     s("DmEnrollmentSvc", "Device Management Enrollment Service", M, false, "netsvcs", false),
     s("dmwappushservice", "Device Management Wireless Application Protocol (WAP) Push message Routing Service", M, false, "netsvcs", false),
@@ -250,27 +228,13 @@ pub const CATALOG: &[ServiceSpec] = &[
     s("Wcmsvc", "Windows Connection Manager", A, true, "LocalServiceNetworkRestricted", false),
     s("WdiServiceHost", "Diagnostic Service Host", M, false, "LocalService", false),
     s("WdiSystemHost", "Diagnostic System Host", M, false, "LocalSystemNetworkRestricted", false),
-    s(
-        "WdNisSvc",
-        "Microsoft Defender Antivirus Network Inspection Service",
-        M,
-        true,
-        "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24050.7-0\\NisSrv.exe",
-        false,
-    ),
+    s("WdNisSvc", "Microsoft Defender Antivirus Network Inspection Service", M, true, "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24050.7-0\\NisSrv.exe", false),
     s("Wecsvc", "Windows Event Collector", M, false, "NetworkService", false),
     s("WEPHOSTSVC", "Windows Encryption Provider Host Service", M, false, "WepHostSvcGroup", false),
     s("wercplsupport", "Problem Reports Control Panel Support", M, false, "netsvcs", false),
     s("WerSvc", "Windows Error Reporting Service", M, false, "WerSvcGroup", false),
     s("WiaRpc", "Still Image Acquisition Events", M, false, "LocalSystemNetworkRestricted", false),
-    s(
-        "WinDefend",
-        "Microsoft Defender Antivirus Service",
-        A,
-        true,
-        "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24050.7-0\\MsMpEng.exe",
-        false,
-    ),
+    s("WinDefend", "Microsoft Defender Antivirus Service", A, true, "C:\\ProgramData\\Microsoft\\Windows Defender\\Platform\\4.18.24050.7-0\\MsMpEng.exe", false),
     s("WinHttpAutoProxySvc", "WinHTTP Web Proxy Auto-Discovery Service", M, true, "LocalServiceNetworkRestricted", false),
     s("Winmgmt", "Windows Management Instrumentation", A, true, "netsvcs", false),
     s("WinRM", "Windows Remote Management (WS-Management)", A, true, "NetworkService", false),

@@ -281,7 +281,10 @@ impl WinRmConfig {
 }
 
 fn instance_of(settings: &[Setting], section: Section) -> Instance {
-    settings.iter().filter(|s| s.section == section).fold(Instance::new(section.uri(), section.class_name()), |i, s| i.with(s.name, s.value.clone()))
+    settings
+        .iter()
+        .filter(|s| s.section == section)
+        .fold(Instance::new(section.uri(), section.class_name()), |i, s| i.with(s.name, s.value.clone()))
 }
 
 /// The [`ResourceProvider`] of `winrm/config` and its sections.
@@ -374,9 +377,7 @@ mod tests {
     fn put_updates_values_seen_by_the_handle_and_later_gets() {
         let c = WinRmConfig::new();
         let p = c.provider();
-        let i = p
-            .put(&ctx(), ns::CFG, &SelectorSet::default(), &[prop("MaxEnvelopeSizekb", "150"), prop("MaxTimeoutms", "1000"), prop("maxbatchitems", "20")])
-            .unwrap();
+        let i = p.put(&ctx(), ns::CFG, &SelectorSet::default(), &[prop("MaxEnvelopeSizekb", "150"), prop("MaxTimeoutms", "1000"), prop("maxbatchitems", "20")]).unwrap();
         assert_eq!(i.get("MaxEnvelopeSizekb"), Some(&Value::UInt(150)));
         assert_eq!((c.max_envelope_size_kb(), c.max_timeout_ms(), c.max_batch_items()), (150, 1000, 20));
         assert_eq!(p.get(&ctx(), ns::CFG, &SelectorSet::default()).unwrap(), i);

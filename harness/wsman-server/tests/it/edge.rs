@@ -69,9 +69,7 @@ async fn basic_auth_and_the_unencrypted_policy() {
     assert_eq!(r.status, 401);
     assert_eq!(r.www_authenticate.as_deref(), Some("Negotiate"));
     // ...but an unauthenticated Identify is answered, in its anonymous form.
-    let r = Client::new(&strict.url, None)
-        .send("POST", &strict.url, Some("application/soap+xml"), &[("WSMANIDENTIFY", "unauthenticated")], identify().into())
-        .await;
+    let r = Client::new(&strict.url, None).send("POST", &strict.url, Some("application/soap+xml"), &[("WSMANIDENTIFY", "unauthenticated")], identify().into()).await;
     let env = assert_ok(&r);
     let id = env.body_element().unwrap();
     assert_eq!(id.child_text(wsman_proto::ns::WSMID, "ProductVersion").as_deref(), Some("OS: 0.0.0 SP: 0.0 Stack: 3.0"));
@@ -102,11 +100,7 @@ async fn https_with_a_self_signed_certificate() {
         roots.add(cert.unwrap()).unwrap();
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let client = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let client = rustls::ClientConfig::builder_with_provider(provider).with_safe_default_protocol_versions().unwrap().with_root_certificates(roots).with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(Arc::new(client));
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut tls = connector.connect("localhost".try_into().unwrap(), tcp).await.expect("TLS handshake with the generated certificate");

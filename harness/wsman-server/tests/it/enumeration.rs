@@ -93,10 +93,7 @@ async fn enumeration_modes() {
     assert!(it.iter().all(|e| e.is(ns::WSA, "EndpointReference")));
     let env = assert_ok(&c.post(request::enumerate(&svc(), mode("EnumerateObjectAndEPR")).bytes()).await);
     let it = items(&env, ns::WSMAN);
-    assert!(
-        it.iter().all(|e| e.is(ns::WSMAN, "Item") && e.child(&svc(), "Win32_Service").is_some() && e.child(ns::WSA, "EndpointReference").is_some()),
-        "rule 17"
-    );
+    assert!(it.iter().all(|e| e.is(ns::WSMAN, "Item") && e.child(&svc(), "Win32_Service").is_some() && e.child(ns::WSA, "EndpointReference").is_some()), "rule 17");
     let r = c.post(request::enumerate(&svc(), mode("EnumerateNothing")).bytes()).await;
     assert_fault(&r, FaultKind::UnsupportedFeature, None);
 }

@@ -103,10 +103,7 @@ async fn operation_timeout_elapses_as_timed_out() {
     let (_s, c) = setup().await;
     // Win32_PingStatus to an unreachable address waits for its own Timeout (5 s):
     // with an OperationTimeout of 1 s the server answers TimedOut.
-    let req = request::get(&cimv2("Win32_PingStatus"))
-        .selector("Address", "192.0.2.1")
-        .selector("Timeout", "5000")
-        .with_header(|h| h.operation_timeout = Some(wsman_proto::XsDuration::from_millis(1000)));
+    let req = request::get(&cimv2("Win32_PingStatus")).selector("Address", "192.0.2.1").selector("Timeout", "5000").with_header(|h| h.operation_timeout = Some(wsman_proto::XsDuration::from_millis(1000)));
     let r = c.post(req.bytes()).await;
     assert_fault(&r, FaultKind::TimedOut, None);
 }

@@ -26,11 +26,7 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Mutation::Flip(i, b)),
         any::<usize>().prop_map(Mutation::Truncate),
-        (
-            any::<usize>(),
-            prop::sample::select(vec![b"<".to_vec(), b"&".to_vec(), b"</s:Body>".to_vec(), b"<!DOCTYPE x>".to_vec(), vec![0xFF, 0xFE], b"]]>".to_vec()])
-        )
-            .prop_map(|(i, v)| Mutation::Insert(i, v)),
+        (any::<usize>(), prop::sample::select(vec![b"<".to_vec(), b"&".to_vec(), b"</s:Body>".to_vec(), b"<!DOCTYPE x>".to_vec(), vec![0xFF, 0xFE], b"]]>".to_vec()])).prop_map(|(i, v)| Mutation::Insert(i, v)),
         (any::<usize>(), 1usize..64).prop_map(|(i, n)| Mutation::Delete(i, n)),
     ]
 }

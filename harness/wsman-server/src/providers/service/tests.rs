@@ -53,32 +53,9 @@ fn get_winrm_with_the_windows_property_set() {
     assert_eq!(
         names,
         [
-            "AcceptPause",
-            "AcceptStop",
-            "Caption",
-            "CheckPoint",
-            "CreationClassName",
-            "DelayedAutoStart",
-            "Description",
-            "DesktopInteract",
-            "DisplayName",
-            "ErrorControl",
-            "ExitCode",
-            "InstallDate",
-            "Name",
-            "PathName",
-            "ProcessId",
-            "ServiceSpecificExitCode",
-            "ServiceType",
-            "Started",
-            "StartMode",
-            "StartName",
-            "State",
-            "Status",
-            "SystemCreationClassName",
-            "SystemName",
-            "TagId",
-            "WaitHint"
+            "AcceptPause", "AcceptStop", "Caption", "CheckPoint", "CreationClassName", "DelayedAutoStart", "Description", "DesktopInteract",
+            "DisplayName", "ErrorControl", "ExitCode", "InstallDate", "Name", "PathName", "ProcessId", "ServiceSpecificExitCode", "ServiceType",
+            "Started", "StartMode", "StartName", "State", "Status", "SystemCreationClassName", "SystemName", "TagId", "WaitHint"
         ]
     );
     assert_eq!(i.get("InstallDate"), Some(&Value::Null));
