@@ -15,6 +15,37 @@ use clap::Parser;
 /// Exit status for usage and setup errors (DESIGN.md).
 pub(crate) const EXIT_USAGE: u8 = 2;
 
+/// Installs the `tracing` subscriber: events to stderr (ANSI colours only on
+/// a terminal), filtered by `RUST_LOG` as `tracing_subscriber`'s `Targets`
+/// (`info`, `wsman_server=debug,warn`, ...). The default is `info` for
+/// `serve` (one access line per request) and `warn` for every other command:
+/// the server `check` starts in-process must not print its access lines over
+/// the run's console output. stdout is left to the commands (readiness
+/// lines, reports).
+fn init_logging(command: &args::Command) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+
+    let default = match command {
+        args::Command::Serve(_) => tracing::Level::INFO,
+        _ => tracing::Level::WARN,
+    };
+    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let filter = match from_env.as_deref().map(str::parse::<Targets>) {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => {
+            eprintln!("warning: RUST_LOG is not a list of target=level directives ({e}); using the default");
+            Targets::new().with_default(default)
+        }
+        None => Targets::new().with_default(default),
+    };
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
+    // A second subscriber cannot be installed; there is none before this one.
+    let _ = tracing_subscriber::registry().with(filter).with(fmt).try_init();
+}
+
 fn main() -> ExitCode {
     let cli = match args::Cli::try_parse() {
         Ok(c) => c,
@@ -31,6 +62,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    init_logging(&cli.command);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

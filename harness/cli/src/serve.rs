@@ -32,6 +32,8 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
     };
     let bmc = BmcOptions { scenario, clock: Clock::real(), ipmi: a.ipmi };
     let reference = ReferenceHost::bind(cfg, bmc).await.map_err(|e| e.to_string())?;
+    // Handlers first: a script may send SIGTERM as soon as it reads the readiness lines.
+    let shutdown = shutdown_signal();
     {
         let mut out = std::io::stdout().lock();
         for line in reference.readiness_lines() {
@@ -45,7 +47,7 @@ pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {
         }
         let _ = out.flush();
     }
-    reference.run(shutdown_signal()).await;
+    reference.run(shutdown).await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -54,24 +56,31 @@ fn load_scenario(path: &std::path::Path) -> Result<Scenario, String> {
     Scenario::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-async fn shutdown_signal() {
+/// Completes on SIGINT or SIGTERM. The handlers are registered when this is
+/// called, not when the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let streams = signal(SignalKind::terminate()).and_then(|t| signal(SignalKind::interrupt()).map(|i| (t, i)));
+        async move {
+            match streams {
+                Ok((mut term, mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }

@@ -198,7 +198,7 @@ fn check_against_hang_on_get_fails_the_get_cases_fast_and_judges_the_rest() {
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout:.2000}{}", String::from_utf8_lossy(&out.stderr));
-    let get = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get";
+    let get = wsman_proto::Action::Get.uri();
     // Said once, at the top (second line, before the counts).
     let notice = format!("endpoint stopped answering {get}:");
     assert_eq!(stdout.lines().filter(|l| l.starts_with(&notice)).count(), 1, "{stdout:.2000}");
@@ -206,7 +206,7 @@ fn check_against_hang_on_get_fails_the_get_cases_fast_and_judges_the_rest() {
     let fast = format!("endpoint stopped answering {get}");
     assert!(stdout.lines().any(|l| l.starts_with("FAIL transfer/get/") && l.contains(" transport.response ") && l.contains(&fast)), "{stdout:.3000}");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("json")).expect("parses");
-    assert_eq!(json["stalled"][0]["action"], get, "{:.300}", json["stalled"]);
+    assert_eq!(json["stalled"][0]["action"], get.as_str(), "{:.300}", json["stalled"]);
     let results = json["results"].as_array().expect("results");
     let status = |case: &str, assertion: &str| {
         results.iter().find(|r| r["case"] == case && r["assertion"] == assertion).map(|r| r["status"].as_str().unwrap_or("").to_owned())

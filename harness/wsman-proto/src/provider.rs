@@ -6,6 +6,7 @@
 //! [`Instance`]s and [`Fault`]s; the server does the XML, addressing,
 //! enumeration contexts, filtering and limits.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::fault::Fault;
@@ -62,6 +63,15 @@ pub trait ResourceProvider: Send + Sync {
 
     /// WS-Enumeration: every instance of the class (the server filters and pages).
     fn enumerate(&self, ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault>;
+
+    /// The same instances as [`enumerate`](Self::enumerate), as an immutable
+    /// snapshot the server keeps for the enumeration's later Pulls. A provider
+    /// with many instances may cache it between changes, so an Enumerate
+    /// costs what its batch needs rather than a rebuild of every instance.
+    /// The default wraps `enumerate`.
+    fn enumerate_shared(&self, ctx: &CallContext<'_>, uri: &str) -> Result<Arc<[Instance]>, Fault> {
+        self.enumerate(ctx, uri).map(Arc::from)
+    }
 
     /// Time the simulated operation takes before it answers (a real host's
     /// latency, e.g. a ping that waits for its timeout). The server waits this

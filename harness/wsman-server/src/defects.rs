@@ -46,6 +46,7 @@ defects! {
     NoEndOfSequence = "no-end-of-sequence": "the last batch carries no EndOfSequence and the context stays open",
     AcceptReleasedContext = "accept-released-context": "Release answers but the context stays valid for later Pulls",
     DropEnumerationContext = "drop-enumeration-context": "EnumerateResponse carries no EnumerationContext",
+    EndOfSequenceWithContext = "end-of-sequence-with-context": "an optimized Enumerate that ends in its first response names a non-empty EnumerationContext that a Pull rejects",
     LeakEnumerationContexts = "leak-enumeration-contexts": "enumeration contexts never expire and have no per-user quota",
     IgnoreMaxEnvelopeSize = "ignore-max-envelope-size": "MaxEnvelopeSize is not enforced (no EncodingLimit fault, oversized responses)",
     IgnoreSelectors = "ignore-selectors": "unknown and repeated selectors are silently dropped instead of faulted",

@@ -17,8 +17,19 @@ use crate::State;
 pub(crate) enum Outcome {
     /// 200 with this envelope.
     Success(Vec<u8>),
-    /// A fault envelope (500 unless a defect says otherwise).
-    Fault(Vec<u8>),
+    /// A fault envelope (500 unless a defect says otherwise), and the fault's
+    /// subcode (or code, for faults without one) as a QName, for the access log.
+    Fault(Vec<u8>, String),
+}
+
+/// What the access log says of a request beyond its HTTP status, filled in
+/// as far as the request was read.
+#[derive(Debug, Default)]
+pub(crate) struct RequestInfo {
+    /// The wsa:Action URI.
+    pub(crate) action: Option<String>,
+    /// The wsman:ResourceURI.
+    pub(crate) resource_uri: Option<String>,
 }
 
 /// The smallest MaxEnvelopeSize a client may ask for (MS-WSMV §3.1.4.1.7).
@@ -38,7 +49,7 @@ pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Out
     id.is(ns::WSMID, "Identify").then(|| Outcome::Success(ops::identify::reply(state, false).encode()))
 }
 
-pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str) -> Outcome {
+pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, info: &mut RequestInfo) -> Outcome {
     let env = match Envelope::decode(body, &state.limits.xml) {
         Ok(e) => e,
         Err(e) => {
@@ -47,6 +58,8 @@ pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str) -> Outco
             return fault(state, &req, e.to_fault());
         }
     };
+    info.action = env.header.action.as_ref().map(Action::uri);
+    info.resource_uri = env.header.resource_uri.clone();
     if env.body_element().is_some_and(|b| b.is(ns::WSMID, "Identify")) {
         return Outcome::Success(ops::identify::reply(state, true).encode());
     }
@@ -175,6 +188,9 @@ fn success(state: &State, req: &Header, reply: Reply, max_envelope: usize) -> Ou
 
 pub(crate) fn fault(state: &State, req: &Header, mut f: Fault) -> Outcome {
     let d = &state.defects;
+    let info = f.kind.info();
+    let (sub_ns, sub_local) = info.subcode.unwrap_or((ns::SOAP, info.code.local_name()));
+    let subcode = format!("{}:{sub_local}", ns::preferred_prefix(sub_ns).unwrap_or("?"));
     if d.has(Defect::FaultNoDetail) {
         f.detail = None;
     }
@@ -192,7 +208,7 @@ pub(crate) fn fault(state: &State, req: &Header, mut f: Fault) -> Outcome {
     if let Some(nu) = f.not_understood_header() {
         header.unknown.push(wsman_proto::header::UnknownHeader { element: nu, must_understand: false });
     }
-    Outcome::Fault(Envelope { header, body: vec![body] }.encode())
+    Outcome::Fault(Envelope { header, body: vec![body] }.encode(), subcode)
 }
 
 fn set_subcode(fault: &mut Element, qname: &str) {

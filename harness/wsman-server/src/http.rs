@@ -6,9 +6,16 @@
 //! AllowUnencrypted; `WSMANIDENTIFY: unauthenticated` Identify needs none),
 //! Content-Type (`application/soap+xml`, charset utf-8 or utf-16 in any case,
 //! or absent; else 415), body size (413 over MaxEnvelopeSizekb).
+//!
+//! Logging (`tracing`): one `info` event per request, target
+//! `wsman_server::access`, with the peer, user, action, resource URI, HTTP
+//! status, fault subcode and duration; never a password or a body. TLS and
+//! authentication failures are `debug` events.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -21,7 +28,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::auth::{check_basic, AuthOutcome};
 use crate::defects::Defect;
-use crate::dispatch::{self, Outcome};
+use crate::dispatch::{self, Outcome, RequestInfo};
 use crate::State;
 
 /// The content type of every SOAP response.
@@ -34,7 +41,7 @@ const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30
 
 pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc<State>) {
     loop {
-        let (stream, _peer) = match listener.accept().await {
+        let (stream, peer) = match listener.accept().await {
             Ok(s) => s,
             // Accept errors (EMFILE...) are transient: back off briefly and go on.
             Err(_) => {
@@ -47,24 +54,24 @@ pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>,
         let tls = tls.clone();
         tokio::spawn(async move {
             match tls {
-                Some(acceptor) => {
-                    if let Ok(Ok(s)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        serve_connection(TokioIo::new(s), state, true).await;
-                    }
-                }
-                None => serve_connection(TokioIo::new(stream), state, false).await,
+                Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(s)) => serve_connection(TokioIo::new(s), state, true, peer).await,
+                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                },
+                None => serve_connection(TokioIo::new(stream), state, false, peer).await,
             }
         });
     }
 }
 
-async fn serve_connection<I>(io: I, state: Arc<State>, encrypted: bool)
+async fn serve_connection<I>(io: I, state: Arc<State>, encrypted: bool, peer: SocketAddr)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let svc = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(handle(req, &state, encrypted).await) }
+        async move { Ok::<_, Infallible>(handle_logged(req, &state, encrypted, peer).await) }
     });
     let _ = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
@@ -110,7 +117,38 @@ pub fn content_type_ok(value: &str) -> bool {
     })
 }
 
-pub(crate) async fn handle(req: Request<Incoming>, state: &State, encrypted: bool) -> Response<Full<Bytes>> {
+/// What the access line of one request reports, filled in as the request is read.
+#[derive(Debug, Default)]
+struct Access {
+    /// The authenticated user (none before authentication succeeds).
+    user: Option<String>,
+    /// Action and ResourceURI, once the envelope is decoded.
+    request: RequestInfo,
+    /// The fault's subcode QName, when the answer is a fault.
+    fault: Option<String>,
+}
+
+/// [`handle`], then the access line.
+async fn handle_logged(req: Request<Incoming>, state: &State, encrypted: bool, peer: SocketAddr) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let mut access = Access::default();
+    let response = handle(req, state, encrypted, peer, &mut access).await;
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+    tracing::info!(
+        target: "wsman_server::access",
+        %peer,
+        user = %dash(&access.user),
+        action = %dash(&access.request.action),
+        resource_uri = %dash(&access.request.resource_uri),
+        status = response.status().as_u16(),
+        fault = %dash(&access.fault),
+        duration_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
+}
+
+async fn handle(req: Request<Incoming>, state: &State, encrypted: bool, peer: SocketAddr, access: &mut Access) -> Response<Full<Bytes>> {
     if req.uri().path() != "/wsman" {
         return plain(StatusCode::NOT_FOUND, "not found: the WS-Management endpoint is /wsman\n");
     }
@@ -126,12 +164,17 @@ pub(crate) async fn handle(req: Request<Incoming>, state: &State, encrypted: boo
         None
     } else {
         if !basic_allowed {
+            tracing::debug!(%peer, "authentication refused: Basic over plain HTTP needs AllowUnencrypted");
             return unauthorized(false);
         }
         let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
         match check_basic(header, &state.users, state.defects.has(Defect::AcceptWrongPassword)) {
             AuthOutcome::Authenticated(u) => Some(u),
-            AuthOutcome::Refused => return unauthorized(true),
+            AuthOutcome::Refused => {
+                let why = if header.is_none() { "no Authorization header" } else { "unknown user, wrong password or not Basic" };
+                tracing::debug!(%peer, "authentication refused: {why}");
+                return unauthorized(true);
+            }
         }
     };
     if let Some(ct) = req.headers().get(CONTENT_TYPE) {
@@ -150,14 +193,18 @@ pub(crate) async fn handle(req: Request<Incoming>, state: &State, encrypted: boo
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return too_large(),
         Err(_) => return plain(StatusCode::BAD_REQUEST, "the request body could not be read\n"),
     };
+    access.user = user.clone();
     let outcome = match user {
-        Some(u) => dispatch::handle_soap(state, &body, &u).await,
+        Some(u) => dispatch::handle_soap(state, &body, &u, &mut access.request).await,
         None => match dispatch::unauthenticated_identify(state, &body) {
             Some(o) => o,
             // Only Identify may skip authentication.
             None => return unauthorized(basic_allowed),
         },
     };
+    if let Outcome::Fault(_, subcode) = &outcome {
+        access.fault = Some(subcode.clone());
+    }
     to_response(outcome, state)
 }
 
@@ -165,7 +212,7 @@ fn to_response(outcome: Outcome, state: &State) -> Response<Full<Bytes>> {
     let d = &state.defects;
     let (mut status, mut body, mut content_type) = match outcome {
         Outcome::Success(bytes) => (StatusCode::OK, bytes, SOAP_CONTENT_TYPE),
-        Outcome::Fault(bytes) => {
+        Outcome::Fault(bytes, _) => {
             let status = if d.has(Defect::FaultHttp200) { StatusCode::OK } else { StatusCode::INTERNAL_SERVER_ERROR };
             (status, bytes, SOAP_CONTENT_TYPE)
         }

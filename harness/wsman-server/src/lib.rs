@@ -149,7 +149,8 @@ pub(crate) struct State {
     pub(crate) defects: DefectSet,
     pub(crate) limits: Limits,
     pub(crate) registry: registry::Registry,
-    pub(crate) enumerations: Mutex<EnumerationStore>,
+    /// Live enumeration contexts; each keeps the positions of its items not yet sent.
+    pub(crate) enumerations: Mutex<EnumerationStore<ops::enumerate::Pending>>,
     pub(crate) machine: String,
     /// The WinRM configuration resource, read on every request.
     pub(crate) winrm: providers::WinRmConfig,

@@ -11,8 +11,6 @@ use wsman_server::{Config, Defect, DefectSet};
 
 use crate::{config, corpus};
 
-const GET: &str = "http://schemas.xmlsoap.org/ws/2004/09/transfer/Get";
-
 /// Against `hang-on-get`, the Get action stalls after two timeouts: the rest
 /// of its exchanges fail fast with the liveness message, everything else is
 /// still judged, and the run takes about one timeout, not one per hung case.
@@ -29,13 +27,14 @@ async fn a_hung_action_fails_fast_after_two_timeouts() {
 
     assert_eq!(report.stalled.len(), 1, "{:?}", report.stalled);
     let stalled = &report.stalled[0];
-    assert_eq!(stalled.action, GET);
+    let get = wsman_proto::Action::Get.uri();
+    assert_eq!(stalled.action, get);
     // Only the first wave (at most the 8 cases in flight) waited: a Get due
     // while that wave times out is held back, then failed fast.
     assert!((2..=8).contains(&stalled.timeouts), "{stalled:?}");
     assert!(stalled.failed_fast >= 50, "{stalled:?}");
     let fast: Vec<_> =
-        report.failures().filter(|r| r.assertion == "transport.response" && r.message.contains(&format!("endpoint stopped answering {GET}"))).collect();
+        report.failures().filter(|r| r.assertion == "transport.response" && r.message.contains(&format!("endpoint stopped answering {get}"))).collect();
     assert_eq!(fast.len() as u64, stalled.failed_fast, "one FAIL per exchange failed fast");
     assert_eq!(report.case_status("transfer/get/os-singleton"), Some(Status::Fail));
     // Nothing but the hung action fails: every other case is judged as usual.

@@ -9,46 +9,53 @@
 //!
 //! A context that is not Active answers `wsen:InvalidEnumerationContext`.
 //! Each user holds at most `quota` live contexts (`wsman:QuotaLimit` beyond).
+//! An enumeration that ends in its first response (an optimized Enumerate
+//! whose first batch is the whole sequence) never enters the store: it holds
+//! no context and costs no quota.
+//!
+//! The store is generic over what a context keeps of its items (`T`): the
+//! server keeps references to the instances of a snapshot and renders each
+//! item only when a batch takes it.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::fault::{Fault, FaultKind};
-use crate::xml::Element;
 
 /// One live enumeration.
 #[derive(Debug)]
-struct Context {
+struct Context<T> {
     user: String,
-    items: VecDeque<Element>,
+    items: VecDeque<T>,
     last_used: Instant,
     total: usize,
 }
 
-/// What a batch contains.
+/// The result of a Pull: what the batch taker returned, and whether the
+/// sequence ended with it.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Batch {
-    /// The items of this batch.
-    pub items: Vec<Element>,
-    /// True when these were the last items: the context is gone.
+pub struct Pulled<R> {
+    /// What the taker returned (the batch).
+    pub batch: R,
+    /// True when no item is left: the context is gone (unless a defect keeps it).
     pub end_of_sequence: bool,
 }
 
 /// Every live enumeration context of a server.
 #[derive(Debug)]
-pub struct EnumerationStore {
-    contexts: HashMap<String, Context>,
+pub struct EnumerationStore<T> {
+    contexts: HashMap<String, Context<T>>,
     /// How long a context may sit idle before it expires.
     expiry: Duration,
     /// Live contexts per user.
     quota: usize,
-    /// Defect switch: released contexts stay usable.
+    /// Defect switch: released and exhausted contexts stay usable.
     pub keep_released: bool,
     /// Defect switch: no quota and no expiry.
     pub unbounded: bool,
 }
 
-impl EnumerationStore {
+impl<T> EnumerationStore<T> {
     /// A store with an idle expiry and a per-user quota.
     pub fn new(expiry: Duration, quota: usize) -> Self {
         EnumerationStore { contexts: HashMap::new(), expiry, quota, keep_released: false, unbounded: false }
@@ -80,42 +87,42 @@ impl EnumerationStore {
         self.contexts.is_empty()
     }
 
-    /// Opens a context over `items` with the caller-chosen `id` (a fresh UUID).
-    pub fn open(&mut self, id: String, user: &str, items: Vec<Element>, now: Instant) -> Result<(), Fault> {
+    /// `wsman:QuotaLimit` when `user` may not open another context now.
+    /// [`open`](Self::open) checks the same; callers use this to refuse
+    /// before they build an enumeration that would need a context.
+    pub fn check_quota(&mut self, user: &str, now: Instant) -> Result<(), Fault> {
         self.sweep(now);
         if !self.unbounded && self.contexts.values().filter(|c| c.user == user).count() >= self.quota {
             return Err(Fault::new(FaultKind::QuotaLimit, format!("user {user} already holds {} enumeration contexts", self.quota)));
         }
-        let total = items.len();
-        self.contexts.insert(id, Context { user: user.to_owned(), items: items.into(), last_used: now, total });
         Ok(())
     }
 
-    /// Takes up to `max` items; `fits(items_so_far, next)` may stop the batch early
-    /// (envelope size). The first item is always taken if it fits alone; if it
-    /// does not, the caller gets an empty batch and decides (EncodingLimit).
-    pub fn pull(&mut self, id: &str, user: &str, max: usize, now: Instant, mut fits: impl FnMut(&[Element], &Element) -> bool) -> Result<Batch, Fault> {
+    /// Opens a context over `items` with the caller-chosen `id` (a fresh UUID).
+    /// `total` is the length of the whole sequence (items already sent included).
+    pub fn open(&mut self, id: String, user: &str, items: VecDeque<T>, total: usize, now: Instant) -> Result<(), Fault> {
+        self.check_quota(user, now)?;
+        self.contexts.insert(id, Context { user: user.to_owned(), items, last_used: now, total });
+        Ok(())
+    }
+
+    /// Hands the remaining items of `id` to `take`, which removes the batch
+    /// from the front (it may stop early, e.g. at the envelope size). When no
+    /// item is left afterwards the sequence has ended and the context is
+    /// removed.
+    pub fn pull<R>(&mut self, id: &str, user: &str, now: Instant, take: impl FnOnce(&mut VecDeque<T>) -> R) -> Result<Pulled<R>, Fault> {
         self.sweep(now);
         let ctx = match self.contexts.get_mut(id) {
             Some(c) if c.user == user => c,
             _ => return Err(invalid(id)),
         };
         ctx.last_used = now;
-        let mut items = Vec::new();
-        while items.len() < max {
-            let Some(next) = ctx.items.front() else { break };
-            if !fits(&items, next) {
-                break;
-            }
-            if let Some(it) = ctx.items.pop_front() {
-                items.push(it);
-            }
-        }
+        let batch = take(&mut ctx.items);
         let end = ctx.items.is_empty();
         if end && !self.keep_released {
             self.contexts.remove(id);
         }
-        Ok(Batch { items, end_of_sequence: end })
+        Ok(Pulled { batch, end_of_sequence: end })
     }
 
     /// Total items the enumeration started with (for TotalItemsCountEstimate).
@@ -146,68 +153,92 @@ fn invalid(id: &str) -> Fault {
 mod tests {
     use super::*;
 
-    fn items(n: usize) -> Vec<Element> {
-        (0..n).map(|i| Element::new(None, &format!("i{i}"))).collect()
+    fn items(n: usize) -> VecDeque<usize> {
+        (0..n).collect()
+    }
+
+    /// A taker of at most `max` items.
+    fn up_to(max: usize) -> impl FnOnce(&mut VecDeque<usize>) -> Vec<usize> {
+        move |q| {
+            let n = max.min(q.len());
+            q.drain(..n).collect()
+        }
     }
 
     #[test]
     fn pulls_in_batches_then_ends() {
         let t0 = Instant::now();
         let mut s = EnumerationStore::new(Duration::from_secs(60), 4);
-        s.open("c".into(), "u", items(5), t0).unwrap();
-        let b = s.pull("c", "u", 2, t0, |_, _| true).unwrap();
-        assert_eq!((b.items.len(), b.end_of_sequence), (2, false));
-        let b = s.pull("c", "u", 10, t0, |_, _| true).unwrap();
-        assert_eq!((b.items.len(), b.end_of_sequence), (3, true));
-        assert_eq!(s.pull("c", "u", 1, t0, |_, _| true).unwrap_err().kind, FaultKind::InvalidEnumerationContext);
+        s.open("c".into(), "u", items(5), 5, t0).unwrap();
+        let p = s.pull("c", "u", t0, up_to(2)).unwrap();
+        assert_eq!((p.batch, p.end_of_sequence), (vec![0, 1], false));
+        let p = s.pull("c", "u", t0, up_to(10)).unwrap();
+        assert_eq!((p.batch, p.end_of_sequence), (vec![2, 3, 4], true));
+        assert!(s.is_empty(), "the last batch removes the context");
+        assert_eq!(s.pull("c", "u", t0, up_to(1)).unwrap_err().kind, FaultKind::InvalidEnumerationContext);
     }
 
     #[test]
     fn release_expiry_quota_and_owner() {
         let t0 = Instant::now();
         let mut s = EnumerationStore::new(Duration::from_secs(60), 2);
-        s.open("a".into(), "u", items(3), t0).unwrap();
-        assert_eq!(s.pull("a", "other", 1, t0, |_, _| true).unwrap_err().kind, FaultKind::InvalidEnumerationContext);
+        s.open("a".into(), "u", items(3), 3, t0).unwrap();
+        assert_eq!(s.pull("a", "other", t0, up_to(1)).unwrap_err().kind, FaultKind::InvalidEnumerationContext);
         s.release("a", "u", t0).unwrap();
-        assert!(s.pull("a", "u", 1, t0, |_, _| true).is_err());
-        s.open("b".into(), "u", items(3), t0).unwrap();
-        s.open("c".into(), "u", items(3), t0).unwrap();
-        assert_eq!(s.open("d".into(), "u", items(3), t0).unwrap_err().kind, FaultKind::QuotaLimit);
+        assert!(s.pull("a", "u", t0, up_to(1)).is_err());
+        s.open("b".into(), "u", items(3), 3, t0).unwrap();
+        s.open("c".into(), "u", items(3), 3, t0).unwrap();
+        assert_eq!(s.check_quota("u", t0).unwrap_err().kind, FaultKind::QuotaLimit);
+        assert!(s.check_quota("other", t0).is_ok(), "the quota is per user");
+        assert_eq!(s.open("d".into(), "u", items(3), 3, t0).unwrap_err().kind, FaultKind::QuotaLimit);
         let later = t0 + Duration::from_secs(61);
-        assert!(s.pull("b", "u", 1, later, |_, _| true).is_err(), "expired");
-        s.open("d".into(), "u", items(1), later).unwrap();
+        assert!(s.pull("b", "u", later, up_to(1)).is_err(), "expired");
+        s.open("d".into(), "u", items(1), 1, later).unwrap();
     }
 
     #[test]
     fn a_shorter_expiry_applies_to_live_contexts_and_a_longer_one_revives_nothing() {
         let t0 = Instant::now();
         let mut s = EnumerationStore::new(Duration::from_secs(240), 4);
-        s.open("a".into(), "u", items(3), t0).unwrap();
-        s.open("b".into(), "u", items(3), t0).unwrap();
+        s.open("a".into(), "u", items(3), 3, t0).unwrap();
+        s.open("b".into(), "u", items(3), 3, t0).unwrap();
         let t1 = t0 + Duration::from_secs(2);
-        s.pull("b", "u", 1, t1, |_, _| true).unwrap();
+        s.pull("b", "u", t1, up_to(1)).unwrap();
         s.set_expiry(Duration::from_secs(1), t1);
         let t2 = t1 + Duration::from_millis(1500);
         // Back to a long expiry: "a" (idle 3.5 s) and "b" (idle 1.5 s) expired under the short one.
         s.set_expiry(Duration::from_secs(240), t2);
-        assert!(s.pull("a", "u", 1, t2, |_, _| true).is_err());
-        assert!(s.pull("b", "u", 1, t2, |_, _| true).is_err());
+        assert!(s.pull("a", "u", t2, up_to(1)).is_err());
+        assert!(s.pull("b", "u", t2, up_to(1)).is_err());
         assert!(s.is_empty());
 
         let mut s = EnumerationStore::new(Duration::from_secs(240), 4);
         s.unbounded = true;
-        s.open("a".into(), "u", items(3), t0).unwrap();
+        s.open("a".into(), "u", items(3), 3, t0).unwrap();
         s.set_expiry(Duration::from_secs(1), t1);
         s.set_expiry(Duration::from_secs(240), t2);
-        assert!(s.pull("a", "u", 1, t2, |_, _| true).is_ok(), "the leak defect: contexts never expire");
+        assert!(s.pull("a", "u", t2, up_to(1)).is_ok(), "the leak defect: contexts never expire");
     }
 
     #[test]
-    fn size_budget_stops_a_batch() {
+    fn a_taker_may_stop_early_and_the_context_stays() {
         let t0 = Instant::now();
         let mut s = EnumerationStore::new(Duration::from_secs(60), 2);
-        s.open("a".into(), "u", items(5), t0).unwrap();
-        let b = s.pull("a", "u", 5, t0, |so_far, _| so_far.len() < 2).unwrap();
-        assert_eq!(b.items.len(), 2);
+        s.open("a".into(), "u", items(5), 5, t0).unwrap();
+        let p = s.pull("a", "u", t0, |_| ()).unwrap();
+        assert!(!p.end_of_sequence);
+        assert_eq!(s.total("a"), Some(5));
+        let p = s.pull("a", "u", t0, up_to(5)).unwrap();
+        assert_eq!(p.batch.len(), 5);
+    }
+
+    #[test]
+    fn keep_released_keeps_exhausted_contexts() {
+        let t0 = Instant::now();
+        let mut s = EnumerationStore::new(Duration::from_secs(60), 2);
+        s.keep_released = true;
+        s.open("a".into(), "u", items(1), 1, t0).unwrap();
+        assert!(s.pull("a", "u", t0, up_to(5)).unwrap().end_of_sequence);
+        assert!(s.pull("a", "u", t0, up_to(5)).unwrap().batch.is_empty(), "the defect: still pullable");
     }
 }

@@ -12,8 +12,21 @@
 //!        [<wsman:Items>...</wsman:Items>] [<wsman:EndOfSequence/>]
 //! ```
 //!
-//! Items are rendered when the enumeration starts (a snapshot), so later
-//! Pulls see a consistent sequence.
+//! An enumeration that ends in its first response (optimized, everything in
+//! one batch) answers as Windows does, with an empty context and no context
+//! kept, so it needs no quota:
+//!
+//! ```text
+//!   <n:EnumerateResponse><n:EnumerationContext></n:EnumerationContext>
+//!     <w:Items>...</w:Items><w:EndOfSequence/></n:EnumerateResponse>
+//! ```
+//!
+//! The filtered sequence is fixed when the enumeration starts (the
+//! provider's shared snapshot plus the positions that match), so later Pulls
+//! see a consistent sequence; each item is rendered only when a batch takes it.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
 
 use wsman_proto::envelope::Envelope;
 use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
@@ -21,7 +34,7 @@ use wsman_proto::wql::Query;
 use wsman_proto::xml::{self, Element};
 use wsman_proto::{ns, Action, Instance, SelectorSet, XsDuration};
 
-use super::{epr, Ctx, Reply, Target};
+use super::{epr, size, Ctx, Reply, Target};
 use crate::defects::Defect;
 use crate::State;
 
@@ -116,6 +129,11 @@ impl Enumerate {
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         let state = ctx.state;
+        let d = &state.defects;
+        // A plain Enumerate always keeps a context: refuse it before building anything.
+        if !self.optimize {
+            state.enumerations.lock().unwrap_or_else(|p| p.into_inner()).check_quota(ctx.user, ctx.now)?;
+        }
         let (uri, provider) = match &self.filter {
             Filter::Wql(q) => {
                 let class = q.class_name();
@@ -138,9 +156,9 @@ impl Enumerate {
             }
             _ => (self.target.uri.clone(), self.target.provider.clone()),
         };
-        let mut instances = provider.enumerate(&ctx.call(), &uri)?;
-        match &self.filter {
-            Filter::None => {}
+        let instances = provider.enumerate_shared(&ctx.call(), &uri)?;
+        let matching: VecDeque<u32> = match &self.filter {
+            Filter::None => (0..instances.len()).filter_map(|i| u32::try_from(i).ok()).collect(),
             Filter::Wql(q) => {
                 // A property the class does not have is an invalid query, as WMI answers it.
                 if let Some(first) = instances.first() {
@@ -149,43 +167,73 @@ impl Enumerate {
                         return Err(Fault::new(FaultKind::EnumerationCannotProcessFilter, format!("the class {} has no property {p}", q.class_name())));
                     }
                 }
-                instances.retain(|i| q.matches(i));
+                indices_where(&instances, |i| q.matches(i))
             }
             Filter::Selector(s) => {
                 let keys = provider.keys(&uri);
                 if let Some(bad) = s.selectors.iter().find(|sel| !keys.iter().any(|k| k.eq_ignore_ascii_case(&sel.name))) {
                     return Err(Fault::new(FaultKind::CannotProcessFilter, format!("a SelectorFilter may name only keys; {} is not a key of {uri}", bad.name)));
                 }
-                instances.retain(|i| wsman_proto::wql::selector_filter_matches(s, i));
+                indices_where(&instances, |i| wsman_proto::wql::selector_filter_matches(s, i))
             }
-        }
-        let query = match &self.filter {
+        };
+        let total = matching.len();
+        let query = match self.filter {
             Filter::Wql(q) => Some(q),
             _ => None,
         };
-        let items: Vec<Element> = instances.iter().map(|i| render_item(i, self.mode, query)).collect();
-        let total = items.len();
-        let id = format!("uuid:{}", uuid::Uuid::new_v4().to_string().to_uppercase());
+        let sequence = Arc::new(Sequence { instances, mode: self.mode, query });
+        let mut pending: VecDeque<Pending> = matching.into_iter().map(|index| Pending { sequence: sequence.clone(), index }).collect();
+
         let mut body = Element::ns(ns::WSEN, "EnumerateResponse");
-        if state.defects.has(Defect::SchemaInvalidResponse) {
+        if d.has(Defect::SchemaInvalidResponse) {
             body.ns = Some(ns::WXF.to_owned());
         }
-        {
-            let mut store = state.enumerations.lock().unwrap_or_else(|p| p.into_inner());
-            store.open(id.clone(), ctx.user, items, ctx.now)?;
-            if !state.defects.has(Defect::DropEnumerationContext) {
-                body.push(Element::ns(ns::WSEN, "EnumerationContext").with_text(id.clone()));
+        let fresh_id = || format!("uuid:{}", uuid::Uuid::new_v4().to_string().to_uppercase());
+        let context_text;
+        let mut tail = Vec::new();
+        if self.optimize {
+            // More items than one batch may take: a context will be kept, so
+            // the quota decides before any item is rendered.
+            if pending.len() > batch_limit(d, self.max_elements) {
+                state.enumerations.lock().unwrap_or_else(|p| p.into_inner()).check_quota(ctx.user, ctx.now)?;
             }
-            if self.optimize {
-                let batch = take_batch(ctx, &mut store, &id, self.max_elements)?;
+            let items = take_batch(ctx, &mut pending, self.max_elements)?;
+            let ended = pending.is_empty();
+            // Windows: an enumeration that ends in its first response keeps no
+            // context and says so with an empty EnumerationContext (the
+            // no-end-of-sequence defect keeps it open for ever).
+            context_text = if !ended || d.has(Defect::NoEndOfSequence) {
+                let id = fresh_id();
+                state.enumerations.lock().unwrap_or_else(|p| p.into_inner()).open(id.clone(), ctx.user, pending, total, ctx.now)?;
+                id
+            } else if d.has(Defect::EndOfSequenceWithContext) {
+                // The defect: a context is named, but none was kept.
+                fresh_id()
+            } else {
+                String::new()
+            };
+            if !items.is_empty() {
                 let mut items_el = Element::ns(ns::WSMAN, "Items");
-                items_el.children.extend(batch.items.into_iter().map(xml::Node::Element));
-                body.push(items_el);
-                if batch.end_of_sequence && !state.defects.has(Defect::NoEndOfSequence) {
-                    body.push(Element::ns(ns::WSMAN, "EndOfSequence"));
-                }
+                items_el.children.extend(items.into_iter().map(xml::Node::Element));
+                tail.push(items_el);
             }
+            if ended && !d.has(Defect::NoEndOfSequence) {
+                tail.push(Element::ns(ns::WSMAN, "EndOfSequence"));
+            }
+        } else {
+            let id = fresh_id();
+            state.enumerations.lock().unwrap_or_else(|p| p.into_inner()).open(id.clone(), ctx.user, pending, total, ctx.now)?;
+            context_text = id;
         }
+        if !d.has(Defect::DropEnumerationContext) {
+            let mut el = Element::ns(ns::WSEN, "EnumerationContext");
+            if !context_text.is_empty() {
+                el = el.with_text(context_text);
+            }
+            body.push(el);
+        }
+        tail.into_iter().for_each(|e| body.push(e));
         let mut reply = Reply::new(&Action::Enumerate, vec![body]);
         if self.total_estimate {
             reply.headers.push(Element::ns(ns::WSMAN, "TotalItemsCountEstimate").with_text(total.to_string()));
@@ -194,41 +242,86 @@ impl Enumerate {
     }
 }
 
-/// Takes the next batch: at most `max` items (unless ignore-max-elements),
-/// and no more than fit in the response's MaxEnvelopeSize.
-pub(crate) fn take_batch(
-    ctx: &Ctx<'_>,
-    store: &mut wsman_proto::state::enumeration::EnumerationStore,
-    id: &str,
-    max: usize,
-) -> Result<wsman_proto::state::enumeration::Batch, Fault> {
+/// The positions of the instances `keep` accepts.
+fn indices_where(instances: &[Instance], keep: impl Fn(&Instance) -> bool) -> VecDeque<u32> {
+    instances.iter().enumerate().filter(|(_, i)| keep(i)).filter_map(|(n, _)| u32::try_from(n).ok()).collect()
+}
+
+/// What an enumeration returns: the provider's snapshot of instances (shared,
+/// immutable: later Pulls see the sequence as it was when it started), and
+/// how each item is rendered.
+pub(crate) struct Sequence {
+    instances: Arc<[Instance]>,
+    mode: Mode,
+    query: Option<Query>,
+}
+
+/// One item not yet sent: a position in its sequence. Items are rendered
+/// only when a batch takes them.
+pub(crate) struct Pending {
+    sequence: Arc<Sequence>,
+    index: u32,
+}
+
+impl Pending {
+    fn render(&self) -> Option<Element> {
+        let s = &*self.sequence;
+        let instance = s.instances.get(usize::try_from(self.index).ok()?)?;
+        Some(render_item(instance, s.mode, s.query.as_ref()))
+    }
+}
+
+/// The most items one batch may take (every item under ignore-max-elements).
+fn batch_limit(d: &crate::DefectSet, max: usize) -> usize {
+    if d.has(Defect::IgnoreMaxElements) {
+        usize::MAX
+    } else {
+        max
+    }
+}
+
+/// Takes the next batch from the front of `pending`, rendering each item
+/// once: at most `max` items (unless ignore-max-elements), and no more than
+/// fit in the response's MaxEnvelopeSize by [`size::encoded_len_bound`] (an
+/// upper bound, so the envelope is serialized only once, at the end). When
+/// the first item alone does not fit, nothing is taken and the answer is
+/// `wsman:EncodingLimit`.
+pub(crate) fn take_batch(ctx: &Ctx<'_>, pending: &mut VecDeque<Pending>, max: usize) -> Result<Vec<Element>, Fault> {
     let d = &ctx.state.defects;
-    let max = if d.has(Defect::IgnoreMaxElements) { usize::MAX } else { max };
+    let max = batch_limit(d, max);
     let ignore_size = d.has(Defect::IgnoreMaxEnvelopeSize);
     let budget = ctx.max_envelope.saturating_sub(BATCH_OVERHEAD);
     let mut used = 0usize;
-    let mut first_too_big = false;
-    let batch = store.pull(id, ctx.user, max, ctx.now, |so_far, next| {
-        if ignore_size {
-            return true;
+    let mut items = Vec::new();
+    while items.len() < max {
+        let Some(next) = pending.front() else { break };
+        let Some(item) = next.render() else {
+            // Cannot happen (indices come from the same snapshot); skip rather than loop.
+            pending.pop_front();
+            continue;
+        };
+        if !ignore_size {
+            let n = size::encoded_len_bound(&item);
+            if used + n > budget {
+                if items.is_empty() {
+                    return Err(Fault::new(
+                        FaultKind::EncodingLimit,
+                        format!("the next item does not fit in the MaxEnvelopeSize of {} octets", ctx.max_envelope),
+                    )
+                    .with_detail(FaultDetail::MaxEnvelopeSize));
+                }
+                break;
+            }
+            used += n;
         }
-        let n = xml::fragment_to_string(next).len();
-        if used + n > budget {
-            first_too_big = so_far.is_empty();
-            return false;
-        }
-        used += n;
-        true
-    })?;
-    if first_too_big && batch.items.is_empty() {
-        return Err(Fault::new(FaultKind::EncodingLimit, format!("the next item does not fit in the MaxEnvelopeSize of {} octets", ctx.max_envelope))
-            .with_detail(FaultDetail::MaxEnvelopeSize));
+        pending.pop_front();
+        items.push(item);
     }
-    Ok(batch)
+    Ok(items)
 }
 
 /// One item as the enumeration mode and query ask.
-fn render_item(instance: &Instance, mode: Mode, query: Option<&Query>) -> Element {
+pub(crate) fn render_item(instance: &Instance, mode: Mode, query: Option<&Query>) -> Element {
     let object = || match query {
         // WQL results come back as w:XmlFragment, as Windows sends them.
         Some(q) => {

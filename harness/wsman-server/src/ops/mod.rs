@@ -11,6 +11,7 @@ pub(crate) mod invoke;
 pub(crate) mod pull;
 pub(crate) mod put;
 pub(crate) mod release;
+mod size;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};

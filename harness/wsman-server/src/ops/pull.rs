@@ -47,14 +47,17 @@ impl Pull {
             }
             None => ctx,
         };
-        let batch = take_batch(ctx, &mut store, &self.context, max)?;
-        let end = batch.end_of_sequence && !state.defects.has(Defect::NoEndOfSequence);
+        let pulled = store.pull(&self.context, ctx.user, ctx.now, |pending| take_batch(ctx, pending, max))?;
+        let items_batch = pulled.batch?;
+        // The last batch ends the sequence: the store has dropped the context,
+        // so the response names none (as Windows' last PullResponse).
+        let end = pulled.end_of_sequence && !state.defects.has(Defect::NoEndOfSequence);
         let mut body = Element::ns(ns::WSEN, "PullResponse");
         if !end {
             body.push(Element::ns(ns::WSEN, "EnumerationContext").with_text(self.context.clone()));
         }
         let mut items = Element::ns(ns::WSEN, "Items");
-        items.children.extend(batch.items.into_iter().map(xml::Node::Element));
+        items.children.extend(items_batch.into_iter().map(xml::Node::Element));
         body.push(items);
         if end {
             body.push(Element::ns(ns::WSEN, "EndOfSequence"));

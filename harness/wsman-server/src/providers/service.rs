@@ -12,8 +12,13 @@
 //! the WMI `ReturnValue` codes of the class ([`ReturnValue`]); a method changes
 //! `State`, `Started`, `ProcessId`, `AcceptStop`, `ExitCode` or `StartMode`,
 //! and every later Get or Enumerate shows the change.
+//!
+//! Enumerations share one snapshot of every instance, built on the first
+//! Enumerate after a change (a method call drops it): an Enumerate does not
+//! rebuild the 179 instances, and a context opened before a change keeps the
+//! sequence it started with.
 
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use wsman_proto::fault::{Fault, FaultKind};
 use wsman_proto::xml::Element;
@@ -64,6 +69,9 @@ struct Inner {
     services: Vec<ServiceState>,
     /// Next process id for a started service that shares no running process.
     next_pid: u32,
+    /// Every instance, in enumeration order, as of the last change (`None`
+    /// after a method call until the next Enumerate rebuilds it).
+    snapshot: Option<Arc<[Instance]>>,
 }
 
 /// The `Win32_Service` provider.
@@ -98,7 +106,7 @@ impl Services {
             })
             .collect();
         services.sort_by_key(|s| s.spec.name.to_ascii_lowercase());
-        Services { uri: cimv2_uri(CLASS), machine: machine.to_owned(), inner: Mutex::new(Inner { services, next_pid: FIRST_STARTED_PID }) }
+        Services { uri: cimv2_uri(CLASS), machine: machine.to_owned(), inner: Mutex::new(Inner { services, next_pid: FIRST_STARTED_PID, snapshot: None }) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -221,6 +229,19 @@ impl ResourceProvider for Services {
         Ok(inner.services.iter().map(|s| self.to_instance(s)).collect())
     }
 
+    fn enumerate_shared(&self, _ctx: &CallContext<'_>, uri: &str) -> Result<Arc<[Instance]>, Fault> {
+        if uri != self.uri {
+            return Err(selectors::wrong_uri(uri));
+        }
+        let mut inner = self.lock();
+        if let Some(s) = &inner.snapshot {
+            return Ok(s.clone());
+        }
+        let built: Arc<[Instance]> = inner.services.iter().map(|s| self.to_instance(s)).collect();
+        inner.snapshot = Some(built.clone());
+        Ok(built)
+    }
+
     fn methods(&self, _uri: &str) -> Option<Vec<String>> {
         Some(["StartService", "StopService", "ChangeStartMode"].map(String::from).to_vec())
     }
@@ -228,6 +249,8 @@ impl ResourceProvider for Services {
     fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
         let mut inner = self.lock();
         let i = self.find(&inner, uri, set)?;
+        // Any method may change the service: the next Enumerate takes a new snapshot.
+        inner.snapshot = None;
         // StartService and StopService take no parameters (DSP0226 §9: an
         // unknown parameter is an invalid request, not ignored).
         let takes: &[&str] = if method.eq_ignore_ascii_case("ChangeStartMode") { &["StartMode"] } else { &[] };

@@ -28,6 +28,7 @@ const TESTED: &[Defect] = &[
     Defect::NoEndOfSequence,
     Defect::AcceptReleasedContext,
     Defect::DropEnumerationContext,
+    Defect::EndOfSequenceWithContext,
     Defect::LeakEnumerationContexts,
     Defect::IgnoreMaxEnvelopeSize,
     Defect::IgnoreSelectors,
@@ -147,6 +148,19 @@ async fn enumeration_defects() {
 
     let (_s, c) = setup_with(&[Defect::DropEnumerationContext]).await;
     assert_eq!(context(&first_batch(&c, 2).await), None);
+
+    // Clean: an Enumerate that ends at once names an empty context. The defect
+    // names a non-empty one, and a Pull on it faults.
+    let (_s, good) = setup().await;
+    let env = first_batch(&good, 10_000).await;
+    assert!(env.body_element().unwrap().child(ns::WSMAN, "EndOfSequence").is_some());
+    assert_eq!(context(&env).as_deref(), Some(""));
+    let (_s, c) = setup_with(&[Defect::EndOfSequenceWithContext]).await;
+    let env = first_batch(&c, 10_000).await;
+    assert!(env.body_element().unwrap().child(ns::WSMAN, "EndOfSequence").is_some());
+    let ctx = context(&env).filter(|c| !c.is_empty()).expect("the defect names a context");
+    let r = c.post(request::pull(&svc(), &ctx, Some(5)).bytes()).await;
+    assert_eq!(r.envelope().fault().and_then(|f| f.kind()), Some(FaultKind::InvalidEnumerationContext));
 
     let cfg = wsman_server::Config {
         defects: wsman_server::DefectSet::new([Defect::LeakEnumerationContexts]),

@@ -167,3 +167,97 @@ async fn per_user_context_quota() {
     }
     assert_fault(&c.post(request::enumerate(&svc(), vec![]).bytes()).await, FaultKind::QuotaLimit, None);
 }
+
+fn wql(max: u32, query: &str) -> Vec<Element> {
+    let mut f = opt(max);
+    f.push(filter(ns::dialect::WQL, query));
+    f
+}
+
+/// The shape of real Windows responses (pypsrp recordings of optimized
+/// Enumerates): `<n:EnumerationContext></n:EnumerationContext>` then the items
+/// and `w:EndOfSequence`; no context is kept.
+#[tokio::test]
+async fn an_optimized_enumerate_that_ends_at_once_names_an_empty_context() {
+    let (_s, c) = setup().await;
+    let env = assert_ok(&c.post(request::enumerate(&svc(), wql(10, "SELECT * FROM Win32_Service WHERE Name = 'WinRM'")).bytes()).await);
+    let body = env.body_element().unwrap();
+    let names: Vec<_> = body.elements().map(|e| (e.ns.as_deref().unwrap_or(""), e.name.as_str())).collect();
+    assert_eq!(names, [(ns::WSEN, "EnumerationContext"), (ns::WSMAN, "Items"), (ns::WSMAN, "EndOfSequence")]);
+    assert_eq!(context(&env).as_deref(), Some(""), "the element is there, empty");
+    assert_eq!(items(&env, ns::WSMAN).len(), 1);
+    let r = c.post(request::pull(&svc(), "", Some(5)).bytes()).await;
+    assert_fault(&r, FaultKind::InvalidEnumerationContext, None);
+
+    // Nothing matches: no Items element at all, as Windows sends it.
+    let env = assert_ok(&c.post(request::enumerate(&svc(), wql(10, "SELECT * FROM Win32_Service WHERE Name = 'NoSuch'")).bytes()).await);
+    let names: Vec<_> = env.body_element().unwrap().elements().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["EnumerationContext", "EndOfSequence"]);
+}
+
+#[tokio::test]
+async fn the_last_pull_names_no_context_and_releases_it() {
+    let (_s, c) = setup().await;
+    let env = assert_ok(&c.post(request::enumerate(&svc(), opt(100)).bytes()).await);
+    let ctx = context(&env).filter(|c| !c.is_empty()).expect("more than 100 services: a context");
+    let env = assert_ok(&c.post(request::pull(&svc(), &ctx, Some(1000)).bytes()).await);
+    assert!(ended(&env));
+    assert_eq!(context(&env), None, "the last PullResponse carries no EnumerationContext");
+    assert_fault(&c.post(request::pull(&svc(), &ctx, Some(5)).bytes()).await, FaultKind::InvalidEnumerationContext, None);
+    assert_fault(&c.post(request::release(&svc(), &ctx).bytes()).await, FaultKind::InvalidEnumerationContext, None);
+}
+
+/// With the context quota exhausted, only an Enumerate that must keep a
+/// context is refused (issue 7).
+#[tokio::test]
+async fn the_quota_refuses_only_enumerations_that_keep_a_context() {
+    let cfg = wsman_server::Config { limits: wsman_server::Limits { enumeration_quota: 2, ..Default::default() }, ..Default::default() };
+    let s = test_support::TestServer::start(cfg).await;
+    let c = Client::admin(&s);
+    let held: Vec<String> = {
+        let mut v = Vec::new();
+        for _ in 0..2 {
+            v.extend(context(&assert_ok(&c.post(request::enumerate(&svc(), vec![]).bytes()).await)));
+        }
+        v
+    };
+    // Needs no context: one item, or every service in one batch.
+    let env = assert_ok(&c.post(request::enumerate(&svc(), wql(10, "SELECT * FROM Win32_Service WHERE Name = 'WinRM'")).bytes()).await);
+    assert!(ended(&env) && items(&env, ns::WSMAN).len() == 1);
+    let env = assert_ok(&c.post(request::enumerate(&svc(), opt(1000)).bytes()).await);
+    assert!(ended(&env) && items(&env, ns::WSMAN).len() >= 100);
+    // Needs one: an optimized batch that leaves items, a plain Enumerate, and
+    // a batch cut by the envelope size.
+    for f in [opt(10), vec![]] {
+        assert_fault(&c.post(request::enumerate(&svc(), f).bytes()).await, FaultKind::QuotaLimit, None);
+    }
+    let small = request::enumerate(&svc(), opt(1000)).with_header(|h| h.max_envelope_size = Some(16_384));
+    assert_fault(&c.post(small.bytes()).await, FaultKind::QuotaLimit, None);
+    // A context freed is a context available.
+    assert_ok(&c.post(request::release(&svc(), &held[0]).bytes()).await);
+    let env = assert_ok(&c.post(request::enumerate(&svc(), opt(10)).bytes()).await);
+    assert_eq!(items(&env, ns::WSMAN).len(), 10);
+}
+
+/// Later Pulls see the sequence as it was when the enumeration started.
+#[tokio::test]
+async fn a_context_keeps_its_snapshot_across_changes() {
+    let (_s, c) = setup().await;
+    let env = assert_ok(&c.post(request::enumerate(&svc(), vec![]).bytes()).await);
+    let ctx = context(&env).unwrap();
+    let stop = request::new(wsman_proto::Action::Other(format!("{}/StopService", svc())), &svc())
+        .selector("Name", "Spooler")
+        .body(Element::ns(&svc(), "StopService_INPUT"));
+    assert_ok(&c.post(stop.bytes()).await);
+    let env = assert_ok(&c.post(request::pull(&svc(), &ctx, Some(1000)).bytes()).await);
+    let state = |env: &Envelope| {
+        items(env, ns::WSEN)
+            .into_iter()
+            .chain(items(env, ns::WSMAN))
+            .find(|i| i.child_text(&svc(), "Name").as_deref() == Some("Spooler"))
+            .and_then(|i| i.child_text(&svc(), "State"))
+    };
+    assert_eq!(state(&env).as_deref(), Some("Running"), "the context's snapshot");
+    let env = assert_ok(&c.post(request::enumerate(&svc(), opt(1000)).bytes()).await);
+    assert_eq!(state(&env).as_deref(), Some("Stopped"), "a new enumeration sees the change");
+}

@@ -188,3 +188,19 @@ fn faults() {
     let f = p.enumerate(&ctx(), &cimv2_uri("Win32_Process")).unwrap_err();
     assert_eq!(f.detail, Some(FaultDetail::InvalidResourceURI));
 }
+
+#[test]
+fn the_shared_snapshot_is_reused_until_a_method_changes_a_service() {
+    let p = Services::new("H");
+    let first = p.enumerate_shared(&ctx(), &uri()).unwrap();
+    let again = p.enumerate_shared(&ctx(), &uri()).unwrap();
+    assert!(Arc::ptr_eq(&first, &again), "no rebuild without a change");
+    assert_eq!(&first[..], &p.enumerate(&ctx(), &uri()).unwrap()[..], "the same instances as enumerate");
+
+    assert_eq!(call(&p, "Spooler", "StopService"), ReturnValue::Success as u64);
+    let after = p.enumerate_shared(&ctx(), &uri()).unwrap();
+    let spooler = |s: &[Instance]| s.iter().find(|i| i.keys.get("Name") == Some("Spooler")).and_then(|i| i.get("State").cloned());
+    assert_eq!(spooler(&after), Some(Value::str("Stopped")), "a change is visible to the next Enumerate");
+    assert_eq!(spooler(&first), Some(Value::str("Running")), "an earlier snapshot keeps its sequence");
+    assert!(p.enumerate_shared(&ctx(), &cimv2_uri("Win32_Process")).is_err());
+}
