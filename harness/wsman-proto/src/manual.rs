@@ -27,12 +27,58 @@
 //!
 //! # Selectors and missing instances
 //!
-//! A selector set that is wrong for the class (a key missing, a name that is
-//! not a key, a name twice, an endpoint reference where the key takes text)
-//! is `wsman:InvalidSelectors` with the matching detail (DSP0226 §7.2). A
-//! correct key set that matches no instance is `wsa:DestinationUnreachable`
-//! with detail `ResourceNotFound`, the form of MS-WSMV §4.10; an unknown
+//! The server checks a request's selector set once, against the keys the
+//! provider declares ([`crate::ResourceProvider::keys`]), before any provider
+//! sees it; providers trust the set they get. A set that is wrong for the
+//! class is `wsman:InvalidSelectors` with the matching detail, found in this
+//! order: a selector whose value is an endpoint reference where the key takes
+//! text (`TypeMismatch`), a name given twice (`DuplicateSelectors`), a name
+//! that is not a key (`UnexpectedSelectors`), a key missing
+//! (`InsufficientSelectors`). Names compare case-insensitively.
+//!
+//! A well-formed, complete key set that matches no instance — a Get, Put,
+//! Delete or custom method on an instance that does not exist — is
+//! `wsa:DestinationUnreachable` with detail `ResourceNotFound`
+//! ([`crate::provider::instance_not_found`]), on every class: the simulated
+//! Windows classes (`root/cimv2`) and the BMC's CIM classes alike. An unknown
 //! resource URI is `wsa:DestinationUnreachable` with `InvalidResourceURI`.
+//!
+//! Why, from the evidence at hand:
+//!
+//! - DSP0226 (its text is not available here; PROTOCOL.md §3-4 summarise
+//!   it): selector errors are `wsman:InvalidSelectors` with the details
+//!   Insufficient-, Unexpected-, Ambiguous-, DuplicateSelectors or
+//!   TypeMismatch (check 6), all properties of the set *for the class*, not
+//!   of which instances exist; a message whose resource cannot be reached is
+//!   `wsa:DestinationUnreachable`, with detail `InvalidResourceURI` or
+//!   `ResourceNotFound` (check 5). The Get of §7.3 addresses one instance by
+//!   ResourceURI plus selectors (§7.1): a valid address at which nothing
+//!   exists is the second kind. (`InvalidValue` is also a DSP0226 detail, for
+//!   a selector value the class cannot take; it is not "no such instance".)
+//! - MS-WSMV §4.10 (the fault-detail example) shows the answer Windows gives
+//!   for exactly this case: `s:Sender`, `a:DestinationUnreachable`,
+//!   `wsman:faultDetail/ResourceNotFound`, reason "The service cannot find
+//!   the resource identified by the resource URI and selectors". The same
+//!   answer is in MS-WSMAN §4.3. The WSManFault code the server gives it,
+//!   2150858752, is `ERROR_WSMAN_RESOURCE_NOT_FOUND`, whose text is that
+//!   reason.
+//! - The recorded Windows exchanges that answer `w:InvalidSelectors` for an
+//!   identifier that names nothing (pypsrp `test_psrp_is_alive_invalid_selectors`,
+//!   a Get of `windows/shell` whose ShellId was closed;
+//!   `test_winrs_bad_cmd_id` and `test_psrp_receive_failure`, an unknown
+//!   CommandId) all come from the *shell* plugin (`WsmSvc.dll`, "Shell
+//!   provider"), with detail `UnexpectedSelectors` and code 2150858843. That is
+//!   how the WinRS plugin treats a shell or command identifier, not how a
+//!   CIM class answers, and it applies to the shell resource URIs only: a
+//!   WinRS implementation here follows those recordings. The BMC's classes
+//!   are CIM classes that Windows serves through WMI (the IPMI provider,
+//!   `root\hardware`), so they answer as the `root/cimv2` classes do.
+//!
+//! The corpus expects the one answer: a Get, Delete or method of a missing
+//! instance fails unless it is `wsa:DestinationUnreachable` + `ResourceNotFound`
+//! (transfer and ipmi profiles). An *empty* key value (`Name=""`) is left open
+//! (ResourceNotFound or InvalidSelectors + `InvalidValue`): no recording shows
+//! what Windows answers for it.
 //!
 //! # Headers
 //!

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use crate::fault::Fault;
+use crate::fault::{Fault, FaultDetail, FaultKind};
 use crate::instance::{Instance, Property};
 use crate::selector::SelectorSet;
 use crate::xml::Element;
@@ -25,15 +25,15 @@ pub struct CallContext<'a> {
 
 /// The result of a custom method: the `<Method>_OUTPUT` body's properties.
 #[derive(Clone, Debug, PartialEq)]
-pub struct MethodOutput {
+pub struct MethodResult {
     /// Output parameters; `ReturnValue` is conventionally among them.
     pub properties: Vec<Property>,
 }
 
-impl MethodOutput {
+impl MethodResult {
     /// An output holding only `ReturnValue`.
     pub fn return_value(v: u32) -> Self {
-        MethodOutput { properties: vec![Property { name: "ReturnValue".into(), value: crate::instance::Value::UInt(v.into()) }] }
+        MethodResult { properties: vec![Property { name: "ReturnValue".into(), value: crate::instance::Value::UInt(v.into()) }] }
     }
 }
 
@@ -100,12 +100,23 @@ pub trait ResourceProvider: Send + Sync {
     }
 
     /// A custom method (`<uri>/<method>`), with the `<method>_INPUT` element.
-    fn invoke(&self, ctx: &CallContext<'_>, uri: &str, method: &str, selectors: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
+    fn invoke(&self, ctx: &CallContext<'_>, uri: &str, method: &str, selectors: &SelectorSet, input: &Element) -> Result<MethodResult, Fault> {
         let _ = (ctx, selectors, input);
         Err(not_supported(uri, method))
     }
 }
 
 fn not_supported(uri: &str, op: &str) -> Fault {
-    Fault::new(crate::fault::FaultKind::ActionNotSupported, format!("{op} is not supported on {uri}"))
+    Fault::new(FaultKind::ActionNotSupported, format!("{op} is not supported on {uri}"))
+}
+
+/// What a provider answers when a selector set the server has checked
+/// (every key, once, nothing else) addresses no instance of `class`:
+/// `wsa:DestinationUnreachable` with detail `ResourceNotFound`, as Windows
+/// answers for a WMI class. The decision and its evidence are in
+/// [`crate::manual`] ("Selectors and missing instances").
+pub fn instance_not_found(class: &str, selectors: &SelectorSet) -> Fault {
+    let keys: Vec<String> = selectors.selectors.iter().map(|s| format!("{}={}", s.name, s.value)).collect();
+    Fault::new(FaultKind::DestinationUnreachable, format!("No {class} instance has the selectors {}.", keys.join(", ")))
+        .with_detail(FaultDetail::ResourceNotFound)
 }

@@ -50,6 +50,7 @@ defects! {
     LeakEnumerationContexts = "leak-enumeration-contexts": "enumeration contexts never expire and have no per-user quota",
     IgnoreMaxEnvelopeSize = "ignore-max-envelope-size": "MaxEnvelopeSize is not enforced (no EncodingLimit fault, oversized responses)",
     IgnoreSelectors = "ignore-selectors": "unknown and repeated selectors are silently dropped instead of faulted",
+    NotFoundInvalidSelectors = "not-found-invalid-selectors": "an instance that does not exist is answered wsman:InvalidSelectors + InvalidValue, not DestinationUnreachable + ResourceNotFound",
     UnknownResourceEmpty = "unknown-resource-empty": "an unknown ResourceURI is answered with an empty success body",
     UnknownActionEmpty = "unknown-action-empty": "an unknown Action is answered with an empty success body",
     PutReadOnlyAccepted = "put-read-only-accepted": "Put silently drops changes to read-only properties instead of faulting",

@@ -45,8 +45,7 @@ fn locale_supported(lang: &str) -> bool {
 /// else needs credentials (`None`).
 pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Outcome> {
     let env = Envelope::decode(body, &state.limits.xml).ok()?;
-    let id = env.body_element()?;
-    id.is(ns::WSMID, "Identify").then(|| Outcome::Success(ops::identify::reply(state, false).encode()))
+    ops::identify::is_identify(&env.body).then(|| Outcome::Success(ops::identify::reply(state, false).encode()))
 }
 
 pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, info: &mut RequestInfo) -> Outcome {
@@ -60,7 +59,7 @@ pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, info: &m
     };
     info.action = env.header.action.as_ref().map(Action::uri);
     info.resource_uri = env.header.resource_uri.clone();
-    if env.body_element().is_some_and(|b| b.is(ns::WSMID, "Identify")) {
+    if ops::identify::is_identify(&env.body) {
         return Outcome::Success(ops::identify::reply(state, true).encode());
     }
     if let Err(f) = check_headers(state, &env.header) {

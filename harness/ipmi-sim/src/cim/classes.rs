@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use wsman_proto::{Fault, FaultKind, Instance, MethodOutput, Property, Value};
+use wsman_proto::{Fault, FaultKind, Instance, MethodResult, Property, Value};
 
 use super::text::{guid_text, hex, iso8601, parse_uint};
 use super::IPMI_INSTANCE_NAME;
@@ -280,7 +280,7 @@ fn describe(r: &crate::bmc::sel::SelRecord, sensor: Option<&Sensor>) -> String {
 }
 
 /// Runs `method` of `class`; `None` when the class has no such method.
-pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, props: &[Property]) -> Option<Result<MethodOutput, Fault>> {
+pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, props: &[Property]) -> Option<Result<MethodResult, Fault>> {
     let arg = |name: &str| props.iter().find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| &p.value);
     let uint = |name: &str| -> Result<u64, Fault> {
         match arg(name) {
@@ -301,10 +301,10 @@ pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, pro
                 _ => None,
             };
             match code {
-                None => MethodOutput::return_value(5), // invalid parameter
+                None => MethodResult::return_value(5), // invalid parameter
                 Some(code) => {
                     let r = b.handle(now, &Request { netfn: netfn::CHASSIS, cmd: 0x02, data: vec![code] });
-                    MethodOutput::return_value(if r.cc == 0 { 0 } else { 2 })
+                    MethodResult::return_value(if r.cc == 0 { 0 } else { 2 })
                 }
             }
         }),
@@ -314,7 +314,7 @@ pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, pro
             data.extend_from_slice(b"CLR");
             data.push(0xAA);
             let r = b.handle(now, &Request { netfn: netfn::STORAGE, cmd: 0x47, data });
-            Ok(MethodOutput::return_value(if r.cc == 0 { 0 } else { 2 }))
+            Ok(MethodResult::return_value(if r.cc == 0 { 0 } else { 2 }))
         }
         (Class::MicrosoftIpmi, "RequestResponse") => request_response(b, now, props, &uint),
         _ => return None,
@@ -323,7 +323,7 @@ pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, pro
 
 /// Microsoft_IPMI.RequestResponse: NetworkFunction, Lun, ResponderAddress,
 /// Command, RequestDataSize, RequestData[] -> CompletionCode, ResponseData[], ResponseDataSize.
-fn request_response(b: &mut Bmc, now: Duration, props: &[Property], uint: &dyn Fn(&str) -> Result<u64, Fault>) -> Result<MethodOutput, Fault> {
+fn request_response(b: &mut Bmc, now: Duration, props: &[Property], uint: &dyn Fn(&str) -> Result<u64, Fault>) -> Result<MethodResult, Fault> {
     let byte = |name: &str| -> Result<u8, Fault> {
         u8::try_from(uint(name)?).map_err(|_| Fault::new(FaultKind::InvalidParameter, format!("{name} must fit in a byte")))
     };
@@ -347,8 +347,8 @@ fn request_response(b: &mut Bmc, now: Duration, props: &[Property], uint: &dyn F
     Ok(output(r.cc, &r.data))
 }
 
-fn output(cc: u8, data: &[u8]) -> MethodOutput {
-    MethodOutput {
+fn output(cc: u8, data: &[u8]) -> MethodResult {
+    MethodResult {
         properties: vec![
             Property { name: "CompletionCode".into(), value: Value::UInt(cc.into()) },
             Property { name: "ResponseData".into(), value: Value::Array(data.iter().map(|b| Value::UInt((*b).into())).collect()) },

@@ -26,7 +26,8 @@ mod text;
 
 use std::sync::Arc;
 
-use wsman_proto::{ns, CallContext, Element, Fault, FaultDetail, FaultKind, Instance, MethodOutput, ResourceProvider, SelectorSet};
+use wsman_proto::provider::instance_not_found;
+use wsman_proto::{ns, CallContext, Element, Fault, FaultKind, Instance, MethodResult, ResourceProvider, SelectorSet};
 
 use crate::clock::SharedBmc;
 pub use classes::Class;
@@ -72,7 +73,7 @@ impl ResourceProvider for CimProvider {
 
     fn get(&self, _ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet) -> Result<Instance, Fault> {
         let all = self.bmc.with(|b, now| classes::instances(self.class, b, now, uri));
-        find(all, selectors)
+        find(self.class, all, selectors)
     }
 
     fn enumerate(&self, _ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault> {
@@ -89,7 +90,7 @@ impl ResourceProvider for CimProvider {
         Some(m.iter().map(|s| (*s).to_owned()).collect())
     }
 
-    fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, selectors: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
+    fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, selectors: &SelectorSet, input: &Element) -> Result<MethodResult, Fault> {
         // The target instance must exist.
         self.get(_ctx, uri, selectors)?;
         let props = Instance::properties_from_element(input).map_err(|e| Fault::new(FaultKind::InvalidParameter, e))?;
@@ -100,11 +101,14 @@ impl ResourceProvider for CimProvider {
 }
 
 /// The instance whose keys match `selectors` (names compared
-/// case-insensitively, values exactly).
-fn find(all: Vec<Instance>, selectors: &SelectorSet) -> Result<Instance, Fault> {
+/// case-insensitively, values exactly). The server has checked the set
+/// against the class keys; a set that matches no instance is
+/// `wsa:DestinationUnreachable` + `ResourceNotFound`, as for the Windows
+/// classes ([`wsman_proto::manual`], "Selectors and missing instances").
+fn find(class: Class, all: Vec<Instance>, selectors: &SelectorSet) -> Result<Instance, Fault> {
     all.into_iter()
         .find(|i| !selectors.is_empty() && selectors.selectors.iter().all(|s| i.keys.get(&s.name) == Some(s.value.as_str())))
-        .ok_or_else(|| Fault::new(FaultKind::InvalidSelectors, "no instance matches the selectors").with_detail(FaultDetail::InvalidValue))
+        .ok_or_else(|| instance_not_found(class.name(), selectors))
 }
 
 #[cfg(test)]

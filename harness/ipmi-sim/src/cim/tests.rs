@@ -144,3 +144,25 @@ fn accounts_and_unknown_selectors() {
     assert!(p.get(&ctx(), &uri, &only_wrong).is_err());
     assert!(p.get(&ctx(), &uri, &all[0].keys).is_ok());
 }
+
+#[test]
+fn a_missing_instance_is_resource_not_found_as_on_the_windows_classes() {
+    // wsman_proto::manual, "Selectors and missing instances": complete keys
+    // that match nothing are DestinationUnreachable + ResourceNotFound.
+    let bmc = shared(0);
+    for class in Class::ALL {
+        let p = provider(&bmc, class);
+        let uri = resource_uris(class).remove(0);
+        let set = class.keys().iter().fold(SelectorSet::default(), |s, k| s.with(k, "harness-none"));
+        let f = p.get(&ctx(), &uri, &set).unwrap_err();
+        assert_eq!((f.kind, f.detail.clone()), (FaultKind::DestinationUnreachable, Some(wsman_proto::FaultDetail::ResourceNotFound)), "{}", class.name());
+        assert_eq!(f.windows_code(), 2150858752, "{}", class.name());
+        assert!(f.reason.contains(class.name()), "{}", f.reason);
+    }
+    let cs = resource_uris(Class::ComputerSystem).remove(0);
+    let set = SelectorSet::default().with("CreationClassName", "CIM_ComputerSystem").with("Name", "harness-none");
+    let f = provider(&bmc, Class::ComputerSystem)
+        .invoke(&ctx(), &cs, "RequestStateChange", &set, &input("RequestStateChange", &cs, &[("RequestedState", "2")]))
+        .unwrap_err();
+    assert_eq!(f.detail, Some(wsman_proto::FaultDetail::ResourceNotFound));
+}

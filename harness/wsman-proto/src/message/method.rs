@@ -9,7 +9,7 @@
 //!   -> <p:StopService_OUTPUT xmlns:p="ResourceURI"><p:ReturnValue>0</p:ReturnValue></p:StopService_OUTPUT>
 //! ```
 //!
-//! [`MethodOutput`] is the wire message; [`crate::provider::MethodOutput`] is
+//! [`MethodOutput`] is the wire message; [`crate::provider::MethodResult`] is
 //! what a provider returns, turned into the message by
 //! [`MethodOutput::from_provider`].
 
@@ -107,7 +107,7 @@ pub struct MethodOutput {
 impl MethodOutput {
     /// The message for a provider's result: parameters in the order Windows
     /// writes them (case-insensitive alphabetical), nulls as `xsi:nil`.
-    pub fn from_provider(resource_uri: &str, method: &str, output: &provider::MethodOutput) -> MethodOutput {
+    pub fn from_provider(resource_uri: &str, method: &str, output: &provider::MethodResult) -> MethodOutput {
         let mut instance = Instance::new(resource_uri, format!("{method}{OUTPUT}"));
         instance.properties = output.properties.clone();
         MethodOutput { resource_uri: resource_uri.to_owned(), method: method.to_owned(), parameters: parameters_of(&instance.to_element()) }

@@ -354,7 +354,7 @@ fn method_bodies_decode_and_check_against_the_request() {
     )))
     .expect("decodes");
     assert_eq!((out.method.as_str(), out.return_value()), ("Create", Some(0)));
-    let provided = MethodOutput::from_provider(&uri, "Create", &wsman_proto::MethodOutput::return_value(0));
+    let provided = MethodOutput::from_provider(&uri, "Create", &wsman_proto::MethodResult::return_value(0));
     assert_eq!(provided.return_value(), Some(0));
     assert_eq!(provided.action(), Some(Action::from_uri(&format!("{uri}/CreateResponse"))));
 }

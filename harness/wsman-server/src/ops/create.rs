@@ -2,11 +2,11 @@
 //! response is `wxf:ResourceCreated`, an EPR of the new instance.
 
 use wsman_proto::envelope::Envelope;
-use wsman_proto::fault::{Fault, FaultKind};
-use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action, Instance, Property};
+use wsman_proto::fault::Fault;
+use wsman_proto::message::{self, CreateResponse, EndpointReference, Message};
+use wsman_proto::{ns, Property};
 
-use super::{epr, instance_body, Ctx, Reply, Target};
+use super::{Ctx, Reply, Target};
 
 pub(crate) struct Create {
     target: Target,
@@ -16,15 +16,15 @@ pub(crate) struct Create {
 
 impl Create {
     pub(crate) fn parse(env: &Envelope, target: Target) -> Result<Create, Fault> {
-        let el = instance_body(env, &target)?;
-        let properties = Instance::properties_from_element(el).map_err(|why| Fault::new(FaultKind::InvalidRepresentation, why))?;
+        let create = message::Create::decode(&env.body)?;
+        create.check(&target.uri)?;
+        let properties = create.properties()?;
         let address = env.header.to.clone().unwrap_or_else(|| ns::WSA_ANONYMOUS.to_owned());
         Ok(Create { target, properties, address })
     }
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         let created = self.target.provider.create(&ctx.call(), &self.target.uri, &self.properties)?;
-        let body = epr(Element::ns(ns::WXF, "ResourceCreated"), &self.address, &created);
-        Ok(Reply::new(&Action::Create, vec![body]))
+        Ok(Reply::of(CreateResponse { resource_created: EndpointReference::of_instance(&self.address, &created), representation: None }))
     }
 }

@@ -2,7 +2,8 @@
 
 use wsman_proto::envelope::Envelope;
 use wsman_proto::fault::Fault;
-use wsman_proto::{Action, SelectorSet};
+use wsman_proto::message::{self, DeleteResponse, Message};
+use wsman_proto::SelectorSet;
 
 use super::{check_selectors, Ctx, Reply, Target};
 use crate::State;
@@ -14,11 +15,13 @@ pub(crate) struct Delete {
 
 impl Delete {
     pub(crate) fn parse(env: &Envelope, target: Target, state: &State) -> Result<Delete, Fault> {
-        Ok(Delete { selectors: check_selectors(state, &target, &env.header)?, target })
+        let selectors = check_selectors(state, &target, &env.header)?;
+        message::Delete::decode(&env.body)?;
+        Ok(Delete { selectors, target })
     }
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         self.target.provider.delete(&ctx.call(), &self.target.uri, &self.selectors)?;
-        Ok(Reply::new(&Action::Delete, Vec::new()))
+        Ok(Reply::of(DeleteResponse))
     }
 }

@@ -26,25 +26,19 @@
 //! see a consistent sequence; each item is rendered only when a batch takes it.
 
 use std::collections::VecDeque;
+use std::num::NonZeroU64;
 use std::sync::Arc;
 
 use wsman_proto::envelope::Envelope;
 use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
+use wsman_proto::message::{self, EndpointReference, EnumerateResponse, EnumerationMode, Item};
 use wsman_proto::wql::Query;
-use wsman_proto::xml::{self, Element};
-use wsman_proto::{ns, Action, Instance, SelectorSet, XsDuration};
+use wsman_proto::xml::Element;
+use wsman_proto::{ns, Instance, SelectorSet};
 
-use super::{epr, size, Ctx, Reply, Target};
+use super::{size, Ctx, Reply, Target};
 use crate::defects::Defect;
 use crate::State;
-
-/// How items are returned (DSP0226 §8.7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Mode {
-    Object,
-    Epr,
-    ObjectAndEpr,
-}
 
 enum Filter {
     None,
@@ -56,7 +50,7 @@ pub(crate) struct Enumerate {
     target: Target,
     optimize: bool,
     max_elements: usize,
-    mode: Mode,
+    mode: EnumerationMode,
     filter: Filter,
     total_estimate: bool,
 }
@@ -64,54 +58,21 @@ pub(crate) struct Enumerate {
 /// Envelope overhead budgeted around the items of a batch.
 pub(crate) const BATCH_OVERHEAD: usize = 2048;
 
-pub(crate) fn parse_max_elements(el: Option<&Element>, ceiling: usize) -> Result<Option<usize>, Fault> {
-    let Some(el) = el else { return Ok(None) };
-    let t = el.text();
-    match t.trim().parse::<usize>() {
-        Ok(n) if n > 0 => Ok(Some(n.min(ceiling))),
-        _ => Err(Fault::new(FaultKind::InvalidParameter, format!("MaxElements must be a positive integer, not {:?}", t.trim()))
-            .with_detail(FaultDetail::InvalidValue)),
-    }
+/// The batch size a MaxElements asks for: 1 when absent (DSP0226 §8.2.3);
+/// the caller caps it at MaxBatchItems.
+pub(crate) fn batch_size(max_elements: Option<NonZeroU64>) -> usize {
+    max_elements.map_or(1, |n| usize::try_from(n.get()).unwrap_or(usize::MAX))
 }
 
 impl Enumerate {
     pub(crate) fn parse(env: &Envelope, target: Target, state: &State) -> Result<Enumerate, Fault> {
-        let body = env
-            .body
-            .iter()
-            .find(|e| e.is(ns::WSEN, "Enumerate"))
-            .ok_or_else(|| Fault::new(FaultKind::SchemaValidationError, "the Body of an Enumerate must be wsen:Enumerate"))?;
-        if let Some(exp) = body.child_text(ns::WSEN, "Expires") {
-            if XsDuration::parse(&exp).is_none() {
-                let kind =
-                    if exp.contains('-') && exp.contains('T') { FaultKind::UnsupportedExpirationType } else { FaultKind::EnumerationInvalidExpirationTime };
-                return Err(Fault::new(kind, format!("wsen:Expires {exp:?} is not supported; use an xs:duration")).with_detail(FaultDetail::ExpirationTime));
-            }
-        }
-        let max_elements = parse_max_elements(body.child(ns::WSMAN, "MaxElements"), state.max_batch_items())?.unwrap_or(1);
-        let mode = match body.child_text(ns::WSMAN, "EnumerationMode").as_deref() {
-            None => Mode::Object,
-            Some("EnumerateEPR") => Mode::Epr,
-            Some("EnumerateObjectAndEPR") => Mode::ObjectAndEpr,
-            Some(other) => {
-                return Err(
-                    Fault::new(FaultKind::UnsupportedFeature, format!("EnumerationMode {other} is not supported")).with_detail(FaultDetail::EnumerationMode)
-                )
-            }
-        };
-        let filter_el = body.child(ns::WSMAN, "Filter").or_else(|| body.child(ns::WSEN, "Filter"));
-        let filter = match filter_el {
+        let msg = message::Enumerate::decode_supported(&env.body)?;
+        let filter = match msg.filter {
             None => Filter::None,
-            Some(f) => match f.attr(None, "Dialect").unwrap_or(ns::dialect::XPATH) {
-                ns::dialect::WQL => Filter::Wql(Query::parse(f.text().trim()).map_err(|e| e.to_fault())?),
-                ns::dialect::SELECTOR => {
-                    let set = f
-                        .child(ns::WSMAN, "SelectorSet")
-                        .ok_or_else(|| Fault::new(FaultKind::CannotProcessFilter, "a SelectorFilter needs a wsman:SelectorSet"))?;
-                    Filter::Selector(SelectorSet::from_element(set).map_err(|why| Fault::new(FaultKind::CannotProcessFilter, why))?)
-                }
-                other => return Err(Fault::new(FaultKind::FilterDialectRequestedUnavailable, format!("the filter dialect {other} is not supported"))),
-            },
+            Some(message::Filter::Wql(text)) => Filter::Wql(Query::parse(&text).map_err(|e| e.to_fault())?),
+            Some(message::Filter::Selector(set)) => Filter::Selector(set),
+            // decode_supported refuses every other dialect.
+            Some(other @ message::Filter::Other { .. }) => return Err(message::MessageError::UnsupportedFilterDialect(other.dialect().to_owned()).into()),
         };
         if target.uri.ends_with("/*") && !matches!(filter, Filter::Wql(_)) {
             return Err(Fault::new(FaultKind::CannotProcessFilter, format!("enumerating {} needs a WQL filter", target.uri))
@@ -119,11 +80,11 @@ impl Enumerate {
         }
         Ok(Enumerate {
             target,
-            optimize: body.child(ns::WSMAN, "OptimizeEnumeration").is_some(),
-            max_elements,
-            mode,
+            optimize: msg.optimize,
+            max_elements: batch_size(msg.max_elements).min(state.max_batch_items()),
+            mode: msg.mode,
             filter,
-            total_estimate: body.child(ns::WSMAN, "RequestTotalItemsCountEstimate").is_some(),
+            total_estimate: msg.request_total_items_count_estimate,
         })
     }
 
@@ -185,14 +146,9 @@ impl Enumerate {
         let sequence = Arc::new(Sequence { instances, mode: self.mode, query });
         let mut pending: VecDeque<Pending> = matching.into_iter().map(|index| Pending { sequence: sequence.clone(), index }).collect();
 
-        let mut body = Element::ns(ns::WSEN, "EnumerateResponse");
-        if d.has(Defect::SchemaInvalidResponse) {
-            body.ns = Some(ns::WXF.to_owned());
-        }
         let fresh_id = || format!("uuid:{}", uuid::Uuid::new_v4().to_string().to_uppercase());
-        let context_text;
-        let mut tail = Vec::new();
-        if self.optimize {
+        let mut response = EnumerateResponse::default();
+        let context = if self.optimize {
             // More items than one batch may take: a context will be kept, so
             // the quota decides before any item is rendered.
             if pending.len() > batch_limit(d, self.max_elements) {
@@ -203,7 +159,7 @@ impl Enumerate {
             // Windows: an enumeration that ends in its first response keeps no
             // context and says so with an empty EnumerationContext (the
             // no-end-of-sequence defect keeps it open for ever).
-            context_text = if !ended || d.has(Defect::NoEndOfSequence) {
+            let context = if !ended || d.has(Defect::NoEndOfSequence) {
                 let id = fresh_id();
                 state.enumerations.lock().unwrap_or_else(|p| p.into_inner()).open(id.clone(), ctx.user, pending, total, ctx.now)?;
                 id
@@ -213,28 +169,22 @@ impl Enumerate {
             } else {
                 String::new()
             };
-            if !items.is_empty() {
-                let mut items_el = Element::ns(ns::WSMAN, "Items");
-                items_el.children.extend(items.into_iter().map(xml::Node::Element));
-                tail.push(items_el);
-            }
-            if ended && !d.has(Defect::NoEndOfSequence) {
-                tail.push(Element::ns(ns::WSMAN, "EndOfSequence"));
-            }
+            // An optimized enumeration with no result has no Items, as on Windows.
+            response.items = (!items.is_empty()).then_some(items);
+            response.end_of_sequence = ended && !d.has(Defect::NoEndOfSequence);
+            context
         } else {
             let id = fresh_id();
             state.enumerations.lock().unwrap_or_else(|p| p.into_inner()).open(id.clone(), ctx.user, pending, total, ctx.now)?;
-            context_text = id;
-        }
-        if !d.has(Defect::DropEnumerationContext) {
-            let mut el = Element::ns(ns::WSEN, "EnumerationContext");
-            if !context_text.is_empty() {
-                el = el.with_text(context_text);
+            id
+        };
+        response.context = (!d.has(Defect::DropEnumerationContext)).then_some(context);
+        let mut reply = Reply::of(response);
+        if d.has(Defect::SchemaInvalidResponse) {
+            if let Some(body) = reply.body.first_mut() {
+                body.ns = Some(ns::WXF.to_owned());
             }
-            body.push(el);
         }
-        tail.into_iter().for_each(|e| body.push(e));
-        let mut reply = Reply::new(&Action::Enumerate, vec![body]);
         if self.total_estimate {
             reply.headers.push(Element::ns(ns::WSMAN, "TotalItemsCountEstimate").with_text(total.to_string()));
         }
@@ -252,7 +202,7 @@ fn indices_where(instances: &[Instance], keep: impl Fn(&Instance) -> bool) -> Ve
 /// how each item is rendered.
 pub(crate) struct Sequence {
     instances: Arc<[Instance]>,
-    mode: Mode,
+    mode: EnumerationMode,
     query: Option<Query>,
 }
 
@@ -321,7 +271,7 @@ pub(crate) fn take_batch(ctx: &Ctx<'_>, pending: &mut VecDeque<Pending>, max: us
 }
 
 /// One item as the enumeration mode and query ask.
-pub(crate) fn render_item(instance: &Instance, mode: Mode, query: Option<&Query>) -> Element {
+pub(crate) fn render_item(instance: &Instance, mode: EnumerationMode, query: Option<&Query>) -> Element {
     let object = || match query {
         // WQL results come back as w:XmlFragment, as Windows sends them.
         Some(q) => {
@@ -331,10 +281,11 @@ pub(crate) fn render_item(instance: &Instance, mode: Mode, query: Option<&Query>
         }
         None => instance.to_element(),
     };
-    let reference = || epr(Element::ns(ns::WSA, "EndpointReference"), ns::WSA_ANONYMOUS, instance);
+    let epr = || EndpointReference::of_instance(ns::WSA_ANONYMOUS, instance);
     match mode {
-        Mode::Object => object(),
-        Mode::Epr => reference(),
-        Mode::ObjectAndEpr => Element::ns(ns::WSMAN, "Item").with_child(object()).with_child(reference()),
+        EnumerationMode::Object => Item::Object(object()),
+        EnumerationMode::Epr => Item::Epr(epr()),
+        EnumerationMode::ObjectAndEpr => Item::ObjectAndEpr { object: object(), epr: epr() },
     }
+    .into_element()
 }

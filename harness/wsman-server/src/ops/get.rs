@@ -8,8 +8,9 @@
 
 use wsman_proto::envelope::Envelope;
 use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
+use wsman_proto::message::{self, GetResponse, Message};
 use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action, SelectorSet};
+use wsman_proto::{ns, SelectorSet};
 
 use super::{check_selectors, Ctx, Reply, Target};
 use crate::State;
@@ -23,6 +24,8 @@ pub(crate) struct Get {
 impl Get {
     pub(crate) fn parse(env: &Envelope, target: Target, state: &State) -> Result<Get, Fault> {
         let selectors = check_selectors(state, &target, &env.header)?;
+        // The Body of a Get is empty; nothing in it can be wrong.
+        message::Get::decode(&env.body)?;
         if let Some(d) = env.header.fragment_dialect.as_deref() {
             if env.header.fragment_transfer.is_some() && d != ns::dialect::XPATH {
                 return Err(Fault::new(FaultKind::FragmentDialectNotSupported, format!("the fragment dialect {d} is not supported; use XPath 1.0")));
@@ -33,7 +36,7 @@ impl Get {
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         let instance = self.target.provider.get(&ctx.call(), &self.target.uri, &self.selectors)?;
-        let body = match &self.fragment {
+        let representation = match &self.fragment {
             None => instance.to_element(),
             Some(expr) => {
                 // The simple dialect: a property name, optionally with a `/text()` suffix.
@@ -47,6 +50,6 @@ impl Get {
                 frag
             }
         };
-        Ok(Reply::new(&Action::Get, vec![body]))
+        Ok(Reply::of(GetResponse { representation }))
     }
 }

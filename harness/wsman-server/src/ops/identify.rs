@@ -8,6 +8,7 @@
 //! ```
 
 use wsman_proto::envelope::Envelope;
+use wsman_proto::message::{Identify, IdentifyResponse, Message};
 use wsman_proto::ns;
 use wsman_proto::xml::Element;
 
@@ -19,19 +20,20 @@ pub(crate) const PRODUCT_VERSION: &str = "OS: 10.0.20348 SP: 0.0 Stack: 3.0";
 /// ProductVersion of the anonymous form Windows uses for unauthenticated Identify.
 pub(crate) const ANONYMOUS_PRODUCT_VERSION: &str = "OS: 0.0.0 SP: 0.0 Stack: 3.0";
 
+/// Is this body an Identify? Only its first element counts, as the Body of
+/// every other request starts with its own message element.
+pub(crate) fn is_identify(body: &[Element]) -> bool {
+    Identify::decode(body.get(..1).unwrap_or_default()).is_ok()
+}
+
 pub(crate) fn reply(state: &State, authenticated: bool) -> Envelope {
-    let text = |name: &str, v: &str| Element::ns(ns::WSMID, name).with_text(v);
     let protocol = if state.defects.has(Defect::IdentifyWrongProtocol) { ns::WSMB } else { ns::WSMAN };
-    let mut resp = Element::ns(ns::WSMID, "IdentifyResponse")
-        .with_child(text("ProtocolVersion", protocol))
-        .with_child(text("ProductVendor", "Microsoft Corporation"))
-        .with_child(text("ProductVersion", if authenticated { PRODUCT_VERSION } else { ANONYMOUS_PRODUCT_VERSION }));
-    if authenticated {
-        let mut profiles = Element::ns(ns::WSMID, "SecurityProfiles");
-        for p in [ns::secprofile::HTTP_BASIC, ns::secprofile::HTTPS_BASIC] {
-            profiles.push(text("SecurityProfileName", p));
-        }
-        resp.push(profiles);
-    }
-    Envelope { header: Default::default(), body: vec![resp] }
+    let resp = IdentifyResponse {
+        protocol_versions: vec![protocol.to_owned()],
+        product_vendor: Some("Microsoft Corporation".to_owned()),
+        product_version: Some(if authenticated { PRODUCT_VERSION } else { ANONYMOUS_PRODUCT_VERSION }.to_owned()),
+        security_profiles: authenticated.then(|| vec![ns::secprofile::HTTP_BASIC.to_owned(), ns::secprofile::HTTPS_BASIC.to_owned()]),
+        extensions: Vec::new(),
+    };
+    Envelope { header: Default::default(), body: resp.into_body() }
 }

@@ -3,9 +3,10 @@
 //! `p:<Method>_OUTPUT` with `ReturnValue`.
 
 use wsman_proto::envelope::Envelope;
-use wsman_proto::fault::{Fault, FaultKind};
+use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
+use wsman_proto::message::{Message, MethodInput, MethodOutput};
 use wsman_proto::xml::Element;
-use wsman_proto::{Action, Instance, SelectorSet};
+use wsman_proto::SelectorSet;
 
 use super::{check_selectors, Ctx, Reply, Target};
 use crate::State;
@@ -15,7 +16,6 @@ pub(crate) struct Invoke {
     pub(crate) selectors: SelectorSet,
     method: String,
     input: Element,
-    action: Action,
 }
 
 impl Invoke {
@@ -23,27 +23,19 @@ impl Invoke {
         // An unknown method is an unknown action, whatever the selectors say.
         if let Some(known) = target.provider.methods(&target.uri) {
             if !known.iter().any(|m| m.eq_ignore_ascii_case(&method)) {
-                return Err(Fault::new(FaultKind::ActionNotSupported, format!("{} has no method {method}", target.uri))
-                    .with_detail(wsman_proto::FaultDetail::ActionMismatch));
+                return Err(
+                    Fault::new(FaultKind::ActionNotSupported, format!("{} has no method {method}", target.uri)).with_detail(FaultDetail::ActionMismatch)
+                );
             }
         }
         let selectors = check_selectors(state, &target, &env.header)?;
-        let want = format!("{method}_INPUT");
-        let input = match env.body.first() {
-            Some(el) if el.name == want && el.ns.as_deref() == Some(target.uri.as_str()) => el.clone(),
-            Some(el) => {
-                return Err(Fault::new(FaultKind::InvalidRepresentation, format!("the body must be {want} in the resource namespace, not {}", el.name)))
-            }
-            None => return Err(Fault::new(FaultKind::InvalidRepresentation, format!("the body must hold {want}"))),
-        };
-        let action = env.header.action.clone().unwrap_or_else(|| Action::Other(format!("{}/{method}", target.uri)));
-        Ok(Invoke { target, selectors, method, input, action })
+        let input = MethodInput::decode(&env.body)?;
+        input.check(&target.uri, &method)?;
+        Ok(Invoke { target, selectors, method, input: input.to_element() })
     }
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
-        let out = self.target.provider.invoke(&ctx.call(), &self.target.uri, &self.method, &self.selectors, &self.input)?;
-        let mut output = Instance::new(self.target.uri.clone(), format!("{}_OUTPUT", self.method));
-        output.properties = out.properties;
-        Ok(Reply::new(&self.action, vec![output.to_element()]))
+        let result = self.target.provider.invoke(&ctx.call(), &self.target.uri, &self.method, &self.selectors, &self.input)?;
+        Ok(Reply::of(MethodOutput::from_provider(&self.target.uri, &self.method, &result)))
     }
 }

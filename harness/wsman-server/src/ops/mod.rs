@@ -19,8 +19,9 @@ use std::time::{Duration, Instant, SystemTime};
 use wsman_proto::envelope::Envelope;
 use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
 use wsman_proto::header::Header;
+use wsman_proto::message::Message;
 use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action, CallContext, Instance, ResourceProvider, SelectorSet};
+use wsman_proto::{Action, CallContext, Instance, ResourceProvider, SelectorSet};
 
 use crate::defects::Defect;
 use crate::State;
@@ -49,8 +50,16 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// The answer to a request of `action` with this body (the response
+    /// Action is `action`'s, plus `Response`).
     pub(crate) fn new(action: &Action, body: Vec<Element>) -> Reply {
         Reply { action: action.response_uri(), body, headers: Vec::new() }
+    }
+
+    /// The answer carrying a response message, with the message's own Action.
+    pub(crate) fn of<M: Message>(msg: M) -> Reply {
+        let action = msg.action().map(|a| a.uri()).unwrap_or_default();
+        Reply { action, body: msg.into_body(), headers: Vec::new() }
     }
 }
 
@@ -115,6 +124,17 @@ impl Operation {
     }
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+        let result = self.apply_op(ctx);
+        match result {
+            // The defect: a missing instance answered as a selector error (the BMC's old answer).
+            Err(f) if f.detail == Some(FaultDetail::ResourceNotFound) && ctx.state.defects.has(Defect::NotFoundInvalidSelectors) => {
+                Err(Fault::new(FaultKind::InvalidSelectors, f.reason).with_detail(FaultDetail::InvalidValue))
+            }
+            other => other,
+        }
+    }
+
+    fn apply_op(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         match self {
             Operation::Get(op) => op.apply(ctx),
             Operation::Put(op) => op.apply(ctx),
@@ -171,61 +191,44 @@ impl ResourceProvider for Wildcard {
     }
 }
 
-/// Checks a selector set against the class keys (DSP0226 §7.2.2): duplicates,
-/// unexpected names, missing keys.
+/// Checks a selector set against the class keys the provider declares
+/// ([`ResourceProvider::keys`], DSP0226 §7.2.2): an endpoint-reference value,
+/// duplicates, unexpected names, missing keys, in that order. This is the one
+/// selector check: providers receive only sets that passed it, and answer
+/// `wsa:DestinationUnreachable` + `ResourceNotFound` when such a set matches
+/// no instance ([`wsman_proto::manual`], "Selectors and missing instances").
 pub(crate) fn check_selectors(state: &State, target: &Target, h: &Header) -> Result<SelectorSet, Fault> {
     let sel = h.selectors.clone().unwrap_or_default();
     let keys = target.provider.keys(&target.uri);
-    if state.defects.has(Defect::IgnoreSelectors) {
-        // The defect: drop unknown and repeated selectors instead of faulting.
+    let is_key = |name: &str| keys.iter().any(|k| k.eq_ignore_ascii_case(name));
+    let sel = if state.defects.has(Defect::IgnoreSelectors) {
+        // The defect: drop unknown and repeated selectors instead of faulting
+        // (a missing key is still refused below).
         let mut kept = SelectorSet::default();
         for s in &sel.selectors {
-            if keys.iter().any(|k| k.eq_ignore_ascii_case(&s.name)) && kept.get(&s.name).is_none() {
+            if is_key(&s.name) && kept.get(&s.name).is_none() {
                 kept.push(&s.name, s.value.clone());
             }
         }
-        return Ok(kept);
-    }
-    if let Some(s) = sel.selectors.iter().find(|s| s.is_epr) {
-        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key {} takes a text value, not an endpoint reference", s.name))
-            .with_detail(FaultDetail::TypeMismatch));
-    }
-    if let Some(d) = sel.duplicate() {
-        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {d} appears more than once")).with_detail(FaultDetail::DuplicateSelectors));
-    }
-    if let Some(s) = sel.selectors.iter().find(|s| !keys.iter().any(|k| k.eq_ignore_ascii_case(&s.name))) {
-        return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {} is not a key of {}", s.name, target.uri))
-            .with_detail(FaultDetail::UnexpectedSelectors));
-    }
+        kept
+    } else {
+        if let Some(s) = sel.selectors.iter().find(|s| s.is_epr) {
+            return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key {} takes a text value, not an endpoint reference", s.name))
+                .with_detail(FaultDetail::TypeMismatch));
+        }
+        if let Some(d) = sel.duplicate() {
+            return Err(
+                Fault::new(FaultKind::InvalidSelectors, format!("the selector {d} appears more than once")).with_detail(FaultDetail::DuplicateSelectors)
+            );
+        }
+        if let Some(s) = sel.selectors.iter().find(|s| !is_key(&s.name)) {
+            return Err(Fault::new(FaultKind::InvalidSelectors, format!("the selector {} is not a key of {}", s.name, target.uri))
+                .with_detail(FaultDetail::UnexpectedSelectors));
+        }
+        sel
+    };
     if let Some(k) = keys.iter().find(|k| sel.get(k).is_none()) {
         return Err(Fault::new(FaultKind::InvalidSelectors, format!("the key selector {k} is missing")).with_detail(FaultDetail::InsufficientSelectors));
     }
     Ok(sel)
-}
-
-/// `a:EndpointReference`-shaped content addressing an instance: Address plus
-/// ReferenceParameters (ResourceURI, SelectorSet). `wrapper` names the outer element.
-pub(crate) fn epr(wrapper: Element, address: &str, instance: &Instance) -> Element {
-    let params = Element::ns(ns::WSA, "ReferenceParameters")
-        .with_child(Element::ns(ns::WSMAN, "ResourceURI").with_text(instance.resource_uri.clone()))
-        .with_child(instance.keys.to_element());
-    wrapper.with_child(Element::ns(ns::WSA, "Address").with_text(address)).with_child(params)
-}
-
-/// The single instance element of a Put or Create body, checked against the class.
-pub(crate) fn instance_body<'e>(env: &'e Envelope, target: &Target) -> Result<&'e Element, Fault> {
-    let invalid = |why: String| Fault::new(FaultKind::InvalidRepresentation, why);
-    let mut it = env.body.iter();
-    let el = it.next().ok_or_else(|| invalid("the Body is empty; it must hold the resource representation".into()))?;
-    if it.next().is_some() {
-        return Err(invalid("the Body holds more than one element".into()));
-    }
-    if el.ns.as_deref() != Some(target.uri.as_str()) {
-        return Err(invalid(format!("the representation's namespace {:?} is not the resource URI {}", el.ns.as_deref().unwrap_or(""), target.uri)));
-    }
-    let class = target.uri.rsplit('/').next().unwrap_or("");
-    if !el.name.eq_ignore_ascii_case(class) {
-        return Err(invalid(format!("the representation is {}, not {class}", el.name)));
-    }
-    Ok(el)
 }

@@ -2,10 +2,11 @@
 //! response carries the representation after the change.
 
 use wsman_proto::envelope::Envelope;
-use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
-use wsman_proto::{Action, Instance, Property, SelectorSet};
+use wsman_proto::fault::{Fault, FaultDetail};
+use wsman_proto::message::{self, Message, PutResponse};
+use wsman_proto::{Property, SelectorSet};
 
-use super::{check_selectors, instance_body, Ctx, Reply, Target};
+use super::{check_selectors, Ctx, Reply, Target};
 use crate::defects::Defect;
 use crate::State;
 
@@ -18,8 +19,9 @@ pub(crate) struct Put {
 impl Put {
     pub(crate) fn parse(env: &Envelope, target: Target, state: &State) -> Result<Put, Fault> {
         let selectors = check_selectors(state, &target, &env.header)?;
-        let el = instance_body(env, &target)?;
-        let properties = Instance::properties_from_element(el).map_err(|why| Fault::new(FaultKind::InvalidRepresentation, why))?;
+        let put = message::Put::decode(&env.body)?;
+        put.check(&target.uri)?;
+        let properties = put.properties()?;
         Ok(Put { target, selectors, properties })
     }
 
@@ -35,6 +37,6 @@ impl Put {
         };
         // The Put may have changed winrm/config/service EnumerationTimeoutms.
         ctx.state.sync_enumeration_expiry(ctx.now);
-        Ok(Reply::new(&Action::Put, vec![instance.to_element()]))
+        Ok(Reply::of(PutResponse { representation: Some(instance.to_element()) }))
     }
 }

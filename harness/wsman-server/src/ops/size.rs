@@ -92,7 +92,8 @@ fn escaped(s: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::enumerate::{render_item, Mode};
+    use crate::ops::enumerate::render_item;
+    use wsman_proto::message::EnumerationMode as Mode;
     use wsman_proto::xml::fragment_to_string;
     use wsman_proto::{CallContext, Envelope};
 

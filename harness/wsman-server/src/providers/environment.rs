@@ -109,10 +109,9 @@ impl Environment {
         }
     }
 
-    /// Checks the URI and selectors; the map key of the addressed variable.
+    /// Checks the URI; the map key of the variable a checked selector set addresses.
     fn address(&self, uri: &str, set: &SelectorSet) -> Result<(String, String), Fault> {
         self.check_uri(uri)?;
-        selectors::check(set, KEYS, CLASS)?;
         Ok(key(set.get("UserName").unwrap_or_default(), set.get("Name").unwrap_or_default()))
     }
 }

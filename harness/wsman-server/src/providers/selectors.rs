@@ -1,4 +1,14 @@
-//! Selector checks and the faults the providers share.
+//! The faults the providers share.
+//!
+//! # Who checks selector sets
+//!
+//! The server, once: it checks every request's selector set against the
+//! keys the provider declares ([`wsman_proto::ResourceProvider::keys`])
+//! before the provider sees it (`ops::check_selectors`, order and details in
+//! [`wsman_proto::manual`]). Providers trust the set they get: every key is
+//! there, once, and nothing else. What stays here is what only a provider
+//! can know: whether the instance exists ([`not_found`]) and whether a value
+//! has the key's type (Win32_PingStatus' `Timeout`).
 //!
 //! # A key that matches no instance
 //!
@@ -16,38 +26,15 @@
 //! WSManFault code 2150858752 (`ERROR_WSMAN_RESOURCE_NOT_FOUND`, already mapped
 //! by [`Fault::windows_code`]). The providers therefore answer
 //! [`not_found`]; an unknown resource URI keeps the other detail,
-//! `InvalidResourceURI`, so the two cases stay distinguishable.
+//! `InvalidResourceURI`, so the two cases stay distinguishable. The BMC's
+//! CIM classes (ipmi-sim) answer the same; the decision and its evidence
+//! are in [`wsman_proto::manual`].
 
 use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
-use wsman_proto::{ns, SelectorSet, Value};
-
-/// Checks `set` against the class keys (DSP0226 §7.2): duplicates first, then
-/// names that are not keys, then missing keys. Names compare case-insensitively,
-/// as Windows compares them.
-pub fn check(set: &SelectorSet, keys: &[&str], class: &str) -> Result<(), Fault> {
-    if let Some(d) = set.duplicate() {
-        return Err(invalid_selectors(FaultDetail::DuplicateSelectors, format!("the selector {d} is given more than once")));
-    }
-    if let Some(s) = set.selectors.iter().find(|s| !keys.iter().any(|k| k.eq_ignore_ascii_case(&s.name))) {
-        return Err(invalid_selectors(FaultDetail::UnexpectedSelectors, format!("{} is not a key of {class}", s.name)));
-    }
-    if let Some(k) = keys.iter().find(|k| set.get(k).is_none()) {
-        return Err(invalid_selectors(FaultDetail::InsufficientSelectors, format!("{class} needs the key selector {k}")));
-    }
-    Ok(())
-}
-
-/// `wsman:InvalidSelectors` with a detail.
-pub fn invalid_selectors(detail: FaultDetail, reason: String) -> Fault {
-    Fault::new(FaultKind::InvalidSelectors, format!("The selectors are not valid for the resource: {reason}.")).with_detail(detail)
-}
+use wsman_proto::{ns, Value};
 
 /// The instance addressed by valid selectors does not exist (see the module docs).
-pub fn not_found(class: &str, set: &SelectorSet) -> Fault {
-    let keys: Vec<String> = set.selectors.iter().map(|s| format!("{}={}", s.name, s.value)).collect();
-    Fault::new(FaultKind::DestinationUnreachable, format!("No {class} instance has the selectors {}.", keys.join(", ")))
-        .with_detail(FaultDetail::ResourceNotFound)
-}
+pub use wsman_proto::provider::instance_not_found as not_found;
 
 /// A URI this provider does not serve reached it (a routing bug, answered as Windows answers an unknown URI).
 pub fn wrong_uri(uri: &str) -> Fault {
@@ -92,24 +79,10 @@ pub fn same_value(sent: &Value, current: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wsman_proto::SelectorSet;
 
     fn set(pairs: &[(&str, &str)]) -> SelectorSet {
         pairs.iter().fold(SelectorSet::default(), |s, (n, v)| s.with(n, *v))
-    }
-
-    #[test]
-    fn check_orders_faults() {
-        let keys = ["Name", "UserName"];
-        assert!(check(&set(&[("name", "a"), ("USERNAME", "b")]), &keys, "C").is_ok());
-        let f = check(&set(&[("Name", "a")]), &keys, "C").unwrap_err();
-        assert_eq!((f.kind, f.detail), (FaultKind::InvalidSelectors, Some(FaultDetail::InsufficientSelectors)));
-        let f = check(&set(&[("Name", "a"), ("Bogus", "b")]), &keys, "C").unwrap_err();
-        assert_eq!(f.detail, Some(FaultDetail::UnexpectedSelectors));
-        let f = check(&set(&[("Name", "a"), ("name", "b")]), &keys, "C").unwrap_err();
-        assert_eq!(f.detail, Some(FaultDetail::DuplicateSelectors));
-        let f = check(&set(&[("Name", "a")]), &[], "C").unwrap_err();
-        assert_eq!(f.detail, Some(FaultDetail::UnexpectedSelectors));
-        assert!(check(&SelectorSet::default(), &[], "C").is_ok());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use wsman_proto::fault::{Fault, FaultKind};
 use wsman_proto::xml::Element;
-use wsman_proto::{CallContext, Instance, MethodOutput, ResourceProvider, SelectorSet, Value};
+use wsman_proto::{CallContext, Instance, MethodResult, ResourceProvider, SelectorSet, Value};
 
 use super::service_catalog::{ServiceSpec, StartMode, CATALOG, NOT_STOPPABLE, PAUSABLE};
 use super::{cimv2_uri, selectors};
@@ -150,12 +150,11 @@ impl Services {
             .with("WaitHint", Value::UInt(0))
     }
 
-    /// Checks URI and selectors; the index of the addressed service.
+    /// Checks the URI; the index of the service a checked selector set addresses.
     fn find(&self, inner: &Inner, uri: &str, set: &SelectorSet) -> Result<usize, Fault> {
         if uri != self.uri {
             return Err(selectors::wrong_uri(uri));
         }
-        selectors::check(set, KEYS, CLASS)?;
         let name = set.get("Name").unwrap_or_default();
         inner.services.iter().position(|s| s.spec.name.eq_ignore_ascii_case(name)).ok_or_else(|| selectors::not_found(CLASS, set))
     }
@@ -246,7 +245,7 @@ impl ResourceProvider for Services {
         Some(["StartService", "StopService", "ChangeStartMode"].map(String::from).to_vec())
     }
 
-    fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodOutput, Fault> {
+    fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodResult, Fault> {
         let mut inner = self.lock();
         let i = self.find(&inner, uri, set)?;
         // Any method may change the service: the next Enumerate takes a new snapshot.
@@ -268,7 +267,7 @@ impl ResourceProvider for Services {
         } else {
             return Err(Fault::new(FaultKind::ActionNotSupported, format!("{CLASS} has no method {method}")));
         };
-        Ok(MethodOutput::return_value(rv as u32))
+        Ok(MethodResult::return_value(rv as u32))
     }
 }
 

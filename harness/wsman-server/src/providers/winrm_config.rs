@@ -296,10 +296,8 @@ impl WinRmConfigProvider {
         &self.config
     }
 
-    fn section(uri: &str, set: &SelectorSet) -> Result<Section, Fault> {
-        let section = Section::from_uri(uri).ok_or_else(|| selectors::wrong_uri(uri))?;
-        selectors::check(set, &[], section.class_name())?;
-        Ok(section)
+    fn section(uri: &str) -> Result<Section, Fault> {
+        Section::from_uri(uri).ok_or_else(|| selectors::wrong_uri(uri))
     }
 }
 
@@ -312,16 +310,16 @@ impl ResourceProvider for WinRmConfigProvider {
         Vec::new()
     }
 
-    fn get(&self, _ctx: &CallContext<'_>, uri: &str, set: &SelectorSet) -> Result<Instance, Fault> {
-        Ok(self.config.instance(Self::section(uri, set)?))
+    fn get(&self, _ctx: &CallContext<'_>, uri: &str, _set: &SelectorSet) -> Result<Instance, Fault> {
+        Ok(self.config.instance(Self::section(uri)?))
     }
 
     fn enumerate(&self, _ctx: &CallContext<'_>, uri: &str) -> Result<Vec<Instance>, Fault> {
-        Ok(vec![self.config.instance(Self::section(uri, &SelectorSet::default())?)])
+        Ok(vec![self.config.instance(Self::section(uri)?)])
     }
 
-    fn put(&self, _ctx: &CallContext<'_>, uri: &str, set: &SelectorSet, properties: &[Property]) -> Result<Instance, Fault> {
-        self.config.apply_put(Self::section(uri, set)?, properties)
+    fn put(&self, _ctx: &CallContext<'_>, uri: &str, _set: &SelectorSet, properties: &[Property]) -> Result<Instance, Fault> {
+        self.config.apply_put(Self::section(uri)?, properties)
     }
 }
 
@@ -410,8 +408,6 @@ mod tests {
     #[test]
     fn selector_and_uri_faults() {
         let p = WinRmConfig::new().provider();
-        let f = p.get(&ctx(), ns::CFG, &SelectorSet::default().with("Name", "x")).unwrap_err();
-        assert_eq!((f.kind, f.detail), (FaultKind::InvalidSelectors, Some(FaultDetail::UnexpectedSelectors)));
         let f = p.get(&ctx(), &format!("{}/listener", ns::CFG), &SelectorSet::default()).unwrap_err();
         assert_eq!((f.kind, f.detail), (FaultKind::DestinationUnreachable, Some(FaultDetail::InvalidResourceURI)));
         let f = p.delete(&ctx(), ns::CFG, &SelectorSet::default()).unwrap_err();

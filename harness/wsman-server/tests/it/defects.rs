@@ -5,11 +5,11 @@ use bytes::Bytes;
 use test_support::request::{self, cimv2};
 use test_support::Client;
 use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action, FaultKind};
+use wsman_proto::{ns, Action, FaultDetail, FaultKind};
 use wsman_server::Defect;
 
 use super::enumeration::{context, svc};
-use crate::{assert_ok, setup, setup_with};
+use crate::{assert_fault, assert_ok, setup, setup_with};
 
 /// The defects covered below; a new defect without a test fails here.
 const TESTED: &[Defect] = &[
@@ -32,6 +32,7 @@ const TESTED: &[Defect] = &[
     Defect::LeakEnumerationContexts,
     Defect::IgnoreMaxEnvelopeSize,
     Defect::IgnoreSelectors,
+    Defect::NotFoundInvalidSelectors,
     Defect::UnknownResourceEmpty,
     Defect::UnknownActionEmpty,
     Defect::PutReadOnlyAccepted,
@@ -113,6 +114,12 @@ async fn header_rule_defects() {
     let (_s, c) = setup_with(&[Defect::IgnoreSelectors]).await;
     let r = c.post(request::get(&svc()).selector("Name", "WinRM").selector("Bogus", "1").bytes()).await;
     assert_ok(&r);
+    // Only unknown and repeated selectors are dropped: a missing key is still refused, by the server.
+    let r = c.post(request::get(&cimv2("Win32_Environment")).selector("Name", "Path").selector("Bogus", "1").bytes()).await;
+    assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::InsufficientSelectors));
+    let (_s, c) = setup_with(&[Defect::NotFoundInvalidSelectors]).await;
+    let r = c.post(request::get(&svc()).selector("Name", "NoSuchService").bytes()).await;
+    assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::InvalidValue));
     let (_s, c) = setup_with(&[Defect::UnknownResourceEmpty]).await;
     let env = assert_ok(&c.post(unknown_resource().bytes()).await);
     assert!(env.body.is_empty());

@@ -149,3 +149,45 @@ async fn a_put_on_winrm_config_changes_the_limits_the_server_applies() {
     let r = c.post(request::enumerate(&cimv2("Win32_Service"), f).bytes()).await;
     assert!(r.status == 200 && r.body.len() <= 32 * 1024, "the batch is cut to the new ceiling: {} octets", r.body.len());
 }
+
+/// A well-formed, complete key set that matches no instance: the same answer
+/// on a Windows class and on the BMC's CIM classes (wsman_proto::manual,
+/// "Selectors and missing instances"), for Get, Delete and a custom method.
+#[tokio::test]
+async fn a_missing_instance_is_resource_not_found_on_windows_and_bmc_classes() {
+    let s = test_support::TestServer::reference().await;
+    let c = test_support::Client::admin(&s);
+    let not_found = |r: &test_support::Reply| {
+        let env = assert_fault(r, FaultKind::DestinationUnreachable, Some(FaultDetail::ResourceNotFound));
+        let text = r.text();
+        assert!(text.contains("Code=\"2150858752\""), "ERROR_WSMAN_RESOURCE_NOT_FOUND: {text}");
+        env
+    };
+    // Windows classes.
+    not_found(&c.post(request::get(&cimv2("Win32_Service")).selector("Name", "NoSuchService").bytes()).await);
+    not_found(&c.post(request::get(&cimv2("Win32_ComputerSystem")).selector("Name", "NOT-THIS-HOST").bytes()).await);
+    let env_missing = || request::new(Action::Delete, &env_uri()).selector("Name", "HARNESS_NONE").selector("UserName", "<SYSTEM>");
+    not_found(&c.post(env_missing().bytes()).await);
+    let svc = cimv2("Win32_Service");
+    let stop = request::new(Action::Other(format!("{svc}/StopService")), &svc).selector("Name", "NoSuchService").body(Element::ns(&svc, "StopService_INPUT"));
+    not_found(&c.post(stop.bytes()).await);
+    // The BMC's classes, under both of their resource URIs.
+    for prefix in [ns::WMI_ROOT_HARDWARE_PREFIX, ns::DMTF_CIM_RESOURCE_PREFIX] {
+        let sensor = format!("{prefix}CIM_NumericSensor");
+        let get = request::get(&sensor)
+            .selector("CreationClassName", "CIM_NumericSensor")
+            .selector("DeviceID", "Sensor.250")
+            .selector("SystemCreationClassName", "CIM_ComputerSystem")
+            .selector("SystemName", "no-such-system");
+        not_found(&c.post(get.bytes()).await);
+        let cs = format!("{prefix}CIM_ComputerSystem");
+        let change = request::new(Action::Other(format!("{cs}/RequestStateChange")), &cs)
+            .selector("CreationClassName", "CIM_ComputerSystem")
+            .selector("Name", "no-such-system")
+            .body(Element::ns(&cs, "RequestStateChange_INPUT").with_child(Element::ns(&cs, "RequestedState").with_text("2")));
+        not_found(&c.post(change.bytes()).await);
+        // A set that is wrong for the class is still the server's selector fault.
+        let r = c.post(request::get(&sensor).selector("DeviceID", "Sensor.250").bytes()).await;
+        assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::InsufficientSelectors));
+    }
+}
