@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use driver::{Corpus, RunConfig, RunEvent, Target, TlsMode, Waivers};
+use driver::{Corpus, Endpoint, RunConfig, RunEvent, TlsMode, Waivers};
 use wsman_server::{BmcOptions, Config, ReferenceHost, User};
 
 use crate::args::{CheckArgs, ConnectionArgs};
@@ -13,7 +13,7 @@ use crate::args::{CheckArgs, ConnectionArgs};
 const EXIT_FAILED: u8 = 1;
 
 /// The endpoint named by the connection flags.
-pub(crate) fn target(conn: &ConnectionArgs, endpoint: &str) -> Result<Target, String> {
+pub(crate) fn target(conn: &ConnectionArgs, endpoint: &str) -> Result<Endpoint, String> {
     let scheme = endpoint.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     if !matches!(scheme.as_deref(), Some("http") | Some("https")) {
         return Err(format!("--endpoint {endpoint:?} is not an http:// or https:// URL"));
@@ -21,23 +21,21 @@ pub(crate) fn target(conn: &ConnectionArgs, endpoint: &str) -> Result<Target, St
     if conn.auth == "negotiate" {
         return Err("--auth negotiate is not supported by this build; use --auth basic".into());
     }
-    let user = match &conn.user {
-        Some(u) => {
-            let u = User::parse(u)?;
-            Some((u.name, u.password))
-        }
-        None => None,
-    };
+    let mut target = Endpoint::new(endpoint).with_timeout(conn.timeout);
+    if let Some(u) = &conn.user {
+        let u = User::parse(u)?;
+        target = target.with_user(u.name, u.password);
+    }
     let tls = match (&conn.ca, conn.insecure) {
         (Some(ca), _) => TlsMode::Ca(ca.clone()),
         (None, true) => TlsMode::Insecure,
         (None, false) => TlsMode::Verify,
     };
-    Ok(Target { endpoint: endpoint.to_owned(), user, tls, timeout: conn.timeout })
+    Ok(target.with_tls(tls))
 }
 
 /// The reference server (and BMC) on ephemeral loopback ports, with internal credentials.
-async fn start_embedded(timeout: std::time::Duration) -> Result<(Target, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {
+async fn start_embedded(timeout: std::time::Duration) -> Result<(Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {
     let password = uuid::Uuid::new_v4().simple().to_string();
     let user = User { name: "harness".into(), password: password.clone() };
     let config = Config { http: Some(([127, 0, 0, 1], 0).into()), users: vec![user], allow_unencrypted: true, ..Config::default() };
@@ -49,7 +47,7 @@ async fn start_embedded(timeout: std::time::Duration) -> Result<(Target, tokio::
     let task = tokio::spawn(reference.run(async {
         let _ = rx.await;
     }));
-    let target = Target { endpoint: url, user: Some(("harness".into(), password)), tls: TlsMode::Verify, timeout };
+    let target = Endpoint::new(url).with_user("harness", password).with_timeout(timeout);
     Ok((target, tx, task))
 }
 

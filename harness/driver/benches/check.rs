@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use driver::{run, Corpus, RunConfig, Target, TlsMode};
+use driver::{run, Corpus, Endpoint, RunConfig};
 use report::Status;
 use test_support::TestServer;
 
 fn config(url: &str, corpus: Arc<Corpus>) -> RunConfig {
-    let target = Target { endpoint: url.to_owned(), user: Some(("admin".into(), "admin".into())), tls: TlsMode::Verify, timeout: driver::DEFAULT_TIMEOUT };
+    let target = Endpoint::new(url).with_user("admin", "admin").with_timeout(driver::DEFAULT_TIMEOUT);
     let mut c = RunConfig::new(target, corpus);
     c.embedded = true;
     c

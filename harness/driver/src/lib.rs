@@ -7,8 +7,6 @@
 //! - [`corpus`]: manifests, templates, waivers, coverage (`corpus/README.md`
 //!   documents the file format).
 //! - [`render`]: `{{variable}}` substitution with XML escaping.
-//! - [`client`]: hyper-util client over rustls (ring), Basic auth, timeouts,
-//!   early responses, one retry on a fresh connection.
 //! - [`check`]: the assertion catalogue and the judge of one exchange.
 //! - [`snapshot`]: canonical redacted XML, compare, diff, update.
 //! - [`validate`]: [`validate::validate_paths`] — offline XSD and structural
@@ -16,13 +14,15 @@
 //! - [`runner`]: [`run`] — concurrency bound, scenarios with captures,
 //!   waivers, events, the [`report::RunReport`].
 //! - [`liveness`]: the rule that fails fast the exchanges of an action the
-//!   endpoint stopped answering (two consecutive timeouts).
+//!   endpoint stopped answering (two consecutive timeouts), on top of
+//!   [`wsman_client`]'s raw exchange (the transport: pooled connections over
+//!   rustls, Basic auth, timeouts, early responses, one retry on a fresh
+//!   connection).
 //!
-//! The path of a case: corpus case -> render -> HTTP client -> response ->
+//! The path of a case: corpus case -> render -> raw exchange -> response ->
 //! checks -> snapshot compare -> results (assertion ids and clauses) -> report.
 
 pub mod check;
-pub mod client;
 pub mod corpus;
 pub mod liveness;
 pub mod render;
@@ -31,7 +31,8 @@ pub mod snapshot;
 pub mod validate;
 
 pub use check::{Check, CATALOGUE};
-pub use client::{Target, TlsMode, TransportError};
 pub use corpus::{Corpus, CorpusError, Waivers};
+pub use liveness::ExchangeError;
 pub use runner::{run, DriverError, RunConfig, RunEvent, DEFAULT_TIMEOUT};
 pub use validate::{validate_paths, ValidateError};
+pub use wsman_client::{Endpoint, TlsMode};

@@ -35,7 +35,26 @@ use std::sync::Mutex;
 use report::StalledAction;
 use tokio::sync::watch;
 
-use crate::client::{HttpRequest, HttpResponse, TransportError, WsmanClient};
+use wsman_client::{RawRequest, RawResponse, Session};
+
+/// Why an exchange of the run produced no response.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    /// The transport failed (refused, timeout, closed, ...).
+    #[error(transparent)]
+    Transport(#[from] wsman_client::Error),
+    /// Not sent, or cut short: the endpoint stopped answering this action
+    /// earlier in the run (the liveness rule).
+    #[error("endpoint stopped answering {0}")]
+    Stalled(String),
+}
+
+impl ExchangeError {
+    /// The exchange timed out (a silence that counts towards the rule).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, ExchangeError::Transport(e) if e.is_timeout())
+    }
+}
 
 /// Consecutive timeouts of one action that stall it.
 pub const STALL_AFTER: u32 = 2;
@@ -85,8 +104,8 @@ impl Default for Liveness {
 
 impl Liveness {
     /// Sends `req` (of `action`, when known) under the rule.
-    pub(crate) async fn send(&self, client: &WsmanClient, action: Option<&str>, req: HttpRequest) -> Result<HttpResponse, TransportError> {
-        let Some(action) = action else { return client.send(req).await };
+    pub(crate) async fn send(&self, client: &Session, action: Option<&str>, req: RawRequest) -> Result<RawResponse, ExchangeError> {
+        let Some(action) = action else { return Ok(client.raw(req).await?) };
         let mut changed = self.changed.subscribe();
         loop {
             // Marked seen before the look, so a change after it wakes the wait.
@@ -103,19 +122,19 @@ impl Liveness {
                 }
             });
             match decision {
-                Decision::FailFast => return Err(TransportError::Stalled(action.to_owned())),
+                Decision::FailFast => return Err(ExchangeError::Stalled(action.to_owned())),
                 Decision::Send => break,
                 // The sender lives as long as `self`.
                 Decision::Wait => {
                     if changed.changed().await.is_err() {
-                        return client.send(req).await;
+                        return Ok(client.raw(req).await?);
                     }
                 }
             }
         }
         let mut cut = self.cut.subscribe();
         let result = tokio::select! {
-            r = client.send(req) => Some(r),
+            r = client.raw(req) => Some(r),
             Ok(_) = cut.wait_for(|set| set.contains(action)) => None,
         };
         let cut_in_flight = self.with(action, |h| {
@@ -126,7 +145,7 @@ impl Liveness {
                     h.streak = 0;
                     h.answered += 1;
                 }
-                Some(Err(TransportError::Timeout(_))) => {
+                Some(Err(e)) if e.is_timeout() => {
                     h.timeouts += 1;
                     h.streak += 1;
                     if !h.stalled && h.streak >= STALL_AFTER {
@@ -145,7 +164,10 @@ impl Liveness {
             });
         }
         self.changed.send_modify(|n| *n = n.wrapping_add(1));
-        result.unwrap_or_else(|| Err(TransportError::Stalled(action.to_owned())))
+        match result {
+            Some(r) => Ok(r?),
+            None => Err(ExchangeError::Stalled(action.to_owned())),
+        }
     }
 
     /// The stalled actions, for the top of the report.

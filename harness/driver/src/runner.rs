@@ -13,7 +13,8 @@ use tokio::task::JoinSet;
 
 use crate::check::catalogue::{self as cat, Check};
 use crate::check::judge::{judge, StepSpec};
-use crate::client::{Auth, HttpRequest, Target, TransportError, WsmanClient};
+use wsman_client::{Endpoint, RawAuth, RawRequest, Session};
+
 use crate::corpus::{Case, Corpus, Waivers};
 use crate::liveness::Liveness;
 use crate::render::{new_message_id, Scope};
@@ -26,7 +27,7 @@ const MAX_STORED: usize = 64 * 1024;
 #[derive(Debug, Clone)]
 pub struct RunConfig {
     /// The endpoint.
-    pub target: Target,
+    pub target: Endpoint,
     /// The corpus (embedded or `--corpus DIR`).
     pub corpus: Arc<Corpus>,
     /// Profiles to run (`--profile`); empty = all.
@@ -58,7 +59,7 @@ pub struct RunConfig {
 
 impl RunConfig {
     /// A configuration running every case of `corpus` against `target` with 8 cases in flight.
-    pub fn new(target: Target, corpus: Arc<Corpus>) -> RunConfig {
+    pub fn new(target: Endpoint, corpus: Arc<Corpus>) -> RunConfig {
         RunConfig {
             target,
             corpus,
@@ -108,16 +109,16 @@ pub enum RunEvent {
 /// Why a run could not be carried out (setup errors: exit status 2).
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
-    /// The client could not be built (URL, CA file, TLS).
+    /// The session could not be built (URL, CA file, TLS).
     #[error(transparent)]
-    Client(#[from] crate::client::ClientError),
+    Client(wsman_client::Error),
     /// The endpoint does not answer at all.
     #[error("endpoint {endpoint} unreachable: {source}")]
     Unreachable {
         /// The URL.
         endpoint: String,
         /// The transport error of the probe.
-        source: TransportError,
+        source: wsman_client::Error,
     },
     /// `--profile`/`--case` select nothing.
     #[error("no case matches the selection")]
@@ -135,7 +136,10 @@ impl DriverError {
 }
 
 struct Ctx {
-    client: WsmanClient,
+    client: Session,
+    /// The Authorization of `auth = "wrong"` steps: the user's password
+    /// changed (`None` without a user: no header at all).
+    wrong_auth: Option<wsman_client::hyper::header::HeaderValue>,
     /// The liveness rule: actions the endpoint stopped answering fail fast.
     liveness: Liveness,
     corpus: Arc<Corpus>,
@@ -171,7 +175,11 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
     if selected.is_empty() {
         return Err(DriverError::NoCases);
     }
-    let client = WsmanClient::new(config.target.clone())?;
+    let client = Session::new(config.target.clone()).map_err(DriverError::Client)?;
+    let wrong_auth = match &config.target.user {
+        Some((user, pass)) => Some(wsman_client::auth::Basic::header_value(user, &format!("{pass}-wrong")).map_err(DriverError::Client)?),
+        None => None,
+    };
     probe(&client).await?;
     let mut waivers = config.corpus.waivers.clone();
     if let Some(w) = config.waivers.clone() {
@@ -179,6 +187,7 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
     }
     let ctx = Arc::new(Ctx {
         client,
+        wrong_auth,
         liveness: Liveness::default(),
         corpus: config.corpus.clone(),
         waivers,
@@ -219,7 +228,7 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
         let out = run_case(&ctx, i).await;
         finished(i, out, &mut events, &mut outcomes);
     }
-    let mut report = RunReport::new(RunKind::Check, config.tool.clone(), config.target.endpoint.clone());
+    let mut report = RunReport::new(RunKind::Check, config.tool.clone(), config.target.url.clone());
     report.embedded = config.embedded;
     report.started_at = humantime::format_rfc3339_seconds(started_wall).to_string();
     // The profiles the run actually exercised.
@@ -238,11 +247,14 @@ pub async fn run(config: RunConfig, mut events: impl FnMut(RunEvent)) -> Result<
 }
 
 /// One Identify to tell "unreachable" (setup error) from "misbehaving" (results).
-async fn probe(client: &WsmanClient) -> Result<(), DriverError> {
-    let req = HttpRequest { content_type: SOAP_CT.to_owned(), auth: Auth::None, body: Vec::new(), ..Default::default() };
-    match client.send(req).await {
-        Ok(_) | Err(TransportError::Http(_) | TransportError::Closed(_)) => Ok(()),
-        Err(source) => Err(DriverError::Unreachable { endpoint: client.target().endpoint.clone(), source }),
+async fn probe(client: &Session) -> Result<(), DriverError> {
+    use wsman_client::TransportKind;
+    let req = RawRequest { content_type: Some(SOAP_CT.to_owned()), auth: RawAuth::None, ..Default::default() };
+    match client.raw(req).await {
+        // Something answered, if badly: the run judges it.
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.transport_kind(), Some(TransportKind::Closed | TransportKind::Broken | TransportKind::TooLarge)) => Ok(()),
+        Err(source) => Err(DriverError::Unreachable { endpoint: client.endpoint().url.clone(), source }),
     }
 }
 
@@ -306,7 +318,7 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
     let mut tally = Tally::new();
     let mut exchanges = Vec::new();
     let mut unimplemented: Option<String> = None;
-    let endpoint = ctx.client.target().endpoint.clone();
+    let endpoint = ctx.client.endpoint().url.clone();
 
     'steps: for (n, step) in case.steps.iter().enumerate() {
         let name = step_name(&step.template);
@@ -337,20 +349,20 @@ async fn run_case(ctx: &Ctx, index: usize) -> (Vec<AssertionResult>, CaseRecord)
                     break 'steps;
                 }
             };
-            let request = HttpRequest {
+            let request = RawRequest {
                 method: step.http.method.clone(),
                 path: step.http.path.clone(),
-                content_type: step.http.content_type.clone().unwrap_or_else(|| match step.http.encoding.as_deref() {
+                content_type: Some(step.http.content_type.clone().unwrap_or_else(|| match step.http.encoding.as_deref() {
                     Some("utf-16le") => "application/soap+xml;charset=UTF-16".to_owned(),
                     _ => SOAP_CT.to_owned(),
-                }),
+                })),
                 headers: step.http.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                auth: match step.http.auth.as_deref() {
-                    Some("none") => Auth::None,
-                    Some("wrong") => Auth::Wrong,
-                    _ => Auth::Basic,
+                auth: match (step.http.auth.as_deref(), &ctx.wrong_auth) {
+                    (Some("none"), _) | (Some("wrong"), None) => RawAuth::None,
+                    (Some("wrong"), Some(h)) => RawAuth::Header(h.clone()),
+                    _ => RawAuth::Session,
                 },
-                body,
+                body: body.into(),
                 replayable: action.as_ref().is_some_and(|a| a.replayable),
             };
             let response = ctx.liveness.send(&ctx.client, action.as_ref().map(|a| a.key.as_str()), request).await;
@@ -459,7 +471,7 @@ fn snapshot_step(ctx: &Ctx, dir: &std::path::Path, case: &Case, step: &str, body
 struct RequestAction {
     /// The liveness key: the `wsa:Action` URI, or `Identify`.
     key: String,
-    /// Sending it twice cannot change the outcome (see [`HttpRequest::replayable`]).
+    /// Sending it twice cannot change the outcome (see [`RawRequest::replayable`]).
     replayable: bool,
 }
 

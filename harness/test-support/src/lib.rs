@@ -2,7 +2,8 @@
 //! a production crate).
 //!
 //! - [`TestServer`]: the reference server on `127.0.0.1:0`, stopped on drop.
-//! - [`Client`]: a minimal keep-alive HTTP client that posts envelopes with Basic auth.
+//! - [`Client`]: posts envelopes with Basic auth, through wsman-client's raw
+//!   exchange (one HTTP client in the project).
 //! - [`redact`]: replaces volatile values (UUIDs, enumeration contexts,
 //!   dates) so responses can be snapshotted.
 //! - [`reference_dir`]: where ../shared/reference lives, when present.
@@ -10,12 +11,10 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use base64::Engine;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client as HyperClient;
-use hyper_util::rt::TokioExecutor;
 use tokio::sync::oneshot;
+use wsman_client::hyper::header::HeaderValue;
+use wsman_client::{Endpoint, RawAuth, RawRequest, Session, TlsMode};
 use wsman_server::{BmcOptions, Config, ReferenceHost, Server};
 
 /// The reference server running on an ephemeral loopback port.
@@ -129,20 +128,38 @@ impl Reply {
     }
 }
 
-/// A small HTTP client for tests.
+/// A small HTTP client for tests: wsman-client's raw exchange with fixed
+/// Basic credentials, any certificate accepted, a 30 s deadline, and a panic
+/// (with the reason) when no response comes.
 #[derive(Debug, Clone)]
 pub struct Client {
-    inner: HyperClient<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
+    session: Session,
     url: String,
-    auth: Option<String>,
+    auth: Option<HeaderValue>,
+}
+
+/// How long a test request may take.
+const DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+fn session_for(url: &str) -> Session {
+    Session::new(Endpoint::new(url).with_tls(TlsMode::Insecure).with_timeout(DEADLINE)).unwrap_or_else(|e| panic!("a session for {url}: {e}"))
+}
+
+/// `scheme://authority` and path-and-query of a URL.
+fn split_url(url: &str) -> (String, String) {
+    let uri: wsman_client::hyper::Uri = url.parse().unwrap_or_else(|e| panic!("a URL, not {url:?}: {e}"));
+    let origin = format!("{}://{}", uri.scheme_str().unwrap_or("http"), uri.authority().map(|a| a.as_str()).unwrap_or(""));
+    (origin, uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into()))
 }
 
 impl Client {
     /// A client for `url` with Basic credentials `user:pass`.
     pub fn new(url: &str, user_pass: Option<&str>) -> Client {
-        let inner = HyperClient::builder(TokioExecutor::new()).build_http();
-        let auth = user_pass.map(|up| format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(up)));
-        Client { inner, url: url.to_owned(), auth }
+        let auth = user_pass.map(|up| {
+            let (user, pass) = up.split_once(':').unwrap_or((up, ""));
+            wsman_client::auth::Basic::header_value(user, pass).expect("a Basic header")
+        });
+        Client { session: session_for(url), url: url.to_owned(), auth }
     }
 
     /// A client for the test server as admin:admin.
@@ -155,27 +172,38 @@ impl Client {
         self.send("POST", &self.url.clone(), Some("application/soap+xml;charset=UTF-8"), &[], body.into()).await
     }
 
-    /// Sends any request.
+    /// Sends any request (to the client's endpoint, or to another URL).
     pub async fn send(&self, method: &str, url: &str, content_type: Option<&str>, headers: &[(&str, &str)], body: Bytes) -> Reply {
-        let mut b = hyper::Request::builder().method(method).uri(url);
-        if let Some(ct) = content_type {
-            b = b.header("Content-Type", ct);
+        let (origin, path) = split_url(url);
+        let other;
+        let session = if origin == split_url(&self.url).0 {
+            &self.session
+        } else {
+            other = session_for(url);
+            &other
+        };
+        let request = RawRequest {
+            method: Some(method.to_owned()),
+            path: Some(path),
+            content_type: content_type.map(str::to_owned),
+            headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+            auth: self.auth.clone().map(RawAuth::Header).unwrap_or(RawAuth::None),
+            body,
+            // As hyper's pooled client did: a kept-alive connection found
+            // closed before any answer is not a failure of the test.
+            replayable: true,
+        };
+        let resp = match session.raw(request).await {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => panic!("the server answered within 30 s: {e}"),
+            Err(e) => panic!("the request was sent: {e}"),
+        };
+        Reply {
+            status: resp.status,
+            content_type: resp.content_type().map(str::to_owned),
+            www_authenticate: resp.header("www-authenticate").map(str::to_owned),
+            body: resp.body,
         }
-        if let Some(a) = &self.auth {
-            b = b.header("Authorization", a.as_str());
-        }
-        for (k, v) in headers {
-            b = b.header(*k, *v);
-        }
-        let req = b.body(Full::new(body)).expect("a valid request");
-        let fut = self.inner.request(req);
-        let resp = tokio::time::timeout(std::time::Duration::from_secs(30), fut).await.expect("the server answered within 30 s").expect("the request was sent");
-        let status = resp.status().as_u16();
-        let header = |n: &str| resp.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let content_type = header("content-type");
-        let www_authenticate = header("www-authenticate");
-        let body = resp.into_body().collect().await.expect("a body").to_bytes();
-        Reply { status, content_type, www_authenticate, body }
     }
 }
 

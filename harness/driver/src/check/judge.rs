@@ -9,8 +9,9 @@ use schema_check::{ExpandedName, PrefixMap, XmlDocument};
 use wsman_proto::ns;
 
 use super::catalogue::{self as cat, Check};
-use crate::client::{HttpResponse, TransportError};
 use crate::corpus::{Expect, XPathAssertion};
+use crate::liveness::ExchangeError;
+use wsman_client::RawResponse;
 
 /// One check's outcome on one exchange.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,7 +114,7 @@ fn is_soap_content_type(ct: Option<&str>) -> bool {
 }
 
 /// Judges one exchange.
-pub fn judge(spec: &StepSpec, response: Result<&HttpResponse, &TransportError>) -> Verdict {
+pub fn judge(spec: &StepSpec, response: Result<&RawResponse, &ExchangeError>) -> Verdict {
     let mut v = Verdict { done: true, ..Verdict::default() };
     let resp = match response {
         Ok(r) => r,
@@ -125,7 +126,7 @@ pub fn judge(spec: &StepSpec, response: Result<&HttpResponse, &TransportError>) 
     };
     v.add(&cat::TRANSPORT_RESPONSE, true, "");
     let expect = &spec.expect;
-    let soap_ct = is_soap_content_type(resp.content_type.as_deref());
+    let soap_ct = is_soap_content_type(resp.content_type());
 
     // A transport refusal the case allows: nothing else to check.
     if expect.transport.contains(&resp.status) && !(soap_ct && expect.fault.is_some()) {
@@ -166,7 +167,7 @@ pub fn judge(spec: &StepSpec, response: Result<&HttpResponse, &TransportError>) 
         v.fatal = true;
         return v;
     }
-    v.add(&cat::HTTP_CONTENT_TYPE, soap_ct, format!("Content-Type {:?}", resp.content_type));
+    v.add(&cat::HTTP_CONTENT_TYPE, soap_ct, format!("Content-Type {:?}", resp.content_type()));
     match schema_check::with_thread_validator(|val| val.validate(&resp.body)) {
         Ok(violations) => {
             let text: Vec<String> = violations.iter().take(3).map(ToString::to_string).collect();
@@ -393,11 +394,13 @@ mod tests {
 
     const REQ: &str = r#"<s:Envelope xmlns:s="{S}" xmlns:a="{A}" xmlns:w="{W}"><s:Header><a:Action>{X}/Get</a:Action><a:MessageID>uuid:REQ-1</a:MessageID><w:MaxEnvelopeSize>8192</w:MaxEnvelopeSize></s:Header><s:Body/></s:Envelope>"#;
 
-    fn fault_resp(relates: &str, sub: &str) -> HttpResponse {
+    fn fault_resp(relates: &str, sub: &str) -> RawResponse {
         let body = doc(r#"<env:Envelope xmlns:env="{S}" xmlns:wsa="{A}" xmlns:m="{W}"><env:Header><wsa:To>{ANON}</wsa:To><wsa:Action>{WF}</wsa:Action><wsa:MessageID>uuid:RESP-1</wsa:MessageID><wsa:RelatesTo>{relates}</wsa:RelatesTo></env:Header><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>{sub}</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en-US">no</env:Text></env:Reason><env:Detail><m:FaultDetail>{FD}InsufficientSelectors</m:FaultDetail></env:Detail></env:Fault></env:Body></env:Envelope>"#)
         .replace("{relates}", relates)
         .replace("{sub}", sub);
-        HttpResponse { status: 500, content_type: Some("application/soap+xml;charset=UTF-8".into()), body: body.into_bytes(), elapsed: Default::default() }
+        let mut headers = wsman_client::hyper::HeaderMap::new();
+        headers.insert("content-type", wsman_client::hyper::header::HeaderValue::from_static("application/soap+xml;charset=UTF-8"));
+        RawResponse { status: 500, headers, body: body.into_bytes().into(), elapsed: Default::default() }
     }
 
     fn spec() -> StepSpec {
@@ -444,12 +447,12 @@ mod tests {
     #[test]
     fn unexpected_success_and_transport_errors_fail() {
         let mut ok = fault_resp("uuid:REQ-1", "m:InvalidSelectors");
-        ok.body = doc(r#"<s:Envelope xmlns:s="{S}"><s:Header/><s:Body/></s:Envelope>"#).into_bytes();
+        ok.body = doc(r#"<s:Envelope xmlns:s="{S}"><s:Header/><s:Body/></s:Envelope>"#).into_bytes().into();
         ok.status = 200;
         let v = judge(&spec(), Ok(&ok));
         assert_eq!(status(&v, "expect.outcome"), Some(Status::Fail));
         assert_eq!(status(&v, "addressing.relates-to"), Some(Status::Fail));
-        let v = judge(&spec(), Err(&TransportError::Timeout(std::time::Duration::from_secs(1))));
+        let v = judge(&spec(), Err(&ExchangeError::Stalled("x".into())));
         assert_eq!(status(&v, "transport.response"), Some(Status::Fail));
         assert!(v.fatal);
     }

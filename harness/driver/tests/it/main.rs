@@ -9,11 +9,11 @@ mod validate;
 use std::sync::Arc;
 use std::time::Duration;
 
-use driver::{Corpus, RunConfig, Target, TlsMode};
+use driver::{Corpus, Endpoint, RunConfig};
 
 /// A run configuration for the embedded corpus against `url` as admin:admin.
 pub(crate) fn config(url: &str, corpus: Arc<Corpus>) -> RunConfig {
-    let target = Target { endpoint: url.to_owned(), user: Some(("admin".into(), "admin".into())), tls: TlsMode::Verify, timeout: Duration::from_secs(20) };
+    let target = Endpoint::new(url).with_user("admin", "admin").with_timeout(Duration::from_secs(20));
     let mut c = RunConfig::new(target, corpus);
     c.embedded = true;
     c

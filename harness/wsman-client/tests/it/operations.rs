@@ -1,0 +1,101 @@
+//! Identify, Get, Put, Create, Delete, Invoke.
+
+use test_support::TestServer;
+use wsman_client::{Endpoint, Resource, Session};
+use wsman_proto::{ns, Instance, Value};
+
+use crate::session;
+
+fn text(i: &Instance, name: &str) -> Option<String> {
+    match i.get(name) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        other => other.and_then(Value::to_text),
+    }
+}
+
+#[tokio::test]
+async fn identify_with_and_without_credentials() {
+    let server = TestServer::reference().await;
+    let s = session(&server);
+    let id = s.identify().await.expect("identify");
+    assert!(id.protocol_versions.iter().any(|v| v == ns::WSMAN), "{id:?}");
+    assert_eq!(id.product_vendor.as_deref(), Some("Microsoft Corporation"));
+    let anon = s.identify_unauthenticated().await.expect("unauthenticated identify");
+    assert!(anon.protocol_versions.iter().any(|v| v == ns::WSMAN), "{anon:?}");
+
+    // With a wrong password, only the unauthenticated form gets through: it
+    // really goes without the session's credentials.
+    let wrong = Session::new(Endpoint::new(&server.url).with_user("admin", "nope")).unwrap();
+    let e = wrong.identify().await.unwrap_err();
+    assert_eq!(e.status(), Some(401), "{e:?}");
+    assert!(e.is_transport() && !e.is_fault(), "{e:?}");
+    wrong.identify_unauthenticated().await.expect("no credentials needed");
+}
+
+#[tokio::test]
+async fn get_a_service() {
+    let server = TestServer::reference().await;
+    let s = session(&server);
+    let r = s.get(&Resource::cimv2("Win32_Service").selector("Name", "WinRM")).await.expect("get");
+    let i = r.to_instance().unwrap();
+    assert_eq!(i.class_name, "Win32_Service");
+    assert_eq!(text(&i, "Name").as_deref(), Some("WinRM"));
+    assert_eq!(text(&i, "State").as_deref(), Some("Running"));
+}
+
+#[tokio::test]
+async fn create_get_put_delete_an_environment_variable() {
+    let server = TestServer::reference().await;
+    let s = session(&server);
+    let env = Resource::cimv2("Win32_Environment");
+    let value = |v: &str| {
+        Instance::new(&env.uri, "Win32_Environment")
+            .with("Name", Value::str("WSMAN_CLIENT_IT"))
+            .with("UserName", Value::str("<SYSTEM>"))
+            .with("VariableValue", Value::str(v))
+            .to_element()
+    };
+    let epr = s.create(&env, value("one")).await.expect("create");
+    let created = Resource::from_epr(&epr).expect("the EPR names the resource");
+    assert_eq!(created.uri, env.uri);
+    assert_eq!(created.selectors.get("Name"), Some("WSMAN_CLIENT_IT"), "{epr:?}");
+
+    let got = s.get(&created).await.expect("get").to_instance().unwrap();
+    assert_eq!(text(&got, "VariableValue").as_deref(), Some("one"));
+
+    let put = s.put(&created, value("two")).await.expect("put");
+    let after = put.representation.expect("Windows sends the representation after a Put");
+    assert!(after.child_text(&env.uri, "VariableValue").is_some_and(|v| v == "two"), "{after:?}");
+    let got = s.get(&created).await.expect("get").to_instance().unwrap();
+    assert_eq!(text(&got, "VariableValue").as_deref(), Some("two"));
+
+    s.delete(&created).await.expect("delete");
+    let e = s.get(&created).await.unwrap_err();
+    assert!(e.is_fault(), "gone: {e:?}");
+    // A second Create of a name that exists is refused with a typed fault.
+    s.create(&env, value("one")).await.expect("create again after delete");
+    let e = s.create(&env, value("one")).await.unwrap_err();
+    assert_eq!(e.fault().and_then(|f| f.subcode.clone()), Some((ns::WSMAN.to_owned(), "AlreadyExists".to_owned())), "{e:?}");
+}
+
+#[tokio::test]
+async fn invoke_stop_then_start_a_service() {
+    let server = TestServer::reference().await;
+    let s = session(&server);
+    let spooler = Resource::cimv2("Win32_Service").selector("Name", "Spooler");
+    let state = || async { text(&s.get(&spooler).await.expect("get").to_instance().unwrap(), "State") };
+    assert_eq!(state().await.as_deref(), Some("Running"));
+
+    let out = s.invoke(&spooler, "StopService", &[]).await.expect("StopService");
+    assert_eq!((out.method.as_str(), out.return_value()), ("StopService", Some(0)), "{out:?}");
+    assert_eq!(state().await.as_deref(), Some("Stopped"));
+
+    let out = s.invoke(&spooler, "StartService", &[]).await.expect("StartService");
+    assert_eq!(out.return_value(), Some(0));
+    assert!(out.properties().unwrap().iter().any(|p| p.name == "ReturnValue"));
+    assert_eq!(state().await.as_deref(), Some("Running"));
+
+    // A method the class does not have is a typed fault, not an output.
+    let e = s.invoke(&spooler, "Explode", &[]).await.unwrap_err();
+    assert!(e.is_fault(), "{e:?}");
+}
