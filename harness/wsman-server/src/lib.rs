@@ -10,7 +10,7 @@
 //! - [`providers`]: the simulated Windows classes.
 //! - [`defects`]: named misbehaviours for proving checks can fail.
 //! - [`tls`]: rustls (ring) with PEM files or a self-signed certificate.
-//! - [`reference`]: the reference host as `serve`, `check` and the tests run
+//! - [`reference`](mod@reference): the reference host as `serve`, `check` and the tests run
 //!   it: this server with the IPMI BMC simulator's classes and LAN face.
 //!
 //! The entry point is [`Server::bind`] then [`Server::run`] with a shutdown
