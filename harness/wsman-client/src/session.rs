@@ -237,6 +237,37 @@ impl Session {
         }
     }
 
+    /// The envelope of a typed request, as the typed operations send it:
+    /// [`Session::header`] for the message's Action and `resource`, the
+    /// message as the Body. Identify has no Action and gets no header at all
+    /// (DSP0226 §11: no addressing), so its `resource` is not used.
+    ///
+    /// For tools and tests that send the request themselves over
+    /// [`Session::raw`]: to change a header first, or to judge the raw answer.
+    ///
+    /// ```
+    /// use wsman_client::message::Get;
+    /// use wsman_client::{Endpoint, Resource, Session};
+    /// use wsman_proto::Action;
+    ///
+    /// # fn main() -> Result<(), wsman_client::Error> {
+    /// let session = Session::new(Endpoint::new("http://127.0.0.1:5985/wsman"))?;
+    /// let mut envelope = session.request(&Resource::cimv2("Win32_Service").selector("Name", "WinRM"), Get);
+    /// assert_eq!(envelope.header.action, Some(Action::Get));
+    /// assert_eq!(envelope.header.selectors.as_ref().and_then(|s| s.get("Name")), Some("WinRM"));
+    /// envelope.header.max_envelope_size = Some(8192);
+    /// let bytes = envelope.encode();
+    /// # let _ = bytes;
+    /// # Ok(()) }
+    /// ```
+    pub fn request(&self, resource: &Resource, message: impl Message) -> Envelope {
+        let header = match message.action() {
+            Some(action) => self.header(action, resource),
+            None => Header::default(),
+        };
+        Envelope { header, body: message.into_body() }
+    }
+
     /// Sends any typed request (`header` from [`Session::header`]) and
     /// decodes its answer as `R`, checked as the module documentation says.
     ///
