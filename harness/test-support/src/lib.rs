@@ -3,7 +3,10 @@
 //!
 //! - [`TestServer`]: the reference server on `127.0.0.1:0`, stopped on drop.
 //! - [`Client`]: posts envelopes with Basic auth, through wsman-client's raw
-//!   exchange (one HTTP client in the project).
+//!   exchange (one HTTP client in the project). Requests are built the one
+//!   way the project builds them: wsman-proto's typed messages under the
+//!   client's header ([`Client::request`], [`wsman_client::Session::request`]),
+//!   then changed or hand-built where a test sends something malformed.
 //! - [`redact`]: replaces volatile values (UUIDs, enumeration contexts,
 //!   dates) so responses can be snapshotted.
 //! - [`reference_dir`]: where ../shared/reference lives, when present.
@@ -13,8 +16,9 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
-use wsman_client::hyper::header::HeaderValue;
-use wsman_client::{Endpoint, RawAuth, RawRequest, Session, TlsMode};
+use wsman_client::message::Message;
+use wsman_client::{Endpoint, RawAuth, RawRequest, Resource, Session, TlsMode};
+use wsman_proto::Envelope;
 use wsman_server::{BmcOptions, Config, ReferenceHost, Server};
 
 /// The reference server running on an ephemeral loopback port.
@@ -122,27 +126,47 @@ impl Reply {
     }
 
     /// The body decoded as an envelope.
-    pub fn envelope(&self) -> wsman_proto::Envelope {
-        wsman_proto::Envelope::decode(&self.body, &wsman_proto::Limits::default())
-            .unwrap_or_else(|e| panic!("response is not an envelope: {e}\n{}", self.text()))
+    pub fn envelope(&self) -> Envelope {
+        Envelope::decode(&self.body, &wsman_proto::Limits::default()).unwrap_or_else(|e| panic!("response is not an envelope: {e}\n{}", self.text()))
     }
 }
 
 /// A small HTTP client for tests: wsman-client's raw exchange with fixed
 /// Basic credentials, any certificate accepted, a 30 s deadline, and a panic
 /// (with the reason) when no response comes.
+///
+/// ```no_run
+/// # async fn demo(server: &test_support::TestServer) {
+/// use test_support::Client;
+/// use wsman_client::message::Get;
+/// use wsman_client::Resource;
+///
+/// let c = Client::admin(server);
+/// // A well-formed Get, then a header broken on purpose.
+/// let mut req = c.request(&Resource::cimv2("Win32_OperatingSystem"), Get);
+/// req.header.max_envelope_size = Some(8191);
+/// let reply = c.post(req.encode()).await;
+/// assert_eq!(reply.status, 500);
+/// // The typed operations, with the same credentials.
+/// let os = c.session().get(&Resource::cimv2("Win32_OperatingSystem")).await;
+/// # let _ = os; }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     session: Session,
     url: String,
-    auth: Option<HeaderValue>,
+    user: Option<(String, String)>,
 }
 
 /// How long a test request may take.
 const DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
-fn session_for(url: &str) -> Session {
-    Session::new(Endpoint::new(url).with_tls(TlsMode::Insecure).with_timeout(DEADLINE)).unwrap_or_else(|e| panic!("a session for {url}: {e}"))
+fn session_for(url: &str, user: Option<&(String, String)>) -> Session {
+    let mut endpoint = Endpoint::new(url).with_tls(TlsMode::Insecure).with_timeout(DEADLINE);
+    if let Some((name, password)) = user {
+        endpoint = endpoint.with_user(name, password);
+    }
+    Session::new(endpoint).unwrap_or_else(|e| panic!("a session for {url}: {e}"))
 }
 
 /// `scheme://authority` and path-and-query of a URL.
@@ -155,16 +179,29 @@ fn split_url(url: &str) -> (String, String) {
 impl Client {
     /// A client for `url` with Basic credentials `user:pass`.
     pub fn new(url: &str, user_pass: Option<&str>) -> Client {
-        let auth = user_pass.map(|up| {
-            let (user, pass) = up.split_once(':').unwrap_or((up, ""));
-            wsman_client::auth::Basic::header_value(user, pass).expect("a Basic header")
+        let user = user_pass.map(|up| {
+            let (name, password) = up.split_once(':').unwrap_or((up, ""));
+            (name.to_owned(), password.to_owned())
         });
-        Client { session: session_for(url), url: url.to_owned(), auth }
+        Client { session: session_for(url, user.as_ref()), url: url.to_owned(), user }
     }
 
     /// A client for the test server as admin:admin.
     pub fn admin(server: &TestServer) -> Client {
         Client::new(&server.url, Some("admin:admin"))
+    }
+
+    /// The wsman-client session under the client (same endpoint and
+    /// credentials), for the typed operations.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// A well-formed request envelope: the typed `message` under the client's
+    /// header for `resource` ([`Session::request`]). Change its header or
+    /// body to make it malformed; send it with [`Client::post`].
+    pub fn request(&self, resource: &Resource, message: impl Message) -> Envelope {
+        self.session.request(resource, message)
     }
 
     /// POSTs `body` with the SOAP content type.
@@ -179,7 +216,7 @@ impl Client {
         let session = if origin == split_url(&self.url).0 {
             &self.session
         } else {
-            other = session_for(url);
+            other = session_for(url, self.user.as_ref());
             &other
         };
         let request = RawRequest {
@@ -187,7 +224,7 @@ impl Client {
             path: Some(path),
             content_type: content_type.map(str::to_owned),
             headers: headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-            auth: self.auth.clone().map(RawAuth::Header).unwrap_or(RawAuth::None),
+            auth: RawAuth::Session,
             body,
             // As hyper's pooled client did: a kept-alive connection found
             // closed before any answer is not a failure of the test.
@@ -421,110 +458,5 @@ pub mod reference {
             }
         }
         (found, excluded)
-    }
-}
-
-/// Request envelopes for tests, built with the codec's element tree (never by
-/// string formatting).
-pub mod request {
-    use wsman_proto::header::{Header, UnknownHeader};
-    use wsman_proto::xml::Element;
-    use wsman_proto::{ns, Action, Envelope, OptionSet, SelectorSet, XsDuration};
-
-    /// The WMI cimv2 URI of a class.
-    pub fn cimv2(class: &str) -> String {
-        format!("{}root/cimv2/{class}", ns::WMI_RESOURCE_PREFIX)
-    }
-
-    /// A request under construction.
-    #[derive(Clone, Debug)]
-    pub struct Request {
-        /// The envelope being built.
-        pub env: Envelope,
-    }
-
-    /// A request with To, ReplyTo anonymous, Action, a fixed MessageID and ResourceURI.
-    pub fn new(action: Action, resource_uri: &str) -> Request {
-        let header = Header {
-            to: Some("http://127.0.0.1:5985/wsman".into()),
-            reply_to: Some(ns::WSA_ANONYMOUS.into()),
-            action: Some(action),
-            message_id: Some("uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9".into()),
-            resource_uri: Some(resource_uri.to_owned()),
-            max_envelope_size: Some(512_000),
-            operation_timeout: Some(XsDuration::from_millis(60_000)),
-            ..Header::default()
-        };
-        Request { env: Envelope { header, body: Vec::new() } }
-    }
-
-    /// A Get.
-    pub fn get(uri: &str) -> Request {
-        new(Action::Get, uri)
-    }
-
-    /// An Enumerate with the given `wsen:Enumerate` children.
-    pub fn enumerate(uri: &str, children: Vec<Element>) -> Request {
-        let mut body = Element::ns(ns::WSEN, "Enumerate");
-        children.into_iter().for_each(|c| body.push(c));
-        new(Action::Enumerate, uri).body(body)
-    }
-
-    /// A Pull of `context` with MaxElements.
-    pub fn pull(uri: &str, context: &str, max: Option<u32>) -> Request {
-        let mut body = Element::ns(ns::WSEN, "Pull").with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text(context));
-        if let Some(m) = max {
-            body.push(Element::ns(ns::WSEN, "MaxElements").with_text(m.to_string()));
-        }
-        new(Action::Pull, uri).body(body)
-    }
-
-    /// A Release of `context`.
-    pub fn release(uri: &str, context: &str) -> Request {
-        let body = Element::ns(ns::WSEN, "Release").with_child(Element::ns(ns::WSEN, "EnumerationContext").with_text(context));
-        new(Action::Release, uri).body(body)
-    }
-
-    impl Request {
-        /// Adds a selector.
-        pub fn selector(mut self, name: &str, value: &str) -> Self {
-            self.env.header.selectors.get_or_insert_with(SelectorSet::default).push(name, value);
-            self
-        }
-
-        /// Adds an option.
-        pub fn option(mut self, name: &str, value: &str, must_comply: bool) -> Self {
-            let set = self.env.header.options.get_or_insert_with(OptionSet::default);
-            set.options.push(wsman_proto::selector::WsOption { name: name.into(), value: value.into(), must_comply, type_: None });
-            self
-        }
-
-        /// Appends a body element.
-        pub fn body(mut self, el: Element) -> Self {
-            self.env.body.push(el);
-            self
-        }
-
-        /// Appends a raw header element (kept verbatim).
-        pub fn raw_header(mut self, el: Element) -> Self {
-            self.env.header.unknown.push(UnknownHeader { element: el, must_understand: false });
-            self
-        }
-
-        /// Edits the header.
-        pub fn with_header(mut self, f: impl FnOnce(&mut Header)) -> Self {
-            f(&mut self.env.header);
-            self
-        }
-
-        /// The MessageID.
-        pub fn message_id(&self) -> &str {
-            self.env.header.message_id.as_deref().unwrap_or("")
-        }
-
-        /// The encoded bytes.
-        pub fn bytes(&self) -> Vec<u8> {
-            self.env.encode()
-        }
     }
 }

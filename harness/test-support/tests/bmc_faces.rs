@@ -3,13 +3,15 @@
 //! same (frozen) scenario time; power changed on one face shows on the other.
 //! Skipped, with a message, when ipmitool is not installed.
 
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 use ipmi_sim::Clock;
-use test_support::request;
 use test_support::{Client, TestServer};
+use wsman_client::message::{Enumerate, Item};
+use wsman_client::Resource;
 use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action, Envelope};
+use wsman_proto::{ns, Property, Value};
 use wsman_server::BmcOptions;
 
 const USER: &str = "admin";
@@ -51,26 +53,28 @@ fn uri(class: &str) -> String {
     format!("{}{class}", ns::WMI_ROOT_HARDWARE_PREFIX)
 }
 
-/// Every instance of `class`, over WS-Man (one optimized Enumerate).
+/// Every instance of `class`, over WS-Man (an optimized Enumerate, pulled to the end).
 async fn instances(c: &Client, class: &str) -> Vec<Element> {
-    let opts = vec![Element::ns(ns::WSMAN, "OptimizeEnumeration"), Element::ns(ns::WSMAN, "MaxElements").with_text("100")];
-    let r = c.post(request::enumerate(&uri(class), opts).bytes()).await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    let env = r.envelope();
-    let items = env.body_element().and_then(|b| b.child(ns::WSMAN, "Items")).expect("items").clone();
-    items.elements().cloned().collect()
+    let request = Enumerate { optimize: true, max_elements: NonZeroU64::new(100), ..Enumerate::default() };
+    let items = c.session().enumerate(&Resource::new(uri(class)), request).await.expect("an Enumerate").collect().await.expect("the items");
+    items
+        .into_iter()
+        .map(|i| match i {
+            Item::Object(el) => el,
+            other => panic!("an object, not {other:?}"),
+        })
+        .collect()
 }
 
-/// A WS-Man Get of `class` keyed by the key properties of `item`.
-async fn get(c: &Client, class: &str, item: &Element, keys: &[&str]) -> Envelope {
+/// `class` keyed by the key properties of `item`.
+fn keyed(class: &str, item: &Element, keys: &[&str]) -> Resource {
     let u = uri(class);
-    let mut req = request::get(&u);
-    for k in keys {
-        req = req.selector(k, &item.child_text(&u, k).expect("key property"));
-    }
-    let r = c.post(req.bytes()).await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    r.envelope()
+    keys.iter().fold(Resource::new(&u), |r, k| r.selector(k, item.child_text(&u, k).expect("key property")))
+}
+
+/// A WS-Man Get of `class` keyed by the key properties of `item`: the representation.
+async fn get(c: &Client, class: &str, item: &Element, keys: &[&str]) -> Element {
+    c.session().get(&keyed(class, item, keys)).await.expect("a Get").representation
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -84,8 +88,7 @@ async fn a_sensor_reads_the_same_over_ipmitool_and_a_wsman_get() {
     let all = instances(&f.client, class).await;
     for name in ["CPU1 Temp", "12V", "Fan 1"] {
         let item = all.iter().find(|i| i.child_text(&u, "ElementName").as_deref() == Some(name)).unwrap_or_else(|| panic!("sensor {name}"));
-        let env = get(&f.client, class, item, &["SystemCreationClassName", "SystemName", "CreationClassName", "DeviceID"]).await;
-        let inst = env.body_element().expect("instance");
+        let inst = get(&f.client, class, item, &["SystemCreationClassName", "SystemName", "CreationClassName", "DeviceID"]).await;
         let reading: f64 = inst.child_text(&u, "CurrentReading").and_then(|t| t.parse().ok()).expect("CurrentReading");
         let modifier: i32 = inst.child_text(&u, "UnitModifier").and_then(|t| t.parse().ok()).expect("UnitModifier");
         let wsman = reading * 10f64.powi(modifier);
@@ -106,16 +109,11 @@ async fn power_changes_cross_the_faces() {
     let system = instances(&f.client, class).await.remove(0);
     let keys = ["CreationClassName", "Name"];
     ipmitool(f.lan_port, &["chassis", "power", "off"]).await;
-    let env = get(&f.client, class, &system, &keys).await;
-    assert_eq!(env.body_element().and_then(|i| i.child_text(&u, "EnabledState")).as_deref(), Some("3"), "off through ipmitool shows over WS-Man");
+    let inst = get(&f.client, class, &system, &keys).await;
+    assert_eq!(inst.child_text(&u, "EnabledState").as_deref(), Some("3"), "off through ipmitool shows over WS-Man");
 
-    let mut req = request::new(Action::Other(format!("{u}/RequestStateChange")), &u)
-        .body(Element::ns(&u, "RequestStateChange_INPUT").with_child(Element::ns(&u, "RequestedState").with_text("2")));
-    for k in keys {
-        req = req.selector(k, &system.child_text(&u, k).expect("key"));
-    }
-    let r = f.client.post(req.bytes()).await;
-    assert_eq!(r.status, 200, "{}", r.text());
+    let on = [Property { name: "RequestedState".into(), value: Value::str("2") }];
+    f.client.session().invoke(&keyed(class, &system, &keys), "RequestStateChange", &on).await.expect("RequestStateChange answered");
     let out = ipmitool(f.lan_port, &["chassis", "power", "status"]).await;
     assert!(out.contains("Chassis Power is on"), "on through WS-Man shows in ipmitool: {out}");
 }

@@ -2,14 +2,15 @@
 //! says. A test here per defect; `every_defect_has_a_test` keeps it so.
 
 use bytes::Bytes;
-use test_support::request::{self, cimv2};
 use test_support::Client;
+use wsman_client::message::{Enumerate, Get, Identify, Put, Release};
+use wsman_client::Resource;
 use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action, FaultDetail, FaultKind};
+use wsman_proto::{ns, Action, Envelope, FaultDetail, FaultKind};
 use wsman_server::Defect;
 
-use super::enumeration::{context, svc};
-use crate::{assert_fault, assert_ok, setup, setup_with};
+use super::enumeration::{context, opt, pull, svc};
+use crate::{assert_fault, assert_ok, message_id, raw_header, setup, setup_with};
 
 /// The defects covered below; a new defect without a test fails here.
 const TESTED: &[Defect] = &[
@@ -52,54 +53,60 @@ fn every_defect_has_a_test() {
     }
 }
 
-fn os_get() -> request::Request {
-    request::get(&cimv2("Win32_OperatingSystem"))
+fn os_get(c: &Client) -> Envelope {
+    c.request(&Resource::cimv2("Win32_OperatingSystem"), Get)
 }
 
-fn unknown_resource() -> request::Request {
-    request::get(&cimv2("No_Such_Class"))
+fn unknown_resource(c: &Client) -> Vec<u8> {
+    c.request(&Resource::cimv2("No_Such_Class"), Get).encode()
+}
+
+fn identify(c: &Client) -> Vec<u8> {
+    c.request(&Resource::default(), Identify).encode()
 }
 
 #[tokio::test]
 async fn addressing_defects() {
-    let req = os_get().with_header(|h| h.message_id = Some("uuid:ABCDEF00-0000-4000-8000-000000000001".into()));
     let (_a, good) = setup().await;
-    let base = assert_ok(&good.post(req.bytes()).await).header;
-    assert_eq!(base.relates_to.as_deref(), Some(req.message_id()));
+    let mut req = os_get(&good);
+    req.header.message_id = Some("uuid:ABCDEF00-0000-4000-8000-000000000001".into());
+    let bytes = req.encode();
+    let base = assert_ok(&good.post(bytes.clone()).await).header;
+    assert_eq!(base.relates_to.as_deref(), Some(message_id(&req)));
 
     let (_s, c) = setup_with(&[Defect::DropRelatesTo]).await;
-    assert_eq!(assert_ok(&c.post(req.bytes()).await).header.relates_to, None);
+    assert_eq!(assert_ok(&c.post(bytes.clone()).await).header.relates_to, None);
     let (_s, c) = setup_with(&[Defect::RelatesToLowercase]).await;
-    assert_eq!(assert_ok(&c.post(req.bytes()).await).header.relates_to.as_deref(), Some("uuid:abcdef00-0000-4000-8000-000000000001"));
+    assert_eq!(assert_ok(&c.post(bytes.clone()).await).header.relates_to.as_deref(), Some("uuid:abcdef00-0000-4000-8000-000000000001"));
     let (_s, c) = setup_with(&[Defect::WrongResponseAction]).await;
-    assert_eq!(assert_ok(&c.post(req.bytes()).await).header.action, Some(Action::Get));
+    assert_eq!(assert_ok(&c.post(bytes.clone()).await).header.action, Some(Action::Get));
     let (_s, c) = setup_with(&[Defect::ToNotAnonymous]).await;
-    assert_eq!(assert_ok(&c.post(req.bytes()).await).header.to, req.env.header.to);
+    assert_eq!(assert_ok(&c.post(bytes.clone()).await).header.to, req.header.to);
     let (_s, c) = setup_with(&[Defect::DropMessageId]).await;
-    assert_eq!(assert_ok(&c.post(req.bytes()).await).header.message_id, None);
+    assert_eq!(assert_ok(&c.post(bytes).await).header.message_id, None);
 }
 
 #[tokio::test]
 async fn fault_defects() {
     let (_s, c) = setup_with(&[Defect::FaultWrongSubcode]).await;
-    let r = c.post(unknown_resource().bytes()).await;
+    let r = c.post(unknown_resource(&c)).await;
     assert_eq!(r.envelope().fault().unwrap().kind(), Some(FaultKind::InternalError));
     let (_s, c) = setup_with(&[Defect::FaultWrongCode]).await;
     let mu = Element::ns("urn:vendor:ext", "X").with_attr(Some(ns::SOAP), "mustUnderstand", "true");
-    let f = c.post(os_get().raw_header(mu).bytes()).await.envelope().fault().unwrap();
+    let f = c.post(raw_header(os_get(&c), mu).encode()).await.envelope().fault().unwrap();
     assert_eq!(f.code, Some((ns::SOAP.to_owned(), "Receiver".to_owned())));
     let (_s, c) = setup_with(&[Defect::FaultHttp200]).await;
-    let r = c.post(unknown_resource().bytes()).await;
+    let r = c.post(unknown_resource(&c)).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.envelope().fault().unwrap().kind(), Some(FaultKind::DestinationUnreachable));
     let (_s, c) = setup_with(&[Defect::FaultNoReasonLang]).await;
-    let f = c.post(unknown_resource().bytes()).await.envelope().fault().unwrap();
+    let f = c.post(unknown_resource(&c)).await.envelope().fault().unwrap();
     assert!(f.reason.is_some() && f.reason_lang.is_none());
     let (_s, c) = setup_with(&[Defect::FaultNoDetail]).await;
-    let f = c.post(unknown_resource().bytes()).await.envelope().fault().unwrap();
+    let f = c.post(unknown_resource(&c)).await.envelope().fault().unwrap();
     assert_eq!(f.detail, None);
     let (_s, c) = setup_with(&[Defect::HtmlErrorPage]).await;
-    let r = c.post(unknown_resource().bytes()).await;
+    let r = c.post(unknown_resource(&c)).await;
     assert_eq!((r.status, r.content_type.as_deref()), (500, Some("text/html")));
     assert!(r.text().starts_with("<html>"));
 }
@@ -108,32 +115,35 @@ async fn fault_defects() {
 async fn header_rule_defects() {
     let mu = Element::ns("urn:vendor:ext", "X").with_attr(Some(ns::SOAP), "mustUnderstand", "true");
     let (_s, c) = setup_with(&[Defect::IgnoreMustUnderstand]).await;
-    assert_ok(&c.post(os_get().raw_header(mu).bytes()).await);
+    assert_ok(&c.post(raw_header(os_get(&c), mu).encode()).await);
     let (_s, c) = setup_with(&[Defect::IgnoreMaxEnvelopeSize]).await;
-    assert_ok(&c.post(os_get().with_header(|h| h.max_envelope_size = Some(100)).bytes()).await);
+    let mut small = os_get(&c);
+    small.header.max_envelope_size = Some(100);
+    assert_ok(&c.post(small.encode()).await);
     let (_s, c) = setup_with(&[Defect::IgnoreSelectors]).await;
-    let r = c.post(request::get(&svc()).selector("Name", "WinRM").selector("Bogus", "1").bytes()).await;
+    let r = c.post(c.request(&svc().selector("Name", "WinRM").selector("Bogus", "1"), Get).encode()).await;
     assert_ok(&r);
     // Only unknown and repeated selectors are dropped: a missing key is still refused, by the server.
-    let r = c.post(request::get(&cimv2("Win32_Environment")).selector("Name", "Path").selector("Bogus", "1").bytes()).await;
+    let r = c.post(c.request(&Resource::cimv2("Win32_Environment").selector("Name", "Path").selector("Bogus", "1"), Get).encode()).await;
     assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::InsufficientSelectors));
     let (_s, c) = setup_with(&[Defect::NotFoundInvalidSelectors]).await;
-    let r = c.post(request::get(&svc()).selector("Name", "NoSuchService").bytes()).await;
+    let r = c.post(c.request(&svc().selector("Name", "NoSuchService"), Get).encode()).await;
     assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::InvalidValue));
     let (_s, c) = setup_with(&[Defect::UnknownResourceEmpty]).await;
-    let env = assert_ok(&c.post(unknown_resource().bytes()).await);
+    let env = assert_ok(&c.post(unknown_resource(&c)).await);
     assert!(env.body.is_empty());
     let (_s, c) = setup_with(&[Defect::UnknownActionEmpty]).await;
-    let env = assert_ok(&c.post(request::new(Action::Other("urn:no-such-action".into()), &cimv2("Win32_OperatingSystem")).bytes()).await);
+    let unknown =
+        Envelope { header: c.session().header(Action::Other("urn:no-such-action".into()), &Resource::cimv2("Win32_OperatingSystem")), body: Vec::new() };
+    let env = assert_ok(&c.post(unknown.encode()).await);
     assert!(env.body.is_empty());
 }
 
-async fn first_batch(c: &Client, max: u32) -> wsman_proto::Envelope {
-    let f = vec![Element::ns(ns::WSMAN, "OptimizeEnumeration"), Element::ns(ns::WSMAN, "MaxElements").with_text(max.to_string())];
-    assert_ok(&c.post(request::enumerate(&svc(), f).bytes()).await)
+async fn first_batch(c: &Client, max: u64) -> Envelope {
+    assert_ok(&c.post(c.request(&svc(), opt(max)).encode()).await)
 }
 
-fn item_count(env: &wsman_proto::Envelope) -> usize {
+fn item_count(env: &Envelope) -> usize {
     env.body_element().and_then(|b| b.child(ns::WSMAN, "Items")).map_or(0, |i| i.elements().count())
 }
 
@@ -145,13 +155,13 @@ async fn enumeration_defects() {
     let (_s, c) = setup_with(&[Defect::NoEndOfSequence]).await;
     let env = first_batch(&c, 10_000).await;
     assert!(env.body_element().unwrap().child(ns::WSMAN, "EndOfSequence").is_none());
-    let env = assert_ok(&c.post(request::pull(&svc(), &context(&env).unwrap(), Some(5)).bytes()).await);
+    let env = assert_ok(&c.post(pull(&c, &context(&env).unwrap(), Some(5))).await);
     assert!(env.body_element().unwrap().child(ns::WSEN, "EndOfSequence").is_none(), "never ends");
 
     let (_s, c) = setup_with(&[Defect::AcceptReleasedContext]).await;
     let ctx = context(&first_batch(&c, 2).await).unwrap();
-    assert_ok(&c.post(request::release(&svc(), &ctx).bytes()).await);
-    assert_ok(&c.post(request::pull(&svc(), &ctx, Some(2)).bytes()).await);
+    assert_ok(&c.post(c.request(&svc(), Release { context: ctx.clone() }).encode()).await);
+    assert_ok(&c.post(pull(&c, &ctx, Some(2))).await);
 
     let (_s, c) = setup_with(&[Defect::DropEnumerationContext]).await;
     assert_eq!(context(&first_batch(&c, 2).await), None);
@@ -166,7 +176,7 @@ async fn enumeration_defects() {
     let env = first_batch(&c, 10_000).await;
     assert!(env.body_element().unwrap().child(ns::WSMAN, "EndOfSequence").is_some());
     let ctx = context(&env).filter(|c| !c.is_empty()).expect("the defect names a context");
-    let r = c.post(request::pull(&svc(), &ctx, Some(5)).bytes()).await;
+    let r = c.post(pull(&c, &ctx, Some(5))).await;
     assert_eq!(r.envelope().fault().and_then(|f| f.kind()), Some(FaultKind::InvalidEnumerationContext));
 
     let cfg = wsman_server::Config {
@@ -177,7 +187,7 @@ async fn enumeration_defects() {
     let s = test_support::TestServer::start(cfg).await;
     let c = Client::admin(&s);
     for _ in 0..4 {
-        assert_ok(&c.post(request::enumerate(&svc(), vec![]).bytes()).await);
+        assert_ok(&c.post(c.request(&svc(), Enumerate::default()).encode()).await);
     }
 
     let (_s, c) = setup_with(&[Defect::SchemaInvalidResponse]).await;
@@ -187,38 +197,40 @@ async fn enumeration_defects() {
 
 #[tokio::test]
 async fn transfer_defects() {
-    let uri = cimv2("Win32_Environment");
-    let body = Element::ns(&uri, "Win32_Environment")
+    let temp = Resource::cimv2("Win32_Environment").selector("Name", "TEMP").selector("UserName", "<SYSTEM>");
+    let uri = temp.uri.clone();
+    let representation = Element::ns(&uri, "Win32_Environment")
         .with_child(Element::ns(&uri, "Name").with_text("TEMP"))
         .with_child(Element::ns(&uri, "UserName").with_text("<SYSTEM>"))
         .with_child(Element::ns(&uri, "SystemVariable").with_text("false"));
-    let put = request::new(Action::Put, &uri).selector("Name", "TEMP").selector("UserName", "<SYSTEM>").body(body);
+    let put = |c: &Client| c.request(&temp, Put { representation: representation.clone() }).encode();
     let (_s, c) = setup().await;
-    assert_eq!(c.post(put.bytes()).await.status, 500);
+    assert_eq!(c.post(put(&c)).await.status, 500);
     let (_s, c) = setup_with(&[Defect::PutReadOnlyAccepted]).await;
-    assert_ok(&c.post(put.bytes()).await);
+    assert_ok(&c.post(put(&c)).await);
 }
 
 #[tokio::test]
 async fn transport_defects() {
     let (s, _) = setup_with(&[Defect::AcceptWrongPassword]).await;
-    let r = Client::new(&s.url, Some("admin:wrong")).post(os_get().bytes()).await;
+    let wrong = Client::new(&s.url, Some("admin:wrong"));
+    let r = wrong.post(os_get(&wrong).encode()).await;
     assert_eq!(r.status, 200);
-    let r = Client::new(&s.url, Some("nobody:wrong")).post(os_get().bytes()).await;
+    let unknown = Client::new(&s.url, Some("nobody:wrong"));
+    let r = unknown.post(os_get(&unknown).encode()).await;
     assert_eq!(r.status, 401, "unknown users are still refused");
 
     let (_s, c) = setup_with(&[Defect::WrongContentType]).await;
-    let r = c.post(os_get().bytes()).await;
+    let r = c.post(os_get(&c).encode()).await;
     assert_eq!((r.status, r.content_type.as_deref()), (200, Some("text/html")));
 
     let (_s, c) = setup_with(&[Defect::MalformedResponse]).await;
-    let r = c.post(os_get().bytes()).await;
+    let r = c.post(os_get(&c).encode()).await;
     assert_eq!(r.status, 200);
-    assert!(wsman_proto::Envelope::decode(&r.body, &Default::default()).is_err());
+    assert!(Envelope::decode(&r.body, &Default::default()).is_err());
 
     let (_s, c) = setup_with(&[Defect::IdentifyWrongProtocol]).await;
-    let id = wsman_proto::Envelope { header: Default::default(), body: vec![Element::ns(ns::WSMID, "Identify")] };
-    let env = assert_ok(&c.post(id.encode()).await);
+    let env = assert_ok(&c.post(identify(&c)).await);
     assert_ne!(env.body_element().unwrap().child_text(ns::WSMID, "ProtocolVersion").as_deref(), Some(ns::WSMAN));
 }
 
@@ -226,11 +238,10 @@ async fn transport_defects() {
 async fn hang_on_get_holds_the_request_until_shutdown() {
     let (s, c) = setup_with(&[Defect::HangOnGet]).await;
     let url = s.url.clone();
-    let fut = c.send("POST", &url, Some("application/soap+xml"), &[], Bytes::from(os_get().bytes()));
+    let fut = c.send("POST", &url, Some("application/soap+xml"), &[], Bytes::from(os_get(&c).encode()));
     let timed = tokio::time::timeout(std::time::Duration::from_millis(300), fut).await;
     assert!(timed.is_err(), "a Get gets no answer");
     // Other actions still answer.
-    let id = wsman_proto::Envelope { header: Default::default(), body: vec![Element::ns(ns::WSMID, "Identify")] };
-    assert_ok(&c.post(id.encode()).await);
+    assert_ok(&c.post(identify(&c)).await);
     s.stop().await;
 }

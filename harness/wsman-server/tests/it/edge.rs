@@ -1,15 +1,21 @@
 //! The HTTP edge: path, method, auth, content type, charset, size.
 
 use bytes::Bytes;
-use test_support::request::{self, cimv2};
 use test_support::{Client, TestServer};
+use wsman_client::message::{Get, Identify, Message};
+use wsman_client::Resource;
 use wsman_server::Config;
 
 use crate::{assert_ok, setup};
 
+/// Identify has no addressing headers: the typed message alone (what
+/// `Session::request` builds for it), usable without a client.
 fn identify() -> Vec<u8> {
-    use wsman_proto::{ns, xml::Element, Envelope};
-    Envelope { header: Default::default(), body: vec![Element::ns(ns::WSMID, "Identify")] }.encode()
+    wsman_proto::Envelope { header: Default::default(), body: Identify.into_body() }.encode()
+}
+
+fn os_get(c: &Client) -> Vec<u8> {
+    c.request(&Resource::cimv2("Win32_OperatingSystem"), Get).encode()
 }
 
 #[tokio::test]
@@ -34,7 +40,7 @@ async fn path_method_and_content_type() {
 #[tokio::test]
 async fn utf16_bodies_are_accepted() {
     let (s, c) = setup().await;
-    let text = String::from_utf8(request::get(&cimv2("Win32_OperatingSystem")).bytes()).unwrap();
+    let text = String::from_utf8(os_get(&c)).unwrap();
     for be in [false, true] {
         let mut bytes = if be { vec![0xFE, 0xFF] } else { vec![0xFF, 0xFE] };
         for u in text.encode_utf16() {
@@ -56,8 +62,8 @@ async fn body_over_the_limit_is_413() {
 
 #[tokio::test]
 async fn basic_auth_and_the_unencrypted_policy() {
-    let (s, _) = setup().await;
-    let body = Bytes::from(request::get(&cimv2("Win32_OperatingSystem")).bytes());
+    let (s, c) = setup().await;
+    let body = Bytes::from(os_get(&c));
     for creds in [None, Some("admin:wrong"), Some("nobody:admin")] {
         let r = Client::new(&s.url, creds).send("POST", &s.url, Some("application/soap+xml"), &[], body.clone()).await;
         assert_eq!(r.status, 401, "{creds:?}");

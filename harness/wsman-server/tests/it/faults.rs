@@ -1,25 +1,39 @@
 //! Header rules and their faults (PROTOCOL.md §4 rules 1, 3-11, 32; §3).
 
-use test_support::request::{self, cimv2};
+use test_support::Client;
+use wsman_client::message::{Enumerate, Filter, Get};
+use wsman_client::Resource;
 use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action, FaultDetail, FaultKind};
+use wsman_proto::{ns, Action, Envelope, FaultDetail, FaultKind, Header};
 
-use crate::{assert_fault, setup};
+use crate::{assert_fault, message_id, raw_header, setup};
 
-fn os() -> String {
-    cimv2("Win32_OperatingSystem")
+fn os() -> Resource {
+    Resource::cimv2("Win32_OperatingSystem")
+}
+
+/// A Get of Win32_OperatingSystem, its header changed by `edit`.
+fn os_get(c: &Client, edit: impl FnOnce(&mut Header)) -> Envelope {
+    let mut req = c.request(&os(), Get);
+    edit(&mut req.header);
+    req
+}
+
+/// The client's header for `action` on Win32_OperatingSystem, with an empty Body.
+fn empty(c: &Client, action: Action) -> Envelope {
+    Envelope { header: c.session().header(action, &os()), body: Vec::new() }
 }
 
 #[tokio::test]
 async fn missing_addressing_headers() {
     let (_s, c) = setup().await;
     for strip in ["To", "Action", "MessageID"] {
-        let req = request::get(&os()).with_header(|h| match strip {
+        let req = os_get(&c, |h| match strip {
             "To" => h.to = None,
             "Action" => h.action = None,
             _ => h.message_id = None,
         });
-        let r = c.post(req.bytes()).await;
+        let r = c.post(req.encode()).await;
         let env = assert_fault(&r, FaultKind::MessageInformationHeaderRequired, None);
         let f = env.fault().unwrap();
         assert_eq!(f.reason_lang.as_deref(), Some("en-US"), "rule 32: Reason carries xml:lang");
@@ -33,55 +47,59 @@ async fn must_understand_qualified_and_unqualified() {
     let qualified = Element::ns("urn:vendor:ext", "Extension").with_attr(Some(ns::SOAP), "mustUnderstand", "true");
     let unqualified = Element::ns("urn:vendor:ext", "Extension").with_attr(None, "mustUnderstand", "true");
     for h in [qualified, unqualified] {
-        let r = c.post(request::get(&os()).raw_header(h).bytes()).await;
+        let r = c.post(raw_header(os_get(&c, |_| ()), h).encode()).await;
         let env = assert_fault(&r, FaultKind::MustUnderstand, None);
         let code = env.fault().unwrap().code.unwrap();
         assert_eq!(code, (ns::SOAP.to_owned(), "MustUnderstand".to_owned()));
     }
     // Not marked: ignored.
     let optional = Element::ns("urn:vendor:ext", "Extension").with_attr(Some(ns::SOAP), "mustUnderstand", "false");
-    crate::assert_ok(&c.post(request::get(&os()).raw_header(optional).bytes()).await);
+    crate::assert_ok(&c.post(raw_header(os_get(&c, |_| ()), optional).encode()).await);
 }
 
 #[tokio::test]
 async fn unknown_action_and_resource() {
     let (_s, c) = setup().await;
-    let r = c.post(request::new(Action::Other("http://example.test/NoSuchAction".into()), &os()).bytes()).await;
+    let r = c.post(empty(&c, Action::Other("http://example.test/NoSuchAction".into())).encode()).await;
     assert_fault(&r, FaultKind::ActionNotSupported, None);
-    let r = c.post(request::new(Action::Subscribe, &os()).bytes()).await;
+    let r = c.post(empty(&c, Action::Subscribe).encode()).await;
     assert_fault(&r, FaultKind::ActionNotSupported, None);
-    let r = c.post(request::get(&cimv2("Win32_NoSuchClass")).bytes()).await;
+    let r = c.post(c.request(&Resource::cimv2("Win32_NoSuchClass"), Get).encode()).await;
     assert_fault(&r, FaultKind::DestinationUnreachable, Some(FaultDetail::InvalidResourceURI));
-    let r = c.post(request::get(&os()).with_header(|h| h.resource_uri = None).bytes()).await;
+    let r = c.post(os_get(&c, |h| h.resource_uri = None).encode()).await;
     assert_fault(&r, FaultKind::DestinationUnreachable, Some(FaultDetail::InvalidResourceURI));
 }
 
 #[tokio::test]
 async fn envelope_size_timeout_locale_and_options() {
     let (_s, c) = setup().await;
-    let r = c.post(request::get(&os()).with_header(|h| h.max_envelope_size = Some(8191)).bytes()).await;
+    let r = c.post(os_get(&c, |h| h.max_envelope_size = Some(8191)).encode()).await;
     assert_fault(&r, FaultKind::EncodingLimit, Some(FaultDetail::MinimumEnvelopeLimit));
-    crate::assert_ok(&c.post(request::get(&os()).with_header(|h| h.max_envelope_size = Some(8192)).bytes()).await);
+    crate::assert_ok(&c.post(os_get(&c, |h| h.max_envelope_size = Some(8192)).encode()).await);
 
     let bad = Element::ns(ns::WSMAN, "OperationTimeout").with_text("PT-5S");
-    let r = c.post(request::get(&os()).with_header(|h| h.operation_timeout = None).raw_header(bad).bytes()).await;
+    let r = c.post(raw_header(os_get(&c, |h| h.operation_timeout = None), bad).encode()).await;
     assert_fault(&r, FaultKind::InvalidMessageInformationHeader, Some(FaultDetail::InvalidTimeout));
 
     let locale = |lang: &str, mu: bool| wsman_proto::header::Locale { lang: lang.into(), must_understand: mu };
-    let r = c.post(request::get(&os()).with_header(|h| h.locale = Some(locale("xx-YY", true))).bytes()).await;
+    let r = c.post(os_get(&c, |h| h.locale = Some(locale("xx-YY", true))).encode()).await;
     assert_fault(&r, FaultKind::UnsupportedFeature, Some(FaultDetail::Locale));
-    crate::assert_ok(&c.post(request::get(&os()).with_header(|h| h.locale = Some(locale("xx-YY", false))).bytes()).await);
-    crate::assert_ok(&c.post(request::get(&os()).with_header(|h| h.locale = Some(locale("en-US", true))).bytes()).await);
+    crate::assert_ok(&c.post(os_get(&c, |h| h.locale = Some(locale("xx-YY", false))).encode()).await);
+    crate::assert_ok(&c.post(os_get(&c, |h| h.locale = Some(locale("en-US", true))).encode()).await);
 
-    let r = c.post(request::get(&os()).option("NoSuchOption", "1", true).bytes()).await;
+    // Resource::option sends MustComply false; the true one is set on the header.
+    let optional = os().option("NoSuchOption", "1");
+    let mut must_comply = optional.options.clone();
+    must_comply.options[0].must_comply = true;
+    let r = c.post(os_get(&c, |h| h.options = Some(must_comply)).encode()).await;
     assert_fault(&r, FaultKind::InvalidOptions, None);
-    crate::assert_ok(&c.post(request::get(&os()).option("NoSuchOption", "1", false).bytes()).await);
+    crate::assert_ok(&c.post(c.request(&optional, Get).encode()).await);
 }
 
 #[tokio::test]
 async fn reply_to_must_be_anonymous() {
     let (_s, c) = setup().await;
-    let r = c.post(request::get(&os()).with_header(|h| h.reply_to = Some("http://elsewhere.test/".into())).bytes()).await;
+    let r = c.post(os_get(&c, |h| h.reply_to = Some("http://elsewhere.test/".into())).encode()).await;
     assert_fault(&r, FaultKind::InvalidMessageInformationHeader, None);
 }
 
@@ -103,11 +121,10 @@ async fn operation_timeout_elapses_as_timed_out() {
     let (_s, c) = setup().await;
     // Win32_PingStatus to an unreachable address waits for its own Timeout (5 s):
     // with an OperationTimeout of 1 s the server answers TimedOut.
-    let req = request::get(&cimv2("Win32_PingStatus"))
-        .selector("Address", "192.0.2.1")
-        .selector("Timeout", "5000")
-        .with_header(|h| h.operation_timeout = Some(wsman_proto::XsDuration::from_millis(1000)));
-    let r = c.post(req.bytes()).await;
+    let ping = Resource::cimv2("Win32_PingStatus").selector("Address", "192.0.2.1").selector("Timeout", "5000");
+    let mut req = c.request(&ping, Get);
+    req.header.operation_timeout = Some(wsman_proto::XsDuration::from_millis(1000));
+    let r = c.post(req.encode()).await;
     assert_fault(&r, FaultKind::TimedOut, None);
 }
 
@@ -115,30 +132,31 @@ async fn operation_timeout_elapses_as_timed_out() {
 async fn undecodable_requests_still_get_relates_to() {
     let (_s, c) = setup().await;
     let bad = Element::ns(ns::WSMAN, "OperationTimeout").with_text("soon");
-    let req = request::get(&os()).with_header(|h| h.operation_timeout = None).raw_header(bad);
-    let env = assert_fault(&c.post(req.bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
-    assert_eq!(env.header.relates_to.as_deref(), Some(req.message_id()));
+    let req = raw_header(os_get(&c, |h| h.operation_timeout = None), bad);
+    let env = assert_fault(&c.post(req.encode()).await, FaultKind::InvalidMessageInformationHeader, None);
+    assert_eq!(env.header.relates_to.as_deref(), Some(message_id(&req)));
     // Even when the XML itself is refused (a DTD), the MessageID read before it is echoed.
-    let text = String::from_utf8(request::get(&os()).bytes()).unwrap();
+    let req = os_get(&c, |_| ());
+    let text = String::from_utf8(req.encode()).unwrap();
     let with_dtd = text.replacen("?>", "?><!DOCTYPE x [<!ENTITY a \"b\">]>", 1);
     let env = assert_fault(&c.post(with_dtd.into_bytes()).await, FaultKind::SchemaValidationError, None);
-    assert_eq!(env.header.relates_to.as_deref(), Some(req.message_id()));
+    assert_eq!(env.header.relates_to.as_deref(), Some(message_id(&req)));
 }
 
 #[tokio::test]
 async fn repeated_or_empty_addressing_headers() {
     let (_s, c) = setup().await;
-    let twice = request::get(&os()).raw_header(Element::ns(ns::WSA, "MessageID").with_text("uuid:11111111-2222-3333-4444-555555555555"));
-    assert_fault(&c.post(twice.bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
-    let empty_to = request::get(&os()).with_header(|h| h.to = Some(String::new()));
-    assert_fault(&c.post(empty_to.bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
+    let twice = raw_header(os_get(&c, |_| ()), Element::ns(ns::WSA, "MessageID").with_text("uuid:11111111-2222-3333-4444-555555555555"));
+    assert_fault(&c.post(twice.encode()).await, FaultKind::InvalidMessageInformationHeader, None);
+    let empty_to = os_get(&c, |h| h.to = Some(String::new()));
+    assert_fault(&c.post(empty_to.encode()).await, FaultKind::InvalidMessageInformationHeader, None);
 }
 
 #[tokio::test]
 async fn must_understand_fault_names_the_header_in_s_not_understood() {
     let (_s, c) = setup().await;
     let h = Element::ns("urn:vendor:ext", "Extension").with_attr(Some(ns::SOAP), "mustUnderstand", "true");
-    let r = c.post(request::get(&os()).raw_header(h).bytes()).await;
+    let r = c.post(raw_header(os_get(&c, |_| ()), h).encode()).await;
     let env = assert_fault(&r, FaultKind::MustUnderstand, None);
     let nu = env.header.unknown.iter().find(|u| u.element.is(ns::SOAP, "NotUnderstood")).expect("s:NotUnderstood header");
     assert_eq!(nu.element.attr(None, "qname"), Some("nu:Extension"));
@@ -149,36 +167,34 @@ async fn must_understand_fault_names_the_header_in_s_not_understood() {
 async fn session_and_data_locale_rules() {
     let (_s, c) = setup().await;
     let sid = |v: &str, mu: &str| Element::ns(ns::WSMV, "SessionId").with_attr(Some(ns::SOAP), "mustUnderstand", mu).with_text(v);
-    crate::assert_ok(&c.post(request::get(&os()).raw_header(sid("uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9", "true")).bytes()).await);
-    crate::assert_ok(&c.post(request::get(&os()).raw_header(sid("whatever", "false")).bytes()).await);
-    assert_fault(&c.post(request::get(&os()).raw_header(sid("whatever", "true")).bytes()).await, FaultKind::InvalidMessageInformationHeader, None);
+    crate::assert_ok(&c.post(raw_header(os_get(&c, |_| ()), sid("uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9", "true")).encode()).await);
+    crate::assert_ok(&c.post(raw_header(os_get(&c, |_| ()), sid("whatever", "false")).encode()).await);
+    assert_fault(&c.post(raw_header(os_get(&c, |_| ()), sid("whatever", "true")).encode()).await, FaultKind::InvalidMessageInformationHeader, None);
     let dl = wsman_proto::header::Locale { lang: "zz-ZZ".into(), must_understand: true };
-    let r = c.post(request::get(&os()).with_header(|h| h.data_locale = Some(dl)).bytes()).await;
+    let r = c.post(os_get(&c, |h| h.data_locale = Some(dl)).encode()).await;
     assert_fault(&r, FaultKind::UnsupportedFeature, Some(FaultDetail::Locale));
 }
 
 #[tokio::test]
 async fn epr_valued_selector_for_a_text_key() {
     let (_s, c) = setup().await;
-    let mut set = wsman_proto::SelectorSet::default().with("Name", "WinRM");
-    set.selectors[0].is_epr = true;
-    let req = request::get(&cimv2("Win32_Service")).with_header(|h| h.selectors = Some(set));
-    assert_fault(&c.post(req.bytes()).await, FaultKind::InvalidSelectors, Some(FaultDetail::TypeMismatch));
+    let mut winrm = Resource::cimv2("Win32_Service").selector("Name", "WinRM");
+    winrm.selectors.selectors[0].is_epr = true;
+    let req = c.request(&winrm, Get);
+    assert_fault(&c.post(req.encode()).await, FaultKind::InvalidSelectors, Some(FaultDetail::TypeMismatch));
 }
 
 #[tokio::test]
 async fn fragment_dialect_and_filter_validity() {
     let (_s, c) = setup().await;
-    let svc = cimv2("Win32_Service");
-    let req = request::get(&svc).selector("Name", "WinRM").with_header(|h| {
-        h.fragment_transfer = Some("State".into());
-        h.fragment_dialect = Some("urn:no-such-dialect".into());
-    });
-    assert_fault(&c.post(req.bytes()).await, FaultKind::FragmentDialectNotSupported, None);
-    let filter = |d: &str, t: &str| Element::ns(ns::WSMAN, "Filter").with_attr(None, "Dialect", d).with_text(t);
-    let r = c.post(request::enumerate(&svc, vec![filter(ns::dialect::WQL, "SELECT * FROM Win32_Service WHERE NoSuchProperty = 1")]).bytes()).await;
+    let svc = Resource::cimv2("Win32_Service");
+    let mut req = c.request(&svc.clone().selector("Name", "WinRM"), Get);
+    req.header.fragment_transfer = Some("State".into());
+    req.header.fragment_dialect = Some("urn:no-such-dialect".into());
+    assert_fault(&c.post(req.encode()).await, FaultKind::FragmentDialectNotSupported, None);
+    let filtered = |filter: Filter| c.request(&svc, Enumerate { filter: Some(filter), ..Enumerate::default() }).encode();
+    let r = c.post(filtered(Filter::Wql("SELECT * FROM Win32_Service WHERE NoSuchProperty = 1".into()))).await;
     assert_fault(&r, FaultKind::EnumerationCannotProcessFilter, None);
-    let set = wsman_proto::SelectorSet::default().with("State", "Running").to_element();
-    let sf = Element::ns(ns::WSMAN, "Filter").with_attr(None, "Dialect", ns::dialect::SELECTOR).with_child(set);
-    assert_fault(&c.post(request::enumerate(&svc, vec![sf]).bytes()).await, FaultKind::CannotProcessFilter, None);
+    let set = wsman_proto::SelectorSet::default().with("State", "Running");
+    assert_fault(&c.post(filtered(Filter::Selector(set))).await, FaultKind::CannotProcessFilter, None);
 }

@@ -11,6 +11,8 @@ mod snapshots;
 mod transfer;
 
 use test_support::{Client, Reply, TestServer};
+use wsman_proto::header::UnknownHeader;
+use wsman_proto::xml::Element;
 use wsman_proto::{Envelope, FaultDetail, FaultKind};
 
 /// Starts a default server and an admin client.
@@ -46,4 +48,17 @@ pub(crate) fn assert_fault(r: &Reply, kind: FaultKind, detail: Option<FaultDetai
 pub(crate) fn assert_ok(r: &Reply) -> Envelope {
     assert_eq!(r.status, 200, "{}", r.text());
     r.envelope()
+}
+
+/// The MessageID of a request.
+pub(crate) fn message_id(req: &Envelope) -> &str {
+    req.header.message_id.as_deref().unwrap_or("")
+}
+
+/// `req` with one more header element, sent verbatim (an extension, a
+/// repeated or malformed header).
+pub(crate) fn raw_header(mut req: Envelope, element: Element) -> Envelope {
+    let must_understand = wsman_proto::header::must_understand(&element);
+    req.header.unknown.push(UnknownHeader { element, must_understand });
+    req
 }

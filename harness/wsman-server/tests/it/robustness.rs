@@ -1,17 +1,17 @@
 //! Bad input never panics the server, never hangs it, and gets a SOAP fault
 //! (or a transport status): mutated copies of valid requests over the wire.
 
-use proptest::prelude::*;
-use test_support::request::{self, cimv2};
-use test_support::{Client, TestServer};
+use std::num::NonZeroU64;
 
-fn seeds() -> Vec<Vec<u8>> {
-    let svc = cimv2("Win32_Service");
-    vec![
-        request::get(&svc).selector("Name", "WinRM").bytes(),
-        request::enumerate(&svc, vec![]).bytes(),
-        request::pull(&svc, "uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9", Some(5)).bytes(),
-    ]
+use proptest::prelude::*;
+use test_support::{Client, TestServer};
+use wsman_client::message::{Enumerate, Get, Pull};
+use wsman_client::Resource;
+
+fn seeds(c: &Client) -> Vec<Vec<u8>> {
+    let svc = Resource::cimv2("Win32_Service");
+    let pull = Pull { context: "uuid:0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9".into(), max_elements: NonZeroU64::new(5), ..Pull::default() };
+    vec![c.request(&svc.clone().selector("Name", "WinRM"), Get).encode(), c.request(&svc, Enumerate::default()).encode(), c.request(&svc, pull).encode()]
 }
 
 #[derive(Debug, Clone)]
@@ -64,7 +64,7 @@ fn mutated_requests_get_a_fault_or_a_success_never_a_crash() {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     let server = rt.block_on(TestServer::default_server());
     let client = Client::admin(&server);
-    let seeds = seeds();
+    let seeds = seeds(&client);
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig { cases: 300, ..ProptestConfig::default() });
     runner
         .run(&(0..seeds.len(), prop::collection::vec(mutation(), 1..4)), |(seed, muts)| {
@@ -80,6 +80,6 @@ fn mutated_requests_get_a_fault_or_a_success_never_a_crash() {
         })
         .expect("every mutated request got a well-formed answer");
     // The server is still alive and correct afterwards.
-    let ok = rt.block_on(client.post(request::get(&cimv2("Win32_OperatingSystem")).bytes()));
+    let ok = rt.block_on(client.post(client.request(&Resource::cimv2("Win32_OperatingSystem"), Get).encode()));
     assert_eq!(ok.status, 200);
 }

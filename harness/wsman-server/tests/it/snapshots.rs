@@ -1,49 +1,57 @@
 //! insta snapshots of representative responses (volatile values redacted).
 
+use std::num::NonZeroU64;
+
 use test_support::redact::{pretty_xml, redact};
-use test_support::request::{self, cimv2};
-use wsman_proto::xml::Element;
-use wsman_proto::{ns, Action};
+use test_support::Client;
+use wsman_client::message::{Enumerate, Get, Identify};
+use wsman_client::Resource;
+use wsman_proto::{Action, Envelope};
 
-use crate::setup;
+use crate::{message_id, setup};
 
-async fn snap(name: &str, req: request::Request) {
+async fn snap(name: &str, build: impl FnOnce(&Client) -> Envelope) {
     let (_s, c) = setup().await;
-    let r = c.post(req.bytes()).await;
-    let text = redact(&pretty_xml(&r.text()), Some(req.message_id()));
+    let req = build(&c);
+    let r = c.post(req.encode()).await;
+    let text = redact(&pretty_xml(&r.text()), Some(message_id(&req)));
     insta::assert_snapshot!(name, format!("HTTP {}\n{text}", r.status));
 }
 
 #[tokio::test]
 async fn get_operating_system() {
-    snap("get-operating-system", request::get(&cimv2("Win32_OperatingSystem"))).await;
+    snap("get-operating-system", |c| c.request(&Resource::cimv2("Win32_OperatingSystem"), Get)).await;
 }
 
 #[tokio::test]
 async fn get_winrm_service() {
-    snap("get-winrm-service", request::get(&cimv2("Win32_Service")).selector("Name", "WinRM")).await;
+    snap("get-winrm-service", |c| c.request(&Resource::cimv2("Win32_Service").selector("Name", "WinRM"), Get)).await;
 }
 
 #[tokio::test]
 async fn enumerate_three_services() {
-    let f = vec![Element::ns(ns::WSMAN, "OptimizeEnumeration"), Element::ns(ns::WSMAN, "MaxElements").with_text("3")];
-    snap("enumerate-three-services", request::enumerate(&cimv2("Win32_Service"), f)).await;
+    let three = Enumerate { optimize: true, max_elements: NonZeroU64::new(3), ..Enumerate::default() };
+    snap("enumerate-three-services", |c| c.request(&Resource::cimv2("Win32_Service"), three)).await;
 }
 
 #[tokio::test]
 async fn fault_invalid_selectors() {
-    snap("fault-insufficient-selectors", request::get(&cimv2("Win32_Service"))).await;
+    snap("fault-insufficient-selectors", |c| c.request(&Resource::cimv2("Win32_Service"), Get)).await;
 }
 
 #[tokio::test]
 async fn identify() {
     let (_s, c) = setup().await;
-    let env = wsman_proto::Envelope { header: Default::default(), body: vec![Element::ns(ns::WSMID, "Identify")] };
-    let r = c.post(env.encode()).await;
+    let r = c.post(c.request(&Resource::default(), Identify).encode()).await;
     insta::assert_snapshot!("identify", redact(&pretty_xml(&r.text()), None));
 }
 
 #[tokio::test]
 async fn unknown_action() {
-    snap("fault-action-not-supported", request::new(Action::Other("urn:nope".into()), &cimv2("Win32_Service"))).await;
+    // No message type has this Action: the client's header with an empty Body.
+    snap("fault-action-not-supported", |c| Envelope {
+        header: c.session().header(Action::Other("urn:nope".into()), &Resource::cimv2("Win32_Service")),
+        body: Vec::new(),
+    })
+    .await;
 }

@@ -1,13 +1,22 @@
 //! WS-Transfer and custom methods on the simulated host (rules 20-24).
 
-use test_support::request::{self, cimv2};
+use std::num::NonZeroU64;
+
+use test_support::Client;
+use wsman_client::message::{Create, Delete, Enumerate, Get, MethodInput, Put};
+use wsman_client::Resource;
 use wsman_proto::xml::Element;
 use wsman_proto::{ns, Action, FaultDetail, FaultKind};
 
-use crate::{assert_fault, assert_ok, setup};
+use crate::{assert_fault, assert_ok, raw_header, setup};
 
 fn env_uri() -> String {
-    cimv2("Win32_Environment")
+    Resource::cimv2("Win32_Environment").uri
+}
+
+/// The Win32_Environment instance `Name` of `<SYSTEM>`.
+fn env_var(name: &str) -> Resource {
+    Resource::cimv2("Win32_Environment").selector("Name", name).selector("UserName", "<SYSTEM>")
 }
 
 fn env_body(name: &str, value: &str) -> Element {
@@ -18,22 +27,28 @@ fn env_body(name: &str, value: &str) -> Element {
         .with_child(Element::ns(&uri, "VariableValue").with_text(value))
 }
 
+/// A custom method's input: `<method>_INPUT` in `resource`'s namespace with these parameters.
+fn input(resource: &Resource, method: &str, parameters: Vec<Element>) -> MethodInput {
+    MethodInput { resource_uri: resource.uri.clone(), method: method.to_owned(), parameters }
+}
+
 #[tokio::test]
 async fn get_by_key_and_selector_faults() {
     let (_s, c) = setup().await;
-    let svc = cimv2("Win32_Service");
-    let env = assert_ok(&c.post(request::get(&svc).selector("Name", "WinRM").bytes()).await);
+    let svc = Resource::cimv2("Win32_Service");
+    let get = |r: Resource| c.request(&r, Get).encode();
+    let env = assert_ok(&c.post(get(svc.clone().selector("Name", "WinRM"))).await);
     let item = env.body_element().unwrap();
-    assert!(item.is(&svc, "Win32_Service"));
-    assert_eq!(item.child_text(&svc, "Name").as_deref(), Some("WinRM"));
+    assert!(item.is(&svc.uri, "Win32_Service"));
+    assert_eq!(item.child_text(&svc.uri, "Name").as_deref(), Some("WinRM"));
     // Rule 20: a keyed class without selectors.
-    let r = c.post(request::get(&svc).bytes()).await;
+    let r = c.post(get(svc.clone())).await;
     assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::InsufficientSelectors));
-    let r = c.post(request::get(&svc).selector("Name", "WinRM").selector("Bogus", "1").bytes()).await;
+    let r = c.post(get(svc.clone().selector("Name", "WinRM").selector("Bogus", "1"))).await;
     assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::UnexpectedSelectors));
-    let r = c.post(request::get(&svc).selector("Name", "WinRM").selector("name", "WinRM").bytes()).await;
+    let r = c.post(get(svc.clone().selector("Name", "WinRM").selector("name", "WinRM"))).await;
     assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::DuplicateSelectors));
-    let r = c.post(request::get(&cimv2("Win32_OperatingSystem")).selector("Name", "x").bytes()).await;
+    let r = c.post(get(Resource::cimv2("Win32_OperatingSystem").selector("Name", "x"))).await;
     assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::UnexpectedSelectors));
 }
 
@@ -41,7 +56,8 @@ async fn get_by_key_and_selector_faults() {
 async fn create_get_put_delete_lifecycle() {
     let (_s, c) = setup().await;
     let uri = env_uri();
-    let r = c.post(request::new(Action::Create, &uri).body(env_body("HARNESS_VAR", "one")).bytes()).await;
+    let class = Resource::new(uri.clone());
+    let r = c.post(c.request(&class, Create { representation: env_body("HARNESS_VAR", "one") }).encode()).await;
     let env = assert_ok(&r);
     let created = env.body_element().unwrap();
     assert!(created.is(ns::WXF, "ResourceCreated"), "rule 23");
@@ -51,23 +67,23 @@ async fn create_get_put_delete_lifecycle() {
     assert_eq!(sel.get("Name"), Some("HARNESS_VAR"));
 
     // A duplicate Create is AlreadyExists.
-    let r = c.post(request::new(Action::Create, &uri).body(env_body("HARNESS_VAR", "again")).bytes()).await;
+    let r = c.post(c.request(&class, Create { representation: env_body("HARNESS_VAR", "again") }).encode()).await;
     assert_fault(&r, FaultKind::AlreadyExists, None);
 
-    let get = || request::get(&uri).selector("Name", "HARNESS_VAR").selector("UserName", "<SYSTEM>");
-    let env = assert_ok(&c.post(get().bytes()).await);
+    let var = env_var("HARNESS_VAR");
+    let get = || c.request(&var, Get).encode();
+    let env = assert_ok(&c.post(get()).await);
     assert_eq!(env.body_element().unwrap().child_text(&uri, "VariableValue").as_deref(), Some("one"));
 
-    let put = request::new(Action::Put, &uri).selector("Name", "HARNESS_VAR").selector("UserName", "<SYSTEM>").body(env_body("HARNESS_VAR", "two"));
-    let env = assert_ok(&c.post(put.bytes()).await);
+    let put = c.request(&var, Put { representation: env_body("HARNESS_VAR", "two") });
+    let env = assert_ok(&c.post(put.encode()).await);
     assert_eq!(env.body_element().unwrap().child_text(&uri, "VariableValue").as_deref(), Some("two"));
-    let env = assert_ok(&c.post(get().bytes()).await);
+    let env = assert_ok(&c.post(get()).await);
     assert_eq!(env.body_element().unwrap().child_text(&uri, "VariableValue").as_deref(), Some("two"));
 
-    let del = request::new(Action::Delete, &uri).selector("Name", "HARNESS_VAR").selector("UserName", "<SYSTEM>");
-    let env = assert_ok(&c.post(del.bytes()).await);
+    let env = assert_ok(&c.post(c.request(&var, Delete).encode()).await);
     assert!(env.body.is_empty(), "rule 24: Delete answers an empty body");
-    let r = c.post(get().bytes()).await;
+    let r = c.post(get()).await;
     assert_eq!(r.status, 500, "the deleted instance is gone: {}", r.text());
 }
 
@@ -75,7 +91,7 @@ async fn create_get_put_delete_lifecycle() {
 async fn put_with_a_bad_representation() {
     let (_s, c) = setup().await;
     let uri = env_uri();
-    let put = |body: Element| request::new(Action::Put, &uri).selector("Name", "TEMP").selector("UserName", "<SYSTEM>").body(body).bytes();
+    let put = |representation: Element| c.request(&env_var("TEMP"), Put { representation }).encode();
     // Rule 21: wrong element / namespace.
     let r = c.post(put(Element::ns("urn:wrong", "Win32_Environment"))).await;
     assert_fault(&r, FaultKind::InvalidRepresentation, None);
@@ -92,61 +108,65 @@ async fn put_with_a_bad_representation() {
 #[tokio::test]
 async fn stop_service_is_visible_in_a_later_get() {
     let (_s, c) = setup().await;
-    let svc = cimv2("Win32_Service");
-    let invoke = |m: &str| request::new(Action::Other(format!("{svc}/{m}")), &svc).selector("Name", "WinRM").body(Element::ns(&svc, &format!("{m}_INPUT")));
+    let winrm = Resource::cimv2("Win32_Service").selector("Name", "WinRM");
+    let svc = winrm.uri.clone();
+    let invoke = |m: &str| c.request(&winrm, input(&winrm, m, Vec::new())).encode();
     let state = |env: &wsman_proto::Envelope| env.body_element().unwrap().child_text(&svc, "State");
-    let get = request::get(&svc).selector("Name", "WinRM");
-    assert_eq!(state(&assert_ok(&c.post(get.bytes()).await)).as_deref(), Some("Running"));
-    let env = assert_ok(&c.post(invoke("StopService").bytes()).await);
+    let get = c.request(&winrm, Get).encode();
+    assert_eq!(state(&assert_ok(&c.post(get.clone()).await)).as_deref(), Some("Running"));
+    let env = assert_ok(&c.post(invoke("StopService")).await);
     let out = env.body_element().unwrap();
     assert!(out.is(&svc, "StopService_OUTPUT"));
     assert_eq!(out.child_text(&svc, "ReturnValue").as_deref(), Some("0"));
     assert_eq!(env.header.action.as_ref().map(Action::uri), Some(format!("{svc}/StopServiceResponse")));
-    assert_eq!(state(&assert_ok(&c.post(get.bytes()).await)).as_deref(), Some("Stopped"));
-    assert_ok(&c.post(invoke("StartService").bytes()).await);
-    assert_eq!(state(&assert_ok(&c.post(get.bytes()).await)).as_deref(), Some("Running"));
-    // A wrong input element is refused.
-    let bad = request::new(Action::Other(format!("{svc}/StopService")), &svc).selector("Name", "WinRM").body(Element::ns(&svc, "Wrong_INPUT"));
-    assert_fault(&c.post(bad.bytes()).await, FaultKind::InvalidRepresentation, None);
+    assert_eq!(state(&assert_ok(&c.post(get.clone()).await)).as_deref(), Some("Stopped"));
+    assert_ok(&c.post(invoke("StartService")).await);
+    assert_eq!(state(&assert_ok(&c.post(get).await)).as_deref(), Some("Running"));
+    // A wrong input element is refused: the Action of one method, the input of another.
+    let mut bad = c.request(&winrm, input(&winrm, "Wrong", Vec::new()));
+    bad.header.action = Some(Action::Other(format!("{svc}/StopService")));
+    assert_fault(&c.post(bad.encode()).await, FaultKind::InvalidRepresentation, None);
 }
 
 #[tokio::test]
 async fn fragment_transfer_returns_one_property() {
     let (_s, c) = setup().await;
-    let svc = cimv2("Win32_Service");
-    let req = request::get(&svc).selector("Name", "WinRM").with_header(|h| h.fragment_transfer = Some("State".into()));
-    let env = assert_ok(&c.post(req.bytes()).await);
+    let winrm = Resource::cimv2("Win32_Service").selector("Name", "WinRM");
+    let mut req = c.request(&winrm, Get);
+    req.header.fragment_transfer = Some("State".into());
+    let env = assert_ok(&c.post(req.encode()).await);
     let frag = env.body_element().unwrap();
     assert!(frag.is(ns::WSMAN, "XmlFragment"));
     assert_eq!(frag.elements().count(), 1);
-    assert_eq!(frag.child_text(&svc, "State").as_deref(), Some("Running"));
+    assert_eq!(frag.child_text(&winrm.uri, "State").as_deref(), Some("Running"));
 }
 
 #[tokio::test]
 async fn an_unknown_method_is_an_unknown_action_whatever_the_selectors() {
     let (_s, c) = setup().await;
-    let svc = cimv2("Win32_Service");
-    let req = request::new(Action::Other(format!("{svc}/Explode")), &svc).body(Element::ns(&svc, "Explode_INPUT"));
-    assert_fault(&c.post(req.bytes()).await, FaultKind::ActionNotSupported, None);
-    let extra = request::new(Action::Other(format!("{svc}/StopService")), &svc)
-        .selector("Name", "WinRM")
-        .body(Element::ns(&svc, "StopService_INPUT").with_child(Element::ns(&svc, "Force").with_text("true")));
-    assert_fault(&c.post(extra.bytes()).await, FaultKind::InvalidParameter, None);
+    let svc = Resource::cimv2("Win32_Service");
+    let req = c.request(&svc, input(&svc, "Explode", Vec::new()));
+    assert_fault(&c.post(req.encode()).await, FaultKind::ActionNotSupported, None);
+    let winrm = svc.clone().selector("Name", "WinRM");
+    let force = Element::ns(&svc.uri, "Force").with_text("true");
+    let extra = c.request(&winrm, input(&winrm, "StopService", vec![force]));
+    assert_fault(&c.post(extra.encode()).await, FaultKind::InvalidParameter, None);
 }
 
 #[tokio::test]
 async fn a_put_on_winrm_config_changes_the_limits_the_server_applies() {
     let (s, c) = setup().await;
     let body = Element::ns(ns::CFG, "Config").with_child(Element::ns(ns::CFG, "MaxEnvelopeSizekb").with_text("32"));
-    let env = assert_ok(&c.post(request::new(Action::Put, ns::CFG).body(body).bytes()).await);
+    let env = assert_ok(&c.post(c.request(&Resource::new(ns::CFG), Put { representation: body }).encode()).await);
     assert_eq!(env.body_element().and_then(|b| b.child_text(ns::CFG, "MaxEnvelopeSizekb")).as_deref(), Some("32"));
     // A 40 KB request body is now over the limit (it was well under 500 KB before).
-    let padded = request::get(&cimv2("Win32_OperatingSystem")).raw_header(Element::ns("urn:pad", "Pad").with_text("x".repeat(40 * 1024)));
-    let r = c.send("POST", &s.url.clone(), Some("application/soap+xml"), &[], padded.bytes().into()).await;
+    let os = c.request(&Resource::cimv2("Win32_OperatingSystem"), Get);
+    let padded = raw_header(os, Element::ns("urn:pad", "Pad").with_text("x".repeat(40 * 1024)));
+    let r = c.send("POST", &s.url.clone(), Some("application/soap+xml"), &[], padded.encode().into()).await;
     assert_eq!(r.status, 413);
     // And the MaxEnvelopeSize ceiling follows: a response over 32 KB is refused.
-    let f = vec![Element::ns(ns::WSMAN, "OptimizeEnumeration"), Element::ns(ns::WSMAN, "MaxElements").with_text("500")];
-    let r = c.post(request::enumerate(&cimv2("Win32_Service"), f).bytes()).await;
+    let all = Enumerate { optimize: true, max_elements: NonZeroU64::new(500), ..Enumerate::default() };
+    let r = c.post(c.request(&Resource::cimv2("Win32_Service"), all).encode()).await;
     assert!(r.status == 200 && r.body.len() <= 32 * 1024, "the batch is cut to the new ceiling: {} octets", r.body.len());
 }
 
@@ -156,38 +176,35 @@ async fn a_put_on_winrm_config_changes_the_limits_the_server_applies() {
 #[tokio::test]
 async fn a_missing_instance_is_resource_not_found_on_windows_and_bmc_classes() {
     let s = test_support::TestServer::reference().await;
-    let c = test_support::Client::admin(&s);
+    let c = Client::admin(&s);
     let not_found = |r: &test_support::Reply| {
         let env = assert_fault(r, FaultKind::DestinationUnreachable, Some(FaultDetail::ResourceNotFound));
         let text = r.text();
         assert!(text.contains("Code=\"2150858752\""), "ERROR_WSMAN_RESOURCE_NOT_FOUND: {text}");
         env
     };
+    let get = |c: &Client, r: Resource| c.request(&r, Get).encode();
     // Windows classes.
-    not_found(&c.post(request::get(&cimv2("Win32_Service")).selector("Name", "NoSuchService").bytes()).await);
-    not_found(&c.post(request::get(&cimv2("Win32_ComputerSystem")).selector("Name", "NOT-THIS-HOST").bytes()).await);
-    let env_missing = || request::new(Action::Delete, &env_uri()).selector("Name", "HARNESS_NONE").selector("UserName", "<SYSTEM>");
-    not_found(&c.post(env_missing().bytes()).await);
-    let svc = cimv2("Win32_Service");
-    let stop = request::new(Action::Other(format!("{svc}/StopService")), &svc).selector("Name", "NoSuchService").body(Element::ns(&svc, "StopService_INPUT"));
-    not_found(&c.post(stop.bytes()).await);
+    not_found(&c.post(get(&c, Resource::cimv2("Win32_Service").selector("Name", "NoSuchService"))).await);
+    not_found(&c.post(get(&c, Resource::cimv2("Win32_ComputerSystem").selector("Name", "NOT-THIS-HOST"))).await);
+    not_found(&c.post(c.request(&env_var("HARNESS_NONE"), Delete).encode()).await);
+    let no_such = Resource::cimv2("Win32_Service").selector("Name", "NoSuchService");
+    not_found(&c.post(c.request(&no_such, input(&no_such, "StopService", Vec::new())).encode()).await);
     // The BMC's classes, under both of their resource URIs.
     for prefix in [ns::WMI_ROOT_HARDWARE_PREFIX, ns::DMTF_CIM_RESOURCE_PREFIX] {
-        let sensor = format!("{prefix}CIM_NumericSensor");
-        let get = request::get(&sensor)
+        let sensor = Resource::new(format!("{prefix}CIM_NumericSensor"));
+        let missing = sensor
+            .clone()
             .selector("CreationClassName", "CIM_NumericSensor")
             .selector("DeviceID", "Sensor.250")
             .selector("SystemCreationClassName", "CIM_ComputerSystem")
             .selector("SystemName", "no-such-system");
-        not_found(&c.post(get.bytes()).await);
-        let cs = format!("{prefix}CIM_ComputerSystem");
-        let change = request::new(Action::Other(format!("{cs}/RequestStateChange")), &cs)
-            .selector("CreationClassName", "CIM_ComputerSystem")
-            .selector("Name", "no-such-system")
-            .body(Element::ns(&cs, "RequestStateChange_INPUT").with_child(Element::ns(&cs, "RequestedState").with_text("2")));
-        not_found(&c.post(change.bytes()).await);
+        not_found(&c.post(get(&c, missing)).await);
+        let cs = Resource::new(format!("{prefix}CIM_ComputerSystem")).selector("CreationClassName", "CIM_ComputerSystem").selector("Name", "no-such-system");
+        let requested = Element::ns(&cs.uri, "RequestedState").with_text("2");
+        not_found(&c.post(c.request(&cs, input(&cs, "RequestStateChange", vec![requested])).encode()).await);
         // A set that is wrong for the class is still the server's selector fault.
-        let r = c.post(request::get(&sensor).selector("DeviceID", "Sensor.250").bytes()).await;
+        let r = c.post(get(&c, sensor.selector("DeviceID", "Sensor.250"))).await;
         assert_fault(&r, FaultKind::InvalidSelectors, Some(FaultDetail::InsufficientSelectors));
     }
 }
