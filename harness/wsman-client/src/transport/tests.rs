@@ -59,6 +59,46 @@ enum Reply {
     EarlyRefusal,
 }
 
+/// Reads until `buf` holds a whole request head; its end offset and the head
+/// in lower case. `None` when the peer closed first.
+async fn read_head(sock: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(usize, String)> {
+    loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            return Some((i + 4, String::from_utf8_lossy(&buf[..i + 4]).to_ascii_lowercase()));
+        }
+        if !read_more(sock, buf).await {
+            return None;
+        }
+    }
+}
+
+/// Reads until `buf` holds at least `len` bytes; false when the peer closed first.
+async fn read_to(sock: &mut TcpStream, buf: &mut Vec<u8>, len: usize) -> bool {
+    while buf.len() < len {
+        if !read_more(sock, buf).await {
+            return false;
+        }
+    }
+    true
+}
+
+async fn read_more(sock: &mut TcpStream, buf: &mut Vec<u8>) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut chunk = [0u8; 65536];
+    match sock.read(&mut chunk).await {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
+}
+
+/// The trimmed value of a lower-case header `name:` (with its colon) in `head`, or "".
+fn header_field(head: &str, name: &str) -> String {
+    head.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).unwrap_or_default()
+}
+
 /// One request as the server saw it: connection number, request number
 /// on that connection, and what it did.
 type Seen = (usize, usize, Reply);
@@ -78,19 +118,8 @@ async fn raw_server(policy: fn(&[Seen], usize, usize) -> Reply) -> (String, Arc<
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 for nth in 0.. {
-                    // Read one request head.
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-                    let length: usize = head.lines().find_map(|l| l.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+                    let Some((head_end, head)) = read_head(&mut sock, &mut buf).await else { return };
+                    let length: usize = header_field(&head, "content-length:").parse().unwrap_or(0);
                     let reply = {
                         let mut seen = log.lock().unwrap();
                         let r = policy(&seen, conn, nth);
@@ -116,12 +145,8 @@ async fn raw_server(policy: fn(&[Seen], usize, usize) -> Reply) -> (String, Arc<
                         }
                         Reply::Answer => {}
                     }
-                    while buf.len() < head_end + length {
-                        let mut chunk = [0u8; 65536];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
+                    if !read_to(&mut sock, &mut buf, head_end + length).await {
+                        return;
                     }
                     buf.drain(..head_end + length);
                     let body = format!("{conn}/{nth}");
@@ -281,7 +306,7 @@ impl Authenticator for TwoLegs {
 /// carries `Test secret-<connection>`, whose token is only valid on the
 /// connection that got it. Logs (connection, authorization, body) per request.
 async fn two_leg_server() -> (String, Arc<Mutex<Vec<(usize, String, String)>>>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/wsman", listener.local_addr().unwrap());
     let log: Arc<Mutex<Vec<(usize, String, String)>>> = Arc::default();
@@ -293,29 +318,14 @@ async fn two_leg_server() -> (String, Arc<Mutex<Vec<(usize, String, String)>>>) 
             tokio::spawn(async move {
                 let mut buf = Vec::new();
                 loop {
-                    let head_end = loop {
-                        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break i + 4;
-                        }
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-                    let field = |name: &str| head.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned()).unwrap_or_default();
-                    let length: usize = field("content-length:").parse().unwrap_or(0);
-                    while buf.len() < head_end + length {
-                        let mut chunk = [0u8; 4096];
-                        match sock.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
+                    let Some((head_end, head)) = read_head(&mut sock, &mut buf).await else { return };
+                    let length: usize = header_field(&head, "content-length:").parse().unwrap_or(0);
+                    if !read_to(&mut sock, &mut buf, head_end + length).await {
+                        return;
                     }
                     let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).into_owned();
                     buf.drain(..head_end + length);
-                    let auth = field("authorization:");
+                    let auth = header_field(&head, "authorization:");
                     seen.lock().unwrap().push((conn, auth.clone(), body));
                     let answer = if auth == format!("test secret-{conn}") {
                         "HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nWRAPPED:ok".to_owned()
