@@ -63,6 +63,27 @@ impl Resource {
         Resource { uri: uri.into(), ..Resource::default() }
     }
 
+    /// A resource as people type it: a full URI or one of winrm's aliases,
+    /// with optional `?Name=Value+Other=Value` selectors ([`crate::alias`]).
+    ///
+    /// ```
+    /// use wsman_client::Resource;
+    ///
+    /// let r = Resource::parse("wmicimv2/Win32_Service?Name=WinRM").unwrap();
+    /// assert_eq!(r, Resource::cimv2("Win32_Service").selector("Name", "WinRM"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::alias::InvalidResource`] for an empty URI or a bad selector.
+    pub fn parse(text: &str) -> Result<Resource, crate::alias::InvalidResource> {
+        let (uri, selectors) = crate::alias::parse(text)?;
+        let mut r = Resource::new(uri);
+        for (name, value) in selectors {
+            r.selectors.push(&name, value);
+        }
+        Ok(r)
+    }
+
     /// A WMI class of `root/cimv2` (`Win32_Service`).
     pub fn cimv2(class: &str) -> Resource {
         Resource::new(format!("{}root/cimv2/{class}", ns::WMI_RESOURCE_PREFIX))
