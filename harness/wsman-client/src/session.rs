@@ -113,7 +113,7 @@ impl Resource {
 /// A representation with `changes` applied, everything else kept as it is:
 /// each changed property's elements (matched by local name,
 /// case-insensitively as WMI names properties) are replaced, where the first
-/// of them was, by the encoding of its new value ([`Instance::to_element`]:
+/// of them was and under the name it had, by the encoding of its new value ([`Instance::to_element`]:
 /// `xsi:nil` for [`wsman_proto::Value::Null`], one element per array item);
 /// a property the representation lacks is appended in the representation's
 /// namespace.
@@ -131,7 +131,9 @@ impl Resource {
 pub fn with_properties(mut representation: Element, changes: &[Property]) -> Element {
     let namespace = representation.ns.clone().unwrap_or_default();
     for change in changes {
-        let encoded = Instance::new(namespace.clone(), representation.name.clone()).with(&change.name, change.value.clone()).to_element().children;
+        // The name as the representation spells it, when it has the property.
+        let name = representation.elements().find(|e| e.name.eq_ignore_ascii_case(&change.name)).map_or_else(|| change.name.clone(), |e| e.name.clone());
+        let encoded = Instance::new(namespace.clone(), representation.name.clone()).with(&name, change.value.clone()).to_element().children;
         let is_it = |n: &Node| matches!(n, Node::Element(e) if e.name.eq_ignore_ascii_case(&change.name));
         let at = representation.children.iter().position(is_it).unwrap_or(representation.children.len());
         representation.children.retain(|n| !is_it(n));

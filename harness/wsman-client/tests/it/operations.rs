@@ -127,3 +127,21 @@ async fn an_observer_sees_the_exchange_without_the_password() {
     let seen = recorder.0.lock().unwrap().clone();
     assert_eq!(seen, vec![r#"> POST auth=Some("Basic [redacted]") true"#.to_owned(), "< 200 true".to_owned()]);
 }
+
+#[tokio::test]
+async fn set_is_a_get_then_a_put_of_the_changed_representation() {
+    let server = TestServer::reference().await;
+    let s = session(&server);
+    let config = Resource::new(ns::CFG);
+    let before = s.get(&config).await.unwrap().to_instance().unwrap();
+    assert_ne!(text(&before, "MaxEnvelopeSizekb").as_deref(), Some("150"));
+    let change = wsman_proto::Property { name: "maxenvelopesizekb".into(), value: Value::str("150") };
+    let after = s.set(&config, &[change]).await.expect("set");
+    let after = wsman_proto::message::instance_from_element(&after.representation.expect("the new representation")).unwrap();
+    assert_eq!(text(&after, "MaxEnvelopeSizekb").as_deref(), Some("150"));
+    assert!(after.properties.iter().any(|p| p.name == "MaxEnvelopeSizekb"), "the name as the representation spells it");
+    // Everything else as it was.
+    assert_eq!(text(&after, "MaxBatchItems"), text(&before, "MaxBatchItems"));
+    let again = s.get(&config).await.unwrap().to_instance().unwrap();
+    assert_eq!(text(&again, "MaxEnvelopeSizekb").as_deref(), Some("150"));
+}
