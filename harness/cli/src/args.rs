@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// WS-Management conformance, fuzzing and load-testing harness.
 #[derive(Debug, Parser)]
@@ -25,6 +25,177 @@ pub(crate) enum Command {
     /// Merge or compare reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Identify the endpoint: product, protocol versions, security profiles (winrm id).
+    Identify(IdentifyArgs),
+    /// Get one instance (WS-Transfer Get), e.g. `get wmicimv2/Win32_Service --selector Name=WinRM`.
+    Get(GetArgs),
+    /// Change an instance: Get, set the --set values, Put (as winrm set); or Put the body of --file.
+    Put(PutArgs),
+    /// Create an instance from --set values or the body of --file; prints the new reference.
+    Create(CreateArgs),
+    /// Delete an instance.
+    Delete(GetArgs),
+    /// Enumerate a class or a WQL query (Enumerate, then Pull to the end).
+    #[command(visible_alias = "enum")]
+    Enumerate(EnumerateArgs),
+    /// Invoke a method with --param inputs; prints its output (a non-zero ReturnValue is not an error).
+    Invoke(InvokeArgs),
+}
+
+/// Where `identify`, `get`, ... connect without `--endpoint` (winrm's default
+/// is the local host; loopback IPv4, where `serve` listens by default).
+pub(crate) const DEFAULT_CLIENT_ENDPOINT: &str = "http://127.0.0.1:5985/wsman";
+
+/// Output of the client commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum OutputFormat {
+    /// The instance(s), reference or output as indented XML.
+    Xml,
+    /// The same as JSON: an object per element (local names as keys, repeated
+    /// children as arrays, xsi:nil as null, text as strings, attributes as
+    /// "@name"); enumerate prints an array.
+    Json,
+    /// Every response body as received, one after another.
+    Raw,
+}
+
+/// The connection and output flags of the client commands.
+#[derive(Debug, Args)]
+#[command(mut_arg("endpoint", |a| a.help("Endpoint URL [default: http://127.0.0.1:5985/wsman; winrm's default is the local host]")))]
+#[command(mut_arg("timeout", |a| a.help("Deadline of one exchange (connect, send, whole response), e.g. 500ms, 10s, 2m").long_help(None::<&str>)))]
+pub(crate) struct ClientArgs {
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "xml")]
+    pub(crate) format: OutputFormat,
+    /// Print every HTTP request and response to stderr, for a bug report (Authorization redacted).
+    #[arg(long)]
+    pub(crate) dump: bool,
+}
+
+/// The resource a command addresses.
+#[derive(Debug, Args)]
+pub(crate) struct ResourceArgs {
+    /// Resource URI or winrm alias: wmicimv2/Win32_Service, wmi/root/cimv2/Win32_Service,
+    /// cimv2/CIM_NumericSensor (DMTF schema), winrm/config, a full http(s) URI;
+    /// `?Name=Value+Other=Value` selectors may follow.
+    #[arg(value_name = "RESOURCE")]
+    pub(crate) resource: String,
+    /// A selector Name=Value, or winrm's @{Name="Value";Other="x"} (repeatable).
+    #[arg(long = "selector", value_name = "SELECTOR")]
+    pub(crate) selectors: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IdentifyArgs {
+    /// Send no credentials (WSMANIDENTIFY: unauthenticated), as winrm id -auth:none.
+    #[arg(long)]
+    pub(crate) unauthenticated: bool,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct GetArgs {
+    #[command(flatten)]
+    pub(crate) target: ResourceArgs,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
+}
+
+/// Property values of put and create.
+#[derive(Debug, Args)]
+pub(crate) struct ValueArgs {
+    /// A property Prop=Value, or @{Prop="Value";Other="x"} (repeatable).
+    #[arg(long = "set", value_name = "PROP=VALUE")]
+    pub(crate) set: Vec<String>,
+    /// Send this file's XML element as the body instead of --set values.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["set", "values"])]
+    pub(crate) file: Option<PathBuf>,
+    /// winrm's form of the values, after the resource: @{Prop="Value";Other="x"}.
+    #[arg(value_name = "@{...}")]
+    pub(crate) values: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PutArgs {
+    #[command(flatten)]
+    pub(crate) target: ResourceArgs,
+    #[command(flatten)]
+    pub(crate) values: ValueArgs,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CreateArgs {
+    /// Resource URI or winrm alias (as for get).
+    #[arg(value_name = "RESOURCE")]
+    pub(crate) resource: String,
+    #[command(flatten)]
+    pub(crate) values: ValueArgs,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
+}
+
+/// Filter dialects of enumerate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Dialect {
+    /// A WQL query (SELECT * FROM Win32_Service WHERE State = 'Running').
+    Wql,
+    /// A selector filter: Name=Value or @{Name="Value";Other="x"}.
+    Selector,
+}
+
+/// Enumeration modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Mode {
+    /// Endpoint references only (EnumerateEPR).
+    Epr,
+    /// The objects with their references (EnumerateObjectAndEPR).
+    ObjEpr,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EnumerateArgs {
+    /// Resource URI or winrm alias (as for get; `wmicimv2/*` with a WQL --filter).
+    #[arg(value_name = "RESOURCE")]
+    pub(crate) resource: String,
+    /// A filter, in the --dialect.
+    #[arg(long, value_name = "FILTER")]
+    pub(crate) filter: Option<String>,
+    /// The filter's dialect.
+    #[arg(long, value_enum, default_value = "wql", requires = "filter")]
+    pub(crate) dialect: Dialect,
+    /// Items per response (wsman:MaxElements, and each Pull's).
+    #[arg(long, value_name = "N")]
+    pub(crate) max_elements: Option<std::num::NonZeroU64>,
+    /// Ask for the first items in the Enumerate response (wsman:OptimizeEnumeration).
+    #[arg(long)]
+    pub(crate) optimize: bool,
+    /// Enumeration mode; the objects without it.
+    #[arg(long, value_enum)]
+    pub(crate) mode: Option<Mode>,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InvokeArgs {
+    /// The method (StopService).
+    #[arg(value_name = "METHOD")]
+    pub(crate) method: String,
+    #[command(flatten)]
+    pub(crate) target: ResourceArgs,
+    /// An input parameter Name=Value, or @{Name="Value";Other="x"} (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub(crate) params: Vec<String>,
+    /// winrm's form of the inputs, after the resource: @{Name="Value"}.
+    #[arg(value_name = "@{...}")]
+    pub(crate) values: Option<String>,
+    #[command(flatten)]
+    pub(crate) client: ClientArgs,
 }
 
 /// The connection flags every command that talks to an endpoint takes.

@@ -4,35 +4,14 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use driver::{Corpus, Endpoint, RunConfig, RunEvent, TlsMode, Waivers};
+use driver::{Corpus, Endpoint, RunConfig, RunEvent, Waivers};
 use wsman_server::{BmcOptions, Config, ReferenceHost, User};
 
-use crate::args::{CheckArgs, ConnectionArgs};
+use crate::args::CheckArgs;
+use crate::connection::target;
 
 /// Exit status when a check failed.
 const EXIT_FAILED: u8 = 1;
-
-/// The endpoint named by the connection flags.
-pub(crate) fn target(conn: &ConnectionArgs, endpoint: &str) -> Result<Endpoint, String> {
-    let scheme = endpoint.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    if !matches!(scheme.as_deref(), Some("http") | Some("https")) {
-        return Err(format!("--endpoint {endpoint:?} is not an http:// or https:// URL"));
-    }
-    if conn.auth == "negotiate" {
-        return Err("--auth negotiate is not supported by this build; use --auth basic".into());
-    }
-    let mut target = Endpoint::new(endpoint).with_timeout(conn.timeout);
-    if let Some(u) = &conn.user {
-        let u = User::parse(u)?;
-        target = target.with_user(u.name, u.password);
-    }
-    let tls = match (&conn.ca, conn.insecure) {
-        (Some(ca), _) => TlsMode::Ca(ca.clone()),
-        (None, true) => TlsMode::Insecure,
-        (None, false) => TlsMode::Verify,
-    };
-    Ok(target.with_tls(tls))
-}
 
 /// The reference server (and BMC) on ephemeral loopback ports, with internal credentials.
 async fn start_embedded(timeout: std::time::Duration) -> Result<(Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {

@@ -4,6 +4,8 @@
 
 mod args;
 mod check;
+mod client_cmd;
+mod connection;
 mod report_cmd;
 mod serve;
 mod validate;
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
             args::Command::Check(a) => check::run(a).await,
             args::Command::Report(c) => report_cmd::run(c),
             args::Command::Validate(a) => validate::run(a),
+            c => client_cmd::run(c).await,
         }
     });
     match result {

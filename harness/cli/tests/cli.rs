@@ -1,12 +1,12 @@
 //! The binary's contract: one-line usage errors with exit 2, the defect
 //! listing, readiness lines, clean stop on SIGTERM.
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_wsman-harness"))
-}
+use support::{bin, Served};
 
 #[track_caller]
 fn usage_error(args: &[&str]) -> String {
@@ -146,46 +146,6 @@ fn a_bad_timeout_is_one_line_and_exit_2() {
     let help = bin().args(["check", "--help"]).output().expect("runs");
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(text.contains("--timeout <D>") && text.contains("[default: 30s]"), "{text}");
-}
-
-/// A `serve` child process, stopped (SIGTERM) when dropped.
-struct Served {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Served {
-    /// Starts `serve` on ephemeral loopback ports with `args` and reads the
-    /// readiness line of `scheme` (http or https).
-    fn start(scheme: &str, args: &[&str]) -> Served {
-        let mut child = bin()
-            .args(["serve", "--http", "127.0.0.1:0", "--https", "127.0.0.1:0", "--user", "u:p"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starts");
-        let lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let prefix = format!("listening on {scheme}://");
-        let mut url = None;
-        for line in lines {
-            let line = line.expect("utf-8");
-            if let Some(rest) = line.strip_prefix("listening on ") {
-                if line.starts_with(&prefix) {
-                    url = Some(rest.to_owned());
-                    break;
-                }
-            }
-        }
-        Served { child, url: url.expect("a readiness line") }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-    }
 }
 
 // See issue 7: a hung endpoint must not hang the certification.

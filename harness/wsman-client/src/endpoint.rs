@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, ErrorKind};
+use crate::transport::Observer;
 
 /// Largest response body read by default (bytes); larger bodies are
 /// [`crate::TransportKind::TooLarge`].
@@ -59,13 +60,16 @@ pub struct Endpoint {
     /// Largest response body read; a protection against an endpoint that
     /// streams without end.
     pub max_response_bytes: usize,
+    /// Shown every HTTP message of the session's exchanges (a `--dump` of a
+    /// bug report); credentials are cut out of what it sees.
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
 impl Endpoint {
     /// An endpoint with no credentials, certificate verification, the default
     /// timeout and response cap.
     pub fn new(url: impl Into<String>) -> Endpoint {
-        Endpoint { url: url.into(), user: None, tls: TlsMode::Verify, timeout: DEFAULT_TIMEOUT, max_response_bytes: MAX_RESPONSE_BYTES }
+        Endpoint { url: url.into(), user: None, tls: TlsMode::Verify, timeout: DEFAULT_TIMEOUT, max_response_bytes: MAX_RESPONSE_BYTES, observer: None }
     }
 
     /// With Basic credentials.
@@ -83,6 +87,12 @@ impl Endpoint {
     /// With this exchange deadline.
     pub fn with_timeout(mut self, timeout: Duration) -> Endpoint {
         self.timeout = timeout;
+        self
+    }
+
+    /// With this observer of the wire ([`Observer`]).
+    pub fn with_observer(mut self, observer: Arc<dyn Observer>) -> Endpoint {
+        self.observer = Some(observer);
         self
     }
 

@@ -28,7 +28,9 @@
 //!   the typed operations and the [`Session::raw`] exchange.
 //! - [`Enumeration`] ([`enumeration`]): the items of an Enumerate, pulled to
 //!   the end, released when dropped early.
-//! - [`Endpoint`], [`TlsMode`] ([`endpoint`]): the connection settings.
+//! - [`Endpoint`], [`TlsMode`] ([`endpoint`]): the connection settings; an
+//!   [`Observer`] sees every HTTP message ([`WireMessage`], credentials cut out).
+//! - [`alias`]: resource URIs as typed (winrm's aliases, `?Name=Value`), [`Resource::parse`].
 //! - [`auth`]: the [`auth::Authenticator`] trait (per-connection state, 401
 //!   challenges, body wrapping) and [`auth::Basic`].
 //! - the transport (private): a pool of HTTP/1.1 connections the crate owns,
@@ -42,6 +44,7 @@
 //! messages ([`message`]), the vocabulary the reference server uses too.
 #![warn(missing_docs)]
 
+pub mod alias;
 pub mod auth;
 pub mod endpoint;
 pub mod enumeration;
@@ -53,7 +56,7 @@ pub use endpoint::{Endpoint, TlsMode, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};
 pub use enumeration::Enumeration;
 pub use error::{Error, ErrorKind, ProtocolKind, TransportKind};
 pub use session::{Resource, Session};
-pub use transport::{RawAuth, RawRequest, RawResponse, POOL_IDLE_TIMEOUT};
+pub use transport::{Observer, RawAuth, RawRequest, RawResponse, WireMessage, POOL_IDLE_TIMEOUT};
 
 /// The HTTP types of the raw exchange (headers, header values).
 pub use hyper;

@@ -23,6 +23,7 @@ use wsman_proto::message::{
     MethodInput, MethodOutput, Pull, PullResponse, Put, PutResponse, Release, ReleaseResponse,
 };
 use wsman_proto::selector::WsOption;
+use wsman_proto::xml::Node;
 use wsman_proto::{ns, Action, Element, Envelope, Header, Instance, Limits, OptionSet, Property, SelectorSet, XsDuration};
 
 use crate::auth::{Authenticator, Basic};
@@ -63,6 +64,27 @@ impl Resource {
         Resource { uri: uri.into(), ..Resource::default() }
     }
 
+    /// A resource as people type it: a full URI or one of winrm's aliases,
+    /// with optional `?Name=Value+Other=Value` selectors ([`crate::alias`]).
+    ///
+    /// ```
+    /// use wsman_client::Resource;
+    ///
+    /// let r = Resource::parse("wmicimv2/Win32_Service?Name=WinRM").unwrap();
+    /// assert_eq!(r, Resource::cimv2("Win32_Service").selector("Name", "WinRM"));
+    /// ```
+    ///
+    /// # Errors
+    /// [`crate::alias::InvalidResource`] for an empty URI or a bad selector.
+    pub fn parse(text: &str) -> Result<Resource, crate::alias::InvalidResource> {
+        let (uri, selectors) = crate::alias::parse(text)?;
+        let mut r = Resource::new(uri);
+        for (name, value) in selectors {
+            r.selectors.push(&name, value);
+        }
+        Ok(r)
+    }
+
     /// A WMI class of `root/cimv2` (`Win32_Service`).
     pub fn cimv2(class: &str) -> Resource {
         Resource::new(format!("{}root/cimv2/{class}", ns::WMI_RESOURCE_PREFIX))
@@ -86,6 +108,39 @@ impl Resource {
         let uri = epr.resource_uri.clone()?;
         Some(Resource { uri, selectors: epr.selectors.clone().unwrap_or_default(), options: OptionSet::default() })
     }
+}
+
+/// A representation with `changes` applied, everything else kept as it is:
+/// each changed property's elements (matched by local name,
+/// case-insensitively as WMI names properties) are replaced, where the first
+/// of them was and under the name it had, by the encoding of its new value ([`Instance::to_element`]:
+/// `xsi:nil` for [`wsman_proto::Value::Null`], one element per array item);
+/// a property the representation lacks is appended in the representation's
+/// namespace.
+///
+/// ```
+/// use wsman_client::session::with_properties;
+/// use wsman_proto::{Instance, Property, Value};
+///
+/// let rep = Instance::new("urn:x", "C").with("A", Value::str("1")).with("B", Value::Null).to_element();
+/// let changed = with_properties(rep, &[Property { name: "b".into(), value: Value::str("2") }]);
+/// let i = wsman_proto::message::instance_from_element(&changed).unwrap();
+/// assert_eq!(i.get("A"), Some(&Value::str("1")));
+/// assert_eq!(i.get("B"), Some(&Value::str("2")));
+/// ```
+pub fn with_properties(mut representation: Element, changes: &[Property]) -> Element {
+    let namespace = representation.ns.clone().unwrap_or_default();
+    for change in changes {
+        // The name as the representation spells it, when it has the property.
+        let name = representation.elements().find(|e| e.name.eq_ignore_ascii_case(&change.name)).map_or_else(|| change.name.clone(), |e| e.name.clone());
+        let encoded = Instance::new(namespace.clone(), representation.name.clone()).with(&name, change.value.clone()).to_element().children;
+        let is_it = |n: &Node| matches!(n, Node::Element(e) if e.name.eq_ignore_ascii_case(&change.name));
+        let at = representation.children.iter().position(is_it).unwrap_or(representation.children.len());
+        representation.children.retain(|n| !is_it(n));
+        let at = at.min(representation.children.len());
+        representation.children.splice(at..at, encoded);
+    }
+    representation
 }
 
 /// A WS-Management session with one endpoint: cheap to clone (the clones
@@ -336,6 +391,16 @@ impl Session {
     /// A fault, transport or protocol [`Error`].
     pub async fn put(&self, resource: &Resource, representation: Element) -> Result<PutResponse, Error> {
         self.call(self.header(Action::Put, resource), Put { representation }, true).await
+    }
+
+    /// As `winrm set`: a Get, the `changes` applied to the representation
+    /// ([`with_properties`]), a Put of the result.
+    ///
+    /// # Errors
+    /// The Get's or the Put's fault, transport or protocol [`Error`].
+    pub async fn set(&self, resource: &Resource, changes: &[Property]) -> Result<PutResponse, Error> {
+        let current: GetResponse = self.get(resource).await?;
+        self.put(resource, with_properties(current.representation, changes)).await
     }
 
     /// WS-Transfer Create (DSP0226 §7.6): the new resource's endpoint reference.

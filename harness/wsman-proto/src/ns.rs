@@ -59,6 +59,10 @@ pub const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
 /// The `xml:` namespace (xml:lang).
 pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// Base of Microsoft's WS-Management URIs: winrm's aliases `winrm` and
+/// `wsman`, and the prefix `winrm` puts before a resource URI written
+/// without a scheme (`wmi/root/cimv2/Win32_Service`, `config/service`).
+pub const MS_WSMAN_BASE: &str = "http://schemas.microsoft.com/wbem/wsman/1/";
 /// Prefix of WMI-backed resource URIs on Windows (`.../wmi/root/cimv2/Win32_Service`).
 pub const WMI_RESOURCE_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/";
 /// Prefix of DMTF CIM resource URIs used by DASH-style BMCs.

@@ -120,6 +120,74 @@ impl RawResponse {
     }
 }
 
+/// One HTTP message as the transport put it on the wire or read it off, for
+/// an [`Observer`] (`--dump`: the exchange of a bug report). The
+/// authentication legs (a 401 and the request sent again) and the retry on a
+/// fresh connection show as they happen.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WireMessage<'a> {
+    /// A request, as sent.
+    Request {
+        /// Method.
+        method: &'a Method,
+        /// Path and query.
+        path: &'a Uri,
+        /// Headers as sent, except that the value of `Authorization` is cut
+        /// to its scheme and `[redacted]`: an observer never sees credentials.
+        headers: &'a HeaderMap,
+        /// Body bytes (as wrapped by the authenticator).
+        body: &'a [u8],
+    },
+    /// A response, as read.
+    Response {
+        /// HTTP status.
+        status: u16,
+        /// Headers.
+        headers: &'a HeaderMap,
+        /// Body bytes (as read, before the authenticator unwraps them).
+        body: &'a [u8],
+    },
+}
+
+/// Sees every HTTP message of a session ([`crate::Endpoint::with_observer`]).
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wsman_client::{Endpoint, Observer, WireMessage};
+///
+/// #[derive(Debug, Default)]
+/// struct Count(Mutex<usize>);
+///
+/// impl Observer for Count {
+///     fn observe(&self, message: &WireMessage<'_>) {
+///         if let WireMessage::Response { .. } = message {
+///             *self.0.lock().unwrap() += 1;
+///         }
+///     }
+/// }
+///
+/// let endpoint = Endpoint::new("http://127.0.0.1:5985/wsman").with_observer(Arc::new(Count::default()));
+/// assert!(endpoint.observer.is_some());
+/// ```
+pub trait Observer: Send + Sync + std::fmt::Debug {
+    /// Called once per message, on the task of the exchange; keep it short.
+    fn observe(&self, message: &WireMessage<'_>);
+}
+
+/// The headers an observer is shown: `Authorization` cut to its scheme.
+fn redacted(headers: &HeaderMap) -> HeaderMap {
+    let mut shown = headers.clone();
+    if let Some(v) = headers.get(AUTHORIZATION) {
+        let scheme = v.to_str().ok().and_then(|s| s.split_whitespace().next()).unwrap_or("");
+        let text = if scheme.is_empty() { "[redacted]".to_owned() } else { format!("{scheme} [redacted]") };
+        if let Ok(v) = HeaderValue::from_str(&text) {
+            shown.insert(AUTHORIZATION, v);
+        }
+    }
+    shown
+}
+
 /// A connection owned by the transport.
 struct Connection {
     sender: SendRequest<Full<Bytes>>,
@@ -172,6 +240,8 @@ pub(crate) struct Transport {
     timeout: Duration,
     /// The response cap.
     max_response: usize,
+    /// Shown every message (`--dump`); `None` costs nothing.
+    observer: Option<Arc<dyn Observer>>,
     /// Idle connections, the most recently used last.
     idle: Mutex<Vec<Connection>>,
     next_id: AtomicU64,
@@ -210,6 +280,7 @@ impl Transport {
             authenticator,
             timeout: endpoint.timeout,
             max_response: endpoint.max_response_bytes,
+            observer: endpoint.observer.clone(),
             idle: Mutex::new(Vec::new()),
             next_id: AtomicU64::new(0),
         })
@@ -373,6 +444,9 @@ impl Transport {
                     headers.insert(HOST, v);
                 }
             }
+            if let Some(o) = &self.observer {
+                o.observe(&WireMessage::Request { method: &p.method, path: &p.path, headers: &redacted(&headers), body: &payload.bytes });
+            }
             let mut request = Request::new(Full::new(payload.bytes));
             *request.method_mut() = p.method.clone();
             *request.uri_mut() = p.path.clone();
@@ -384,12 +458,19 @@ impl Transport {
             let status = resp.status().as_u16();
             if let (401, Some(a)) = (status, authenticator) {
                 if legs < MAX_AUTH_LEGS && a.challenge(&mut conn.state, resp.headers()).map_err(Error::from)? == Challenge::Retry {
-                    let _ = self.read_body(conn, resp.into_body()).await?;
+                    let (parts, body) = resp.into_parts();
+                    let bytes = self.read_body(conn, body).await?;
+                    if let Some(o) = &self.observer {
+                        o.observe(&WireMessage::Response { status, headers: &parts.headers, body: &bytes });
+                    }
                     continue;
                 }
             }
             let (parts, body) = resp.into_parts();
             let bytes = self.read_body(conn, body).await?;
+            if let Some(o) = &self.observer {
+                o.observe(&WireMessage::Response { status, headers: &parts.headers, body: &bytes });
+            }
             let mut body = Payload { content_type: parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned), bytes };
             if let Some(a) = authenticator {
                 body = a.unwrap(&mut conn.state, body).map_err(Error::from)?;

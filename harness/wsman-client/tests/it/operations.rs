@@ -99,3 +99,49 @@ async fn invoke_stop_then_start_a_service() {
     let e = s.invoke(&spooler, "Explode", &[]).await.unwrap_err();
     assert!(e.is_fault(), "{e:?}");
 }
+
+/// Records what an observer is shown.
+#[derive(Debug, Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl wsman_client::Observer for Recorder {
+    fn observe(&self, m: &wsman_client::WireMessage<'_>) {
+        let line = match m {
+            wsman_client::WireMessage::Request { method, headers, body, .. } => {
+                format!("> {method} auth={:?} {}", headers.get("authorization"), String::from_utf8_lossy(body).contains("MessageID"))
+            }
+            wsman_client::WireMessage::Response { status, body, .. } => format!("< {status} {}", String::from_utf8_lossy(body).contains("RelatesTo")),
+            _ => "?".to_owned(),
+        };
+        self.0.lock().unwrap().push(line);
+    }
+}
+
+#[tokio::test]
+async fn an_observer_sees_the_exchange_without_the_password() {
+    let server = TestServer::reference().await;
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let endpoint = Endpoint::new(&server.url).with_user("admin", "admin").with_observer(recorder.clone());
+    let s = Session::new(endpoint).unwrap();
+    s.get(&Resource::cimv2("Win32_Service").selector("Name", "WinRM")).await.expect("get");
+    let seen = recorder.0.lock().unwrap().clone();
+    assert_eq!(seen, vec![r#"> POST auth=Some("Basic [redacted]") true"#.to_owned(), "< 200 true".to_owned()]);
+}
+
+#[tokio::test]
+async fn set_is_a_get_then_a_put_of_the_changed_representation() {
+    let server = TestServer::reference().await;
+    let s = session(&server);
+    let config = Resource::new(ns::CFG);
+    let before = s.get(&config).await.unwrap().to_instance().unwrap();
+    assert_ne!(text(&before, "MaxEnvelopeSizekb").as_deref(), Some("150"));
+    let change = wsman_proto::Property { name: "maxenvelopesizekb".into(), value: Value::str("150") };
+    let after = s.set(&config, &[change]).await.expect("set");
+    let after = wsman_proto::message::instance_from_element(&after.representation.expect("the new representation")).unwrap();
+    assert_eq!(text(&after, "MaxEnvelopeSizekb").as_deref(), Some("150"));
+    assert!(after.properties.iter().any(|p| p.name == "MaxEnvelopeSizekb"), "the name as the representation spells it");
+    // Everything else as it was.
+    assert_eq!(text(&after, "MaxBatchItems"), text(&before, "MaxBatchItems"));
+    let again = s.get(&config).await.unwrap().to_instance().unwrap();
+    assert_eq!(text(&again, "MaxEnvelopeSizekb").as_deref(), Some("150"));
+}
