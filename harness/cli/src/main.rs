@@ -24,7 +24,7 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 /// the server `check` starts in-process must not print its access lines over
 /// the run's console output. stdout is left to the commands (readiness
 /// lines, reports).
-fn init_logging(command: &args::Command) {
+fn init_logging(command: &args::Command) -> tracing_appender::non_blocking::WorkerGuard {
     use std::io::IsTerminal;
     use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;
@@ -43,9 +43,14 @@ fn init_logging(command: &args::Command) {
         }
         None => Targets::new().with_default(default),
     };
-    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_ansi(std::io::stderr().is_terminal());
+    // Lines go through a bounded queue to a writer thread, which drops lines
+    // rather than wait when the queue is full: a stderr that nobody reads (a
+    // pipe left undrained by a script) must never stall request handling.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(true).finish(std::io::stderr());
+    let fmt = tracing_subscriber::fmt::layer().with_writer(writer).with_ansi(std::io::stderr().is_terminal());
     // A second subscriber cannot be installed; there is none before this one.
     let _ = tracing_subscriber::registry().with(filter).with(fmt).try_init();
+    guard
 }
 
 fn main() -> ExitCode {
@@ -64,7 +69,8 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    init_logging(&cli.command);
+    // Kept to the end of main: dropping it flushes the queued log lines.
+    let _log_guard = init_logging(&cli.command);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {

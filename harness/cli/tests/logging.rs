@@ -45,6 +45,8 @@ fn post(addr: &str, credentials: &str, body: &[u8]) -> u16 {
         base64(credentials.as_bytes()),
         body.len()
     );
+    // A server that stops answering fails the test instead of hanging it.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20))).expect("timeout");
     s.write_all(head.as_bytes()).and_then(|()| s.write_all(body)).expect("send");
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
@@ -144,4 +146,30 @@ fn the_embedded_check_prints_no_access_lines_by_default() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert_eq!(access_lines(&stderr), Vec::<&str>::new(), "the in-process server is quiet: {stderr}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("wsman_server::access"));
+}
+
+/// A script that pipes `serve`'s stderr and never reads it must not stall the
+/// server: after the pipe's buffer (64 KiB, a few hundred access lines) is
+/// full, requests are still answered (lines queue, and beyond the queue are
+/// dropped, rather than block a request).
+#[test]
+fn an_unread_stderr_pipe_does_not_stall_serve() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wsman-harness"))
+        .args(["serve", "--http", "127.0.0.1:0", "--allow-unencrypted", "--user", &format!("{USER}:{PASSWORD}")])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut ready = String::new();
+    out.read_line(&mut ready).expect("a readiness line");
+    let addr = ready.trim().strip_prefix("listening on http://").and_then(|r| r.strip_suffix("/wsman")).unwrap_or_else(|| panic!("{ready}")).to_owned();
+    let identify = envelope(None, None, Element::ns(ns::WSMID, "Identify"));
+    let good = format!("{USER}:{PASSWORD}");
+    // About 1,500 access lines of ~250 bytes: several times the pipe's buffer.
+    let answered = (0..1500).filter(|_| post(&addr, &good, &identify) == 200).count();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answered, 1500);
 }
