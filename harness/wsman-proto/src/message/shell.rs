@@ -45,7 +45,8 @@
 //!   [`SignalCode::Other`] keep it; the server decides what it refuses.
 //!   The PowerShell ctrl-C code is written `powershell/signal/ctrl_c` (what
 //!   pypsrp sends and Windows accepts); MS-PSRP's spelling `crtl_c` decodes
-//!   to the same value.
+//!   to the same value. Code and State URIs compare case-insensitively:
+//!   pypsrp sends `.../signal/Terminate` and Windows answers SignalResponse.
 //! - **Text.** Identifiers, names, URIs and the Command are trimmed;
 //!   `rsp:Arguments` and environment values are kept as written (their
 //!   whitespace is content). Stream payloads are base64 (standard alphabet,
@@ -63,6 +64,8 @@
 //! SequenceId, IdleTimeOut or Lifetime as `xs:duration`) is
 //! [`MessageError::InvalidValue`]: `wsman:InvalidParameter` with the
 //! `InvalidValue` detail, as Windows answers a parameter out of its type.
+//! The same fault is what a Windows cmd shell answers for a Receive without
+//! CommandId (a pypsrp recording): [`Receive::require_command_id`].
 
 use base64::Engine as _;
 
@@ -496,6 +499,17 @@ pub struct Receive {
     pub desired_stream: DesiredStream,
 }
 
+impl Receive {
+    /// The CommandId a Receive on the cmd shell must name. Windows' cmd
+    /// plugin answers a DesiredStream without one with `wsman:InvalidParameter`
+    /// (detail InvalidValue, WSManFault code 87, "The parameter is
+    /// incorrect."); PSRP shells receive without one, so decode accepts it and
+    /// the server calls this check for the cmd resource.
+    pub fn require_command_id(&self) -> Result<&str, MessageError> {
+        self.desired_stream.command_id.as_deref().ok_or(MessageError::InvalidValue { element: "rsp:DesiredStream@CommandId", value: String::new() })
+    }
+}
+
 impl Message for Receive {
     fn action(&self) -> Option<Action> {
         Some(Action::Receive)
@@ -542,14 +556,18 @@ impl CommandStateKind {
         format!("{}/CommandState/", ns::RSP)
     }
 
-    /// Reads a State URI.
+    /// Reads a State URI (compared case-insensitively, as signal codes are).
     pub fn from_uri(uri: &str) -> CommandStateKind {
         let uri = uri.trim();
-        match uri.strip_prefix(Self::prefix().as_str()) {
-            Some("Running") => CommandStateKind::Running,
-            Some("Done") => CommandStateKind::Done,
-            Some("Pending") => CommandStateKind::Pending,
-            _ => CommandStateKind::Other(uri.to_owned()),
+        let is = |local: &str| uri.eq_ignore_ascii_case(&format!("{}{local}", Self::prefix()));
+        if is("Running") {
+            CommandStateKind::Running
+        } else if is("Done") {
+            CommandStateKind::Done
+        } else if is("Pending") {
+            CommandStateKind::Pending
+        } else {
+            CommandStateKind::Other(uri.to_owned())
         }
     }
 
@@ -656,17 +674,21 @@ impl SignalCode {
         format!("{}/signal/", ns::RSP)
     }
 
-    /// Reads a code URI (trimmed, exact).
+    /// Reads a code URI, trimmed and compared case-insensitively: pypsrp
+    /// sends `.../signal/Terminate` and Windows takes it as terminate.
     pub fn from_uri(uri: &str) -> SignalCode {
         let uri = uri.trim();
-        if uri == Self::POWERSHELL_CTRL_C || uri == Self::POWERSHELL_CRTL_C {
-            return SignalCode::PowerShellCtrlC;
-        }
-        match uri.strip_prefix(Self::prefix().as_str()) {
-            Some("terminate") => SignalCode::Terminate,
-            Some("ctrl_c") => SignalCode::CtrlC,
-            Some("ctrl_break") => SignalCode::CtrlBreak,
-            _ => SignalCode::Other(uri.to_owned()),
+        let is = |local: &str| uri.eq_ignore_ascii_case(&format!("{}{local}", Self::prefix()));
+        if uri.eq_ignore_ascii_case(Self::POWERSHELL_CTRL_C) || uri.eq_ignore_ascii_case(Self::POWERSHELL_CRTL_C) {
+            SignalCode::PowerShellCtrlC
+        } else if is("terminate") {
+            SignalCode::Terminate
+        } else if is("ctrl_c") {
+            SignalCode::CtrlC
+        } else if is("ctrl_break") {
+            SignalCode::CtrlBreak
+        } else {
+            SignalCode::Other(uri.to_owned())
         }
     }
 

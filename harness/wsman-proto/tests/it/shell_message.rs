@@ -266,6 +266,8 @@ fn command_send_receive_signal_of_client_shapes_decode() {
 
     let sig = |code: &str| Signal::decode(&body(&format!(r#"<sh:Signal CommandId="C1"><sh:Code> {code} </sh:Code></sh:Signal>"#))).expect("Signal").code;
     assert_eq!(sig(&format!("{}/signal/terminate", ns::RSP)), SignalCode::Terminate);
+    // pypsrp's spelling, which Windows accepts.
+    assert_eq!(sig(&format!("{}/signal/Terminate", ns::RSP)), SignalCode::Terminate);
     assert_eq!(sig(&format!("{}/signal/ctrl_c", ns::RSP)), SignalCode::CtrlC);
     assert_eq!(sig(&format!("{}/signal/ctrl_break", ns::RSP)), SignalCode::CtrlBreak);
     assert_eq!(sig("powershell/signal/ctrl_c"), SignalCode::PowerShellCtrlC);
@@ -457,6 +459,15 @@ fn a_value_that_does_not_parse_is_an_invalid_parameter() {
         assert_eq!((f.kind, f.detail), INVALID, "{what}");
         assert_eq!(f.reason, e.to_string());
     }
+}
+
+#[test]
+fn a_cmd_receive_without_command_id_is_the_invalid_parameter_windows_answers() {
+    let with = Receive::decode(&body(r#"<sh:Receive><sh:DesiredStream CommandId="C1">stdout stderr</sh:DesiredStream></sh:Receive>"#)).expect("Receive");
+    assert_eq!(with.require_command_id(), Ok("C1"));
+    let without = Receive::decode(&body("<sh:Receive><sh:DesiredStream>stdout stderr</sh:DesiredStream></sh:Receive>")).expect("PSRP shape decodes");
+    let f = without.require_command_id().expect_err("the cmd shell needs a CommandId").to_fault();
+    assert_eq!((f.kind, f.detail), INVALID);
 }
 
 #[test]
