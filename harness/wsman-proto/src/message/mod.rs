@@ -19,6 +19,7 @@
 //! | Pull (DSP0226 §8.4) | [`Pull`] | [`PullResponse`] | [`enumeration`] |
 //! | Release (WS-Enumeration §3.5) | [`Release`] | [`ReleaseResponse`] | [`enumeration`] |
 //! | custom method (DSP0226 §9) | [`MethodInput`] | [`MethodOutput`] | [`method`] |
+//! | WinRS Create, Command, Send, Receive, Signal (MS-WSMV §3.1.4.5, §3.1.4.11-14) | [`shell::Shell`], [`shell::CommandLine`], [`shell::Send`], [`shell::Receive`], [`shell::Signal`] | [`CreateResponse`] + [`shell::Shell`], [`shell::CommandResponse`], [`shell::SendResponse`], [`shell::ReceiveResponse`], [`shell::SignalResponse`] | [`shell`] |
 //!
 //! Shared pieces: [`EndpointReference`] (`wsa:EndpointReferenceType` content,
 //! [`epr`]) and [`Item`] (one enumeration item, [`item`]).
@@ -72,6 +73,7 @@ pub mod epr;
 pub mod identify;
 pub mod item;
 pub mod method;
+pub mod shell;
 pub mod transfer;
 
 pub use enumeration::{Enumerate, EnumerateResponse, EnumerationMode, Expires, Filter, Pull, PullResponse, Release, ReleaseResponse};
@@ -122,7 +124,7 @@ pub trait Message: Sized + Clone {
 /// |---|---|---|
 /// | [`MissingBody`](Self::MissingBody), [`MissingElement`](Self::MissingElement), [`InvalidEndpointReference`](Self::InvalidEndpointReference) | `wsman:SchemaValidationError` | |
 /// | [`MissingEnumerationContext`](Self::MissingEnumerationContext) | `wsen:InvalidEnumerationContext` | |
-/// | [`InvalidMaxElements`](Self::InvalidMaxElements) | `wsman:InvalidParameter` | `InvalidValue` |
+/// | [`InvalidMaxElements`](Self::InvalidMaxElements), [`InvalidValue`](Self::InvalidValue) | `wsman:InvalidParameter` | `InvalidValue` |
 /// | [`InvalidExpirationTime`](Self::InvalidExpirationTime) | `wsen:InvalidExpirationTime` | `ExpirationTime` |
 /// | [`UnsupportedExpirationType`](Self::UnsupportedExpirationType) | `wsen:UnsupportedExpirationType` | `ExpirationTime` |
 /// | [`UnknownEnumerationMode`](Self::UnknownEnumerationMode) | `wsman:UnsupportedFeature` | `EnumerationMode` |
@@ -203,6 +205,15 @@ pub enum MessageError {
     /// An endpoint reference whose reference parameters do not decode.
     #[error("invalid endpoint reference: {0}")]
     InvalidEndpointReference(String),
+    /// A value that does not parse as its type (a WinRS base64 payload,
+    /// boolean, exit code or duration; see [`shell`]).
+    #[error("{element} has an invalid value {value:?}")]
+    InvalidValue {
+        /// The element or attribute, as `prefix:Name` or `prefix:Name@Attr`.
+        element: &'static str,
+        /// The value found.
+        value: String,
+    },
 }
 
 impl MessageError {
@@ -213,7 +224,7 @@ impl MessageError {
                 (FaultKind::SchemaValidationError, None)
             }
             MessageError::MissingEnumerationContext { .. } => (FaultKind::InvalidEnumerationContext, None),
-            MessageError::InvalidMaxElements(_) => (FaultKind::InvalidParameter, Some(FaultDetail::InvalidValue)),
+            MessageError::InvalidMaxElements(_) | MessageError::InvalidValue { .. } => (FaultKind::InvalidParameter, Some(FaultDetail::InvalidValue)),
             MessageError::InvalidExpirationTime(_) => (FaultKind::EnumerationInvalidExpirationTime, Some(FaultDetail::ExpirationTime)),
             MessageError::UnsupportedExpirationType(_) => (FaultKind::UnsupportedExpirationType, Some(FaultDetail::ExpirationTime)),
             MessageError::UnknownEnumerationMode(_) => (FaultKind::UnsupportedFeature, Some(FaultDetail::EnumerationMode)),

@@ -2,3 +2,4 @@
 
 mod message;
 mod roundtrip;
+mod shell_message;
