@@ -508,6 +508,7 @@ fn every_message_error_maps_to_one_fault() {
         (MessageError::InvalidEndpointReference("x".into()), K::SchemaValidationError, None),
         (MessageError::MissingEnumerationContext { message: "Pull" }, K::InvalidEnumerationContext, None),
         (MessageError::InvalidMaxElements("0".into()), K::InvalidParameter, Some(D::InvalidValue)),
+        (MessageError::InvalidValue { element: "rsp:Stream", value: "not base64".into() }, K::InvalidParameter, Some(D::InvalidValue)),
         (MessageError::InvalidExpirationTime("x".into()), K::EnumerationInvalidExpirationTime, Some(D::ExpirationTime)),
         (MessageError::UnsupportedExpirationType("x".into()), K::UnsupportedExpirationType, Some(D::ExpirationTime)),
         (MessageError::UnknownEnumerationMode("x".into()), K::UnsupportedFeature, Some(D::EnumerationMode)),
