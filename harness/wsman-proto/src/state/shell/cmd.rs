@@ -19,7 +19,8 @@
 //! code 1.
 //!
 //! A pipeline `A | B`: every stage but the last runs to its end at once with a
-//! closed, empty stdin (time does not pass inside a pipe), and its stdout is
+//! closed, empty stdin (time does not pass inside a pipe, and a piped `ping`
+//! sends at most 1000 replies), and its stdout is
 //! the next stage's closed stdin. Environment and `cd` changes made by a
 //! nested `cmd /c` are visible to the rest of the line (a simplification:
 //! real nested cmd.exe processes keep their own). Redirection (`>`, `<`) is
@@ -30,6 +31,13 @@ use std::time::{Duration, Instant};
 
 use super::fs::Node;
 use super::{Codepage, FsTree, Host, Launch, LaunchError, Sink, Stdin};
+
+/// Most nested `cmd /c` levels (a line that nests itself through a variable
+/// would otherwise nest forever).
+const MAX_NESTING: usize = 32;
+const NESTING_TOO_DEEP: &str = "The nesting of cmd /c is too deep.\r\n";
+/// Most replies of a `ping` inside a pipe, where it runs to its end at once.
+const MAX_PIPED_PINGS: u32 = 1000;
 
 const NOT_RECOGNIZED_TAIL: &str = "' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n";
 
@@ -244,6 +252,10 @@ impl Session {
                         return Some(code);
                     }
                 }
+                Step::Nested(_) if self.frames.len() >= MAX_NESTING => {
+                    self.write_err(sink, NESTING_TOO_DEEP);
+                    self.last_exit = 1;
+                }
                 Step::Nested(items) => self.frames.push(Frame { items, next: 0 }),
                 Step::Block(b) => self.blocked = Some(b),
             }
@@ -276,10 +288,16 @@ impl Session {
     fn run_to_end(&mut self, stage: &str, input: &mut Stdin, sink: &mut Sink, depth: usize) -> u32 {
         match self.exec(stage, Some(std::mem::take(input)), sink) {
             Step::Done(code) | Step::Exit(code) => code,
-            Step::Block(mut b) => self.advance(&mut b, &mut Stdin::closed(Vec::new()), sink, None).unwrap_or(0),
+            Step::Block(mut b) => {
+                if let Blocked::Ping { count, .. } = &mut b {
+                    *count = (*count).min(MAX_PIPED_PINGS);
+                }
+                self.advance(&mut b, &mut Stdin::closed(Vec::new()), sink, None).unwrap_or(0)
+            }
             Step::Nested(items) => {
-                if depth > 16 {
-                    return self.last_exit;
+                if self.frames.len() + depth >= MAX_NESTING {
+                    self.write_err(sink, NESTING_TOO_DEEP);
+                    return 1;
                 }
                 for item in items {
                     if !self.runs(item.op) {
@@ -728,7 +746,7 @@ impl Session {
         let mut it = args.iter();
         while let Some(a) = it.next() {
             if a.eq_ignore_ascii_case("-n") || a.eq_ignore_ascii_case("/n") {
-                match it.next().and_then(|n| n.parse::<u32>().ok()).filter(|n| (1..=4_294_967).contains(n)) {
+                match it.next().and_then(|n| n.parse::<u32>().ok()).filter(|n| *n >= 1) {
                     Some(n) => count = n,
                     None => {
                         self.write(sink, "Bad value for option -n, valid range is from 1 to 4294967295.\r\n");

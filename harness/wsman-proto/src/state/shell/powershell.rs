@@ -25,6 +25,8 @@
 //! and turns it back into text. Under `-Command` they are plain text lines.
 
 use super::cmd::split_args;
+use std::cell::Cell;
+
 use super::Codepage;
 
 /// The CLIXML (PowerShell serialization) namespace.
@@ -76,7 +78,7 @@ pub(crate) fn run(args: &str, env: &[(String, String)], codepage: Codepage) -> (
         // An interactive PowerShell reading stdin is not simulated.
         return out.finish(codepage, clixml, 0);
     };
-    let mut interp = Interp { vars: Vec::new(), env: env.to_vec() };
+    let mut interp = Interp { vars: Vec::new(), env: env.to_vec(), depth: Cell::new(0) };
     let code = interp.script(&script, &mut out);
     out.finish(codepage, clixml, code)
 }
@@ -405,7 +407,13 @@ struct Failure {
 struct Interp {
     vars: Vec<(String, Value)>,
     env: Vec<(String, String)>,
+    /// Nesting of the expression being evaluated (parentheses, unary
+    /// operators, subexpressions in strings), bounded by [`MAX_DEPTH`].
+    depth: Cell<usize>,
 }
+
+/// Deepest expression nesting evaluated (deeper input is an error, not a stack overflow).
+const MAX_DEPTH: usize = 100;
 
 impl Interp {
     /// Runs a script; returns the exit code.
@@ -716,6 +724,16 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self, it: &Interp) -> Result<Value, String> {
+        if it.depth.get() >= MAX_DEPTH {
+            return Err("The expression is nested too deeply.".to_string());
+        }
+        it.depth.set(it.depth.get() + 1);
+        let v = self.unary_inner(it);
+        it.depth.set(it.depth.get() - 1);
+        v
+    }
+
+    fn unary_inner(&mut self, it: &Interp) -> Result<Value, String> {
         let Some(t) = self.peek().cloned() else { return Err("You must provide a value expression following the operator.".to_string()) };
         self.pos += 1;
         match t {

@@ -86,6 +86,15 @@ fn variables_expand_once_per_line() {
 }
 
 #[test]
+fn self_nesting_lines_end() {
+    let (_, err, code) = run("set X=cmd /c %X%& cmd /c %X%");
+    assert_eq!(code, 1);
+    assert!(err.ends_with("The nesting of cmd /c is too deep.\r\n"), "{err}");
+    let (out, _, _) = run("ping -n 4294967295 localhost | findstr /c Reply");
+    assert_eq!(out.lines().count(), 1000);
+}
+
+#[test]
 fn set_lists_and_changes() {
     let (out, _, code) = run("set USER");
     assert_eq!(code, 0);
@@ -296,6 +305,11 @@ fn powershell_bad_input_never_panics() {
     for script in ["'unterminated", "\"open", "(1 +", "$x = ", "1 +* 2", "$(", "\"$(\"", "9999999999999999999 * 99999999999", "'a' * 99999999", "@"] {
         let (_, _, code) = ps(script);
         assert!(code <= 1, "{script}: {code}");
+    }
+    for deep in ["(".repeat(100_000), "-".repeat(100_000) + "1", "\"$(".repeat(20_000)] {
+        let (_, err, code) = ps(&deep);
+        assert_eq!(code, 1);
+        assert!(!err.is_empty());
     }
     assert_eq!(ps("9223372036854775807 + 1").0, "9.22337203685478E+18\r\n");
     let (_, err, code) = run("powershell -EncodedCommand %%%notbase64");
