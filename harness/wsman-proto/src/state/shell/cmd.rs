@@ -14,7 +14,10 @@
 //! (stdin, byte for byte), `cd`/`chdir` (`/d`), `dir` (`/b`), `ver`, `rem`,
 //! `cls`, `exit`, `cmd`; the programs `hostname`, `whoami`, `more`, `sort`,
 //! `findstr` (stdin readers), `ping` (streams a reply per simulated second)
-//! and `powershell`. Anything else: `'NAME' is not recognized as an internal
+//! and `powershell`. `cmd` without `/c` is an interactive cmd over stdin, as
+//! cmd.exe behaves when stdin is a pipe: a banner, then for each line a prompt
+//! `\r\nCWD>`, the line echoed, and its output; it ends at `exit` or at the
+//! end of stdin (`echo off` silences prompts and echoes). Anything else: `'NAME' is not recognized as an internal
 //! or external command,` / `operable program or batch file.` on stderr, exit
 //! code 1.
 //!
@@ -64,6 +67,10 @@ struct Item {
 struct Frame {
     items: Vec<Item>,
     next: usize,
+    /// An interactive cmd (no `/c`): when its items run out it prompts and
+    /// reads the next line of stdin (the partial line read so far).
+    /// Whether the prompt for the next line was written.
+    interactive: Option<(Vec<u8>, bool)>,
 }
 
 /// A step that waits for stdin or time.
@@ -110,6 +117,7 @@ enum Step {
     Done(u32),
     Block(Blocked),
     Nested(Vec<Item>),
+    Interactive,
     Exit(u32),
 }
 
@@ -127,6 +135,8 @@ pub(crate) struct Session {
     /// When the current step became runnable (the start of a `ping`).
     clock: Instant,
     started: bool,
+    /// `echo on|off`: an interactive cmd echoes prompts and lines.
+    echo_on: bool,
 }
 
 impl Session {
@@ -143,6 +153,7 @@ impl Session {
             last_exit: 0,
             clock: now,
             started: false,
+            echo_on: true,
         };
         let defaults = [
             ("ALLUSERSPROFILE", "C:\\ProgramData".to_string()),
@@ -184,7 +195,7 @@ impl Session {
         } else {
             s.split_line(&s.expand(&line))
         };
-        s.frames.push(Frame { items, next: 0 });
+        s.frames.push(Frame { items, next: 0, interactive: None });
         Ok(s)
     }
 
@@ -231,6 +242,44 @@ impl Session {
             }
             let frame = self.frames.last_mut()?;
             let Some(item) = frame.items.get(frame.next).cloned() else {
+                if let Some((_, prompted)) = &mut frame.interactive {
+                    if !*prompted {
+                        *prompted = true;
+                        if self.echo_on {
+                            let prompt = format!("\r\n{}>", self.cwd);
+                            self.write(sink, &prompt);
+                        }
+                    }
+                    let Some(frame) = self.frames.last_mut() else { return None };
+                    let Some((partial, prompted)) = &mut frame.interactive else { return None };
+                    let newline = stdin.buf.iter().position(|&b| b == b'\n');
+                    let take = newline.map_or(stdin.buf.len(), |i| i + 1);
+                    partial.extend(stdin.buf.drain(..take));
+                    if newline.is_none() && !stdin.end {
+                        return None;
+                    }
+                    if partial.is_empty() {
+                        // End of stdin: the interactive cmd exits.
+                        self.frames.pop();
+                        if self.frames.is_empty() {
+                            return Some(self.last_exit);
+                        }
+                        continue;
+                    }
+                    *prompted = false;
+                    let raw = std::mem::take(partial);
+                    let text = String::from_utf8_lossy(&raw);
+                    let line = text.trim_end_matches(['\n', '\r']).to_string();
+                    if self.echo_on {
+                        self.write(sink, &format!("{line}\r\n"));
+                    }
+                    let items = self.split_line(&self.expand(&line));
+                    if let Some(frame) = self.frames.last_mut() {
+                        frame.items = items;
+                        frame.next = 0;
+                    }
+                    continue;
+                }
                 self.frames.pop();
                 if self.frames.is_empty() {
                     return Some(self.last_exit);
@@ -256,7 +305,8 @@ impl Session {
                     self.write_err(sink, NESTING_TOO_DEEP);
                     self.last_exit = 1;
                 }
-                Step::Nested(items) => self.frames.push(Frame { items, next: 0 }),
+                Step::Nested(items) => self.frames.push(Frame { items, next: 0, interactive: None }),
+                Step::Interactive => self.frames.push(Frame { items: Vec::new(), next: 0, interactive: Some((Vec::new(), false)) }),
                 Step::Block(b) => self.blocked = Some(b),
             }
         }
@@ -288,6 +338,7 @@ impl Session {
     fn run_to_end(&mut self, stage: &str, input: &mut Stdin, sink: &mut Sink, depth: usize) -> u32 {
         match self.exec(stage, Some(std::mem::take(input)), sink) {
             Step::Done(code) | Step::Exit(code) => code,
+            Step::Interactive => 0,
             Step::Block(mut b) => {
                 if let Blocked::Ping { count, .. } = &mut b {
                     *count = (*count).min(MAX_PIPED_PINGS);
@@ -544,8 +595,13 @@ impl Session {
                         rest = after.trim_start();
                         continue;
                     }
-                    // `cmd` without /c: an interactive cmd reading stdin is not simulated.
-                    return Step::Done(0);
+                    if piped.is_some() || self.frames.len() >= MAX_NESTING {
+                        // An interactive cmd reads the process's stdin only.
+                        return Step::Done(0);
+                    }
+                    let banner = format!("Microsoft Windows [Version {}]\r\n(c) Microsoft Corporation. All rights reserved.\r\n", self.host.os_version);
+                    self.write(sink, &banner);
+                    return Step::Interactive;
                 }
             }
             _ => {
@@ -563,8 +619,11 @@ impl Session {
     fn echo(&mut self, rest: &str, sink: &mut Sink) -> Step {
         let t = rest.trim();
         if t.is_empty() {
-            self.write(sink, "ECHO is on.\r\n");
-        } else if !(t.eq_ignore_ascii_case("off") || t.eq_ignore_ascii_case("on")) {
+            let state = if self.echo_on { "ECHO is on.\r\n" } else { "ECHO is off.\r\n" };
+            self.write(sink, state);
+        } else if t.eq_ignore_ascii_case("off") || t.eq_ignore_ascii_case("on") {
+            self.echo_on = t.eq_ignore_ascii_case("on");
+        } else {
             self.write(sink, &format!("{rest}\r\n"));
         }
         Step::Done(0)

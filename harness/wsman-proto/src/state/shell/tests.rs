@@ -86,6 +86,29 @@ fn variables_expand_once_per_line() {
 }
 
 #[test]
+fn interactive_cmd_reads_lines_from_stdin() {
+    let now = Instant::now();
+    let mut c = start(&Launch::new("cmd", &[]), now);
+    let banner = c.poll(now);
+    assert_eq!(banner.stdout, b"Microsoft Windows [Version 10.0.20348]\r\n(c) Microsoft Corporation. All rights reserved.\r\n\r\nC:\\Users\\Alice>");
+    assert_eq!(banner.state, CommandState::Running);
+    c.send_stdin(b"cd desk", false).unwrap();
+    assert_eq!(c.poll(now).stdout, b"", "half a line runs nothing");
+    c.send_stdin(b"top\r\necho %CD%\n", false).unwrap();
+    assert_eq!(
+        String::from_utf8(c.poll(now).stdout).unwrap(),
+        "cd desktop\r\n\r\nC:\\Users\\Alice\\Desktop>echo %CD%\r\nC:\\Users\\Alice\\Desktop\r\n\r\nC:\\Users\\Alice\\Desktop>"
+    );
+    c.send_stdin(b"nosuch\nexit /b 4\necho never\n", true).unwrap();
+    let out = c.poll(now);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("'nosuch' is not recognized"));
+    assert_eq!(out.state, CommandState::Done { exit_code: 4 });
+    let (out, _, code) = run_with("cmd", &[], b"@echo off\nver\n");
+    assert!(out.ends_with(">@echo off\r\n\r\nMicrosoft Windows [Version 10.0.20348]\r\n"), "{out}");
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn self_nesting_lines_end() {
     let (_, err, code) = run("set X=cmd /c %X%& cmd /c %X%");
     assert_eq!(code, 1);
