@@ -250,8 +250,8 @@ impl Session {
                             self.write(sink, &prompt);
                         }
                     }
-                    let Some(frame) = self.frames.last_mut() else { return None };
-                    let Some((partial, prompted)) = &mut frame.interactive else { return None };
+                    let frame = self.frames.last_mut()?;
+                    let (partial, prompted) = frame.interactive.as_mut()?;
                     let newline = stdin.buf.iter().position(|&b| b == b'\n');
                     let take = newline.map_or(stdin.buf.len(), |i| i + 1);
                     partial.extend(stdin.buf.drain(..take));
