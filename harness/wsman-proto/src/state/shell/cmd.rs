@@ -26,8 +26,10 @@
 //! sends at most 1000 replies), and its stdout is
 //! the next stage's closed stdin. Environment and `cd` changes made by a
 //! nested `cmd /c` are visible to the rest of the line (a simplification:
-//! real nested cmd.exe processes keep their own). Redirection (`>`, `<`) is
-//! not interpreted.
+//! real nested cmd.exe processes keep their own). Redirections `>`, `>>`,
+//! `1>`, `2>`, `>&2`, `2>&1`, `>nul` and `< FILE` apply left to right to the
+//! step they follow; files are written into the process's own copy of the
+//! tree (what one command writes, the next command of the shell does not see).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -131,6 +133,8 @@ pub(crate) struct Session {
     codepage: Codepage,
     frames: Vec<Frame>,
     blocked: Option<Blocked>,
+    /// Where the waiting step's output goes (its redirections).
+    route: Route,
     last_exit: u32,
     /// When the current step became runnable (the start of a `ping`).
     clock: Instant,
@@ -150,6 +154,7 @@ impl Session {
             codepage: launch.codepage,
             frames: Vec::new(),
             blocked: None,
+            route: Route::default(),
             last_exit: 0,
             clock: now,
             started: false,
@@ -225,7 +230,7 @@ impl Session {
         self.started = true;
         loop {
             if let Some(mut blocked) = self.blocked.take() {
-                match self.advance(&mut blocked, stdin, sink, Some(now)) {
+                match self.advance_routed(&mut blocked, stdin, sink, Some(now)) {
                     Some(code) => {
                         self.last_exit = code;
                         self.clock = match blocked {
@@ -343,7 +348,7 @@ impl Session {
                 if let Blocked::Ping { count, .. } = &mut b {
                     *count = (*count).min(MAX_PIPED_PINGS);
                 }
-                self.advance(&mut b, &mut Stdin::closed(Vec::new()), sink, None).unwrap_or(0)
+                self.advance_routed(&mut b, &mut Stdin::closed(Vec::new()), sink, None).unwrap_or(0)
             }
             Step::Nested(items) => {
                 if self.frames.len() + depth >= MAX_NESTING {
@@ -500,6 +505,7 @@ impl Session {
                         cur.push(n);
                     }
                 }
+                '&' if cur.ends_with(['>', '<']) => cur.push(c),
                 '&' | '|' => {
                     let double = chars.peek() == Some(&c);
                     if double {
@@ -524,8 +530,110 @@ impl Session {
         items
     }
 
-    /// Runs one simple command. `piped`: its stdin when it is a later stage of a pipe.
+    /// Advances the waiting step, its output going where its redirections say.
+    fn advance_routed(&mut self, blocked: &mut Blocked, stdin: &mut Stdin, sink: &mut Sink, now: Option<Instant>) -> Option<u32> {
+        if self.route.is_default() {
+            return self.advance(blocked, stdin, sink, now);
+        }
+        let mut tmp = Sink::default();
+        let r = self.advance(blocked, stdin, &mut tmp, now);
+        let mut route = std::mem::take(&mut self.route);
+        self.deliver(&mut route, tmp, sink);
+        self.route = route;
+        r
+    }
+
+    /// Runs one simple command with its redirections (`>`, `>>`, `1>`, `2>`,
+    /// `>&2`, `2>&1`, `nul`, `<`); files are written into this process's tree.
     fn exec(&mut self, stage: &str, piped: Option<Stdin>, sink: &mut Sink) -> Step {
+        let (text, redirs) = split_redirections(stage);
+        if redirs.is_empty() {
+            self.route = Route::default();
+            return self.exec_simple(stage, piped, sink);
+        }
+        let mut route = Route::default();
+        let mut piped = piped;
+        for r in redirs {
+            let target = match r.target.as_str() {
+                "&1" => route.stdout.clone(),
+                "&2" => route.stderr.clone(),
+                t if t.eq_ignore_ascii_case("nul") => Target::Null,
+                t if r.fd == 0 => match self.fs.resolve(&self.cwd, t) {
+                    Some((_, Node::File(content))) => {
+                        piped = Some(Stdin::closed(content.clone()));
+                        continue;
+                    }
+                    _ => {
+                        self.write_err(sink, "The system cannot find the file specified.\r\n");
+                        return Step::Done(1);
+                    }
+                },
+                t => match self.file_target(t) {
+                    Some(path) => Target::File { path, append: r.append },
+                    None => {
+                        self.write_err(sink, "The system cannot find the path specified.\r\n");
+                        return Step::Done(1);
+                    }
+                },
+            };
+            match r.fd {
+                2 => route.stderr = target,
+                _ => route.stdout = target,
+            }
+        }
+        // A file opened for writing (not appending) is emptied before the command runs.
+        for t in [&mut route.stdout, &mut route.stderr] {
+            if let Target::File { path, append } = t {
+                if !*append {
+                    self.fs = std::mem::take(&mut self.fs).with_file(path, Vec::new());
+                    *append = true;
+                }
+            }
+        }
+        let mut tmp = Sink::default();
+        let step = self.exec_simple(&text, piped, &mut tmp);
+        self.deliver(&mut route, tmp, sink);
+        self.route = route;
+        step
+    }
+
+    /// The canonical path of a file to write: its directory must exist.
+    fn file_target(&self, name: &str) -> Option<String> {
+        let name = name.trim_matches('"');
+        let (dir, file) = match name.rfind(['\\', '/']) {
+            Some(i) => (&name[..=i], &name[i + 1..]),
+            None => (".", name),
+        };
+        match self.fs.resolve(&self.cwd, dir) {
+            Some((d, Node::Dir(_))) if !file.is_empty() => Some(format!("{}\\{file}", d.trim_end_matches('\\'))),
+            _ => None,
+        }
+    }
+
+    /// Sends a step's output where its route says.
+    fn deliver(&mut self, route: &mut Route, out: Sink, sink: &mut Sink) {
+        for (bytes, target) in [(out.stdout, &route.stdout), (out.stderr, &route.stderr)] {
+            if bytes.is_empty() {
+                continue;
+            }
+            match target {
+                Target::Stdout => sink.stdout.extend(bytes),
+                Target::Stderr => sink.stderr.extend(bytes),
+                Target::Null => {}
+                Target::File { path, .. } => {
+                    let mut content = match self.fs.resolve(&self.cwd, path) {
+                        Some((_, Node::File(c))) => c.clone(),
+                        _ => Vec::new(),
+                    };
+                    content.extend(bytes);
+                    self.fs = std::mem::take(&mut self.fs).with_file(path, content);
+                }
+            }
+        }
+    }
+
+    /// Runs one simple command. `piped`: its stdin when it is a later stage of a pipe.
+    fn exec_simple(&mut self, stage: &str, piped: Option<Stdin>, sink: &mut Sink) -> Step {
         let text = stage.trim_start_matches([' ', '\t', '@']);
         if text.trim().is_empty() {
             return Step::Done(self.last_exit);
@@ -831,6 +939,104 @@ impl Session {
         };
         Step::Block(Blocked::Ping { host, address, count, sent: 0, start: self.clock })
     }
+}
+
+/// Where a stream of a step goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Stdout,
+    Stderr,
+    Null,
+    /// A file of the tree (canonical path); `append` once it was emptied.
+    File {
+        path: String,
+        append: bool,
+    },
+}
+
+/// The redirections of a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Route {
+    stdout: Target,
+    stderr: Target,
+}
+
+impl Default for Route {
+    fn default() -> Self {
+        Route { stdout: Target::Stdout, stderr: Target::Stderr }
+    }
+}
+
+impl Route {
+    fn is_default(&self) -> bool {
+        *self == Route::default()
+    }
+}
+
+/// One redirection as written: `fd` 0 (`<`), 1 or 2; `target` `&1`, `&2` or a name.
+#[derive(Debug)]
+struct Redirection {
+    fd: u8,
+    append: bool,
+    target: String,
+}
+
+/// Cuts the redirections (outside quotes) out of a step's text.
+fn split_redirections(stage: &str) -> (String, Vec<Redirection>) {
+    let chars: Vec<char> = stage.chars().collect();
+    let mut text = String::new();
+    let mut redirs = Vec::new();
+    let mut quoted = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' {
+            quoted = !quoted;
+        }
+        if quoted || (c != '>' && c != '<') {
+            text.push(c);
+            i += 1;
+            continue;
+        }
+        let mut fd = if c == '<' { 0 } else { 1 };
+        if c == '>' && (text.ends_with('1') || text.ends_with('2')) {
+            let before = text.chars().rev().nth(1);
+            if before.is_none_or(char::is_whitespace) {
+                fd = if text.ends_with('2') { 2 } else { 1 };
+                text.pop();
+            }
+        }
+        i += 1;
+        let append = c == '>' && chars.get(i) == Some(&'>');
+        if append {
+            i += 1;
+        }
+        while chars.get(i).is_some_and(|c| *c == ' ' || *c == '\t') {
+            i += 1;
+        }
+        let mut target = String::new();
+        if chars.get(i) == Some(&'&') {
+            target.push('&');
+            i += 1;
+            if let Some(d) = chars.get(i).filter(|d| d.is_ascii_digit()) {
+                target.push(*d);
+                i += 1;
+            }
+        } else {
+            let mut q = false;
+            while let Some(&c) = chars.get(i) {
+                if c == '"' {
+                    q = !q;
+                } else if !q && (c == ' ' || c == '\t' || c == '>' || c == '<') {
+                    break;
+                }
+                target.push(c);
+                i += 1;
+            }
+        }
+        redirs.push(Redirection { fd, append, target });
+    }
+    (text, redirs)
 }
 
 /// The programs (not cmd built-ins) that WINRS_SKIP_CMD_SHELL can start.

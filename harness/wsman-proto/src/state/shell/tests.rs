@@ -109,6 +109,25 @@ fn interactive_cmd_reads_lines_from_stdin() {
 }
 
 #[test]
+fn redirections_route_streams() {
+    // As recorded from a real host: the spaces before `&&` stay in the output.
+    assert_eq!(run_with("cmd.exe", &["/c echo out && echo err>&2 && exit 1"], b""), ("out \r\n".into(), "err \r\n".into(), 1));
+    assert_eq!(
+        run("nosuch 2>&1"),
+        ("'nosuch' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n".into(), String::new(), 1)
+    );
+    assert_eq!(run("nosuch 2>nul"), (String::new(), String::new(), 1));
+    assert_eq!(run("echo one>x.txt& echo two>>x.txt& type x.txt"), ("one\r\ntwo\r\n".into(), String::new(), 0));
+    assert_eq!(run("echo one>x.txt& echo two>x.txt& type x.txt").0, "two\r\n");
+    assert_eq!(run("sort < hello.txt").0, "Hello from the simulated host.\r\n");
+    assert_eq!(run("echo a > \\nowhere\\f.txt").1, "The system cannot find the path specified.\r\n");
+    assert_eq!(run("echo \"a>b\"").0, "\"a>b\"\r\n", "quoted > is text");
+    assert_eq!(run("echo 12>x.txt& type x.txt").0, "12\r\n", "a digit not after a space is text");
+    let (out, _, _) = run_with("ping -n 2 localhost >nul & echo done", &[], b"");
+    assert_eq!(out, "done\r\n");
+}
+
+#[test]
 fn self_nesting_lines_end() {
     let (_, err, code) = run("set X=cmd /c %X%& cmd /c %X%");
     assert_eq!(code, 1);
