@@ -12,9 +12,10 @@
 //! Built-ins: `echo` (`echo.`, `echo off|on`, `ECHO is on.`), `set` (listing,
 //! prefix listing, `NAME=value`, `NAME=` removes), `type FILE` and `type con`
 //! (stdin, byte for byte), `cd`/`chdir` (`/d`), `dir` (`/b`), `ver`, `rem`,
-//! `cls`, `exit`, `cmd`; the programs `hostname`, `whoami`, `more`, `sort`,
+//! `cls`, `exit`, `cmd`, `pause` (waits for a byte of stdin); the programs `hostname`, `whoami`, `more`, `sort`,
 //! `findstr` (stdin readers), `ping` (streams a reply per simulated second)
-//! and `powershell`. `cmd` without `/c` is an interactive cmd over stdin, as
+//! `timeout` (refuses a non-console stdin, as it does over WinRS) and
+//! `powershell`. `cmd` without `/c` is an interactive cmd over stdin, as
 //! cmd.exe behaves when stdin is a pipe: a banner, then for each line a prompt
 //! `\r\nCWD>`, the line echoed, and its output; it ends at `exit` or at the
 //! end of stdin (`echo off` silences prompts and echoes). Anything else: `'NAME' is not recognized as an internal
@@ -82,6 +83,8 @@ enum Blocked {
     Lines { filter: Filter, partial: Vec<u8>, matched: bool, input: Option<Stdin> },
     /// Reads stdin to its end, then writes its lines sorted.
     Sort { all: Vec<u8>, input: Option<Stdin> },
+    /// `pause`: waits for one byte of stdin (or its end).
+    Pause { input: Option<Stdin> },
     /// Copies stdin byte for byte (`type con`).
     Copy { input: Option<Stdin> },
     /// Writes a reply per second from `start`.
@@ -419,6 +422,17 @@ impl Session {
                 }
                 Some(0)
             }
+            Blocked::Pause { input } => {
+                let input = input.as_mut().unwrap_or(stdin);
+                if input.buf.is_empty() && !input.end {
+                    return None;
+                }
+                if !input.buf.is_empty() {
+                    input.buf.remove(0);
+                }
+                self.write(sink, "\r\n");
+                Some(0)
+            }
             Blocked::Copy { input } => {
                 let input = input.as_mut().unwrap_or(stdin);
                 sink.stdout.append(&mut input.buf);
@@ -675,6 +689,15 @@ impl Session {
             "cd" | "chdir" => self.cd(&args, sink),
             "dir" => self.dir(&args, sink),
             "type" => self.type_(&args, piped, sink),
+            "pause" => {
+                self.write(sink, "Press any key to continue . . . ");
+                Step::Block(Blocked::Pause { input: piped })
+            }
+            "timeout" => {
+                // timeout.exe refuses a stdin that is not a console, as over WinRS.
+                self.write_err(sink, "ERROR: Input redirection is not supported, exiting the process immediately.\r\n");
+                Step::Done(1)
+            }
             "more" => Step::Block(Blocked::Lines { filter: Filter::All, partial: Vec::new(), matched: false, input: piped }),
             "sort" => Step::Block(Blocked::Sort { all: Vec::new(), input: piped }),
             "findstr" => self.findstr(&args, piped, sink),
@@ -1040,7 +1063,7 @@ fn split_redirections(stage: &str) -> (String, Vec<Redirection>) {
 }
 
 /// The programs (not cmd built-ins) that WINRS_SKIP_CMD_SHELL can start.
-const PROGRAMS: &[&str] = &["cmd", "hostname", "whoami", "more", "sort", "findstr", "ping", "powershell", "pwsh"];
+const PROGRAMS: &[&str] = &["cmd", "hostname", "whoami", "more", "sort", "findstr", "ping", "timeout", "powershell", "pwsh"];
 
 /// The first word (up to whitespace, quotes kept together) and what follows
 /// it after one delimiter.

@@ -207,6 +207,19 @@ fn stdin_readers_wait_for_end() {
 }
 
 #[test]
+fn pause_waits_for_a_key() {
+    let now = Instant::now();
+    let mut c = start(&Launch::new("pause & echo go", &[]), now);
+    let first = c.poll(now);
+    assert_eq!((first.stdout.as_slice(), first.state), (&b"Press any key to continue . . . "[..], CommandState::Running));
+    c.send_stdin(b"xy", false).unwrap();
+    let out = c.poll(now);
+    assert_eq!(out.stdout, b"\r\ngo\r\n");
+    assert_eq!(out.state, CommandState::Done { exit_code: 0 });
+    assert_eq!(run("timeout /t 5").2, 1);
+}
+
+#[test]
 fn send_after_end_is_an_error() {
     let mut c = start(&Launch::new("more", &[]), Instant::now());
     c.send_stdin(b"a", true).unwrap();
