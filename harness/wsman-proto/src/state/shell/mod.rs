@@ -1,5 +1,6 @@
-//! The processes of a WinRS shell (MS-WSMV §3.1.4.1.30 and the `rsp:` messages
-//! of §2.2.4.7-§2.2.4.37): a built-in, deterministic command interpreter. The
+//! The processes of a WinRS shell (MS-WSMV §4.7.2 Execute Command, §4.7.3
+//! Receive Output, §4.7.4 Send Input, §4.7.5 Terminate Operation; signal codes
+//! §2.2.5.6): a built-in, deterministic command interpreter. The
 //! reference server never runs host programs; a [`Command`] interprets a
 //! cmd-like command set (see [`cmd`]) and a PowerShell subset (see
 //! [`powershell`]) over an in-memory file tree ([`FsTree`]).
@@ -38,12 +39,13 @@ use std::time::Instant;
 pub use fs::FsTree;
 
 /// The exit code of a process ended by Ctrl+C or Ctrl+Break
-/// (`STATUS_CONTROL_C_EXIT`, 0xC000013A), as Windows reports it.
+/// (`STATUS_CONTROL_C_EXIT`, 0xC000013A = 3221225786), the code Windows gives
+/// a console process that a console control event ends \[M\].
 pub const STATUS_CONTROL_C_EXIT: u32 = 0xC000_013A;
 
 /// The exit code of a process ended by the `terminate` signal. WinRS ends the
 /// process with TerminateProcess; the code it passes is not documented, and
-/// this interpreter chooses 1 (the usual "killed" convention) [M].
+/// this interpreter chooses 1 (the usual "killed" convention) \[M\].
 pub const TERMINATE_EXIT_CODE: u32 = 1;
 
 /// The simulated host a command runs on (what `hostname`, `whoami` and `ver`
@@ -101,8 +103,8 @@ fn cp437_byte(c: char) -> u8 {
     CP437_HIGH.chars().position(|h| h == c).and_then(|i| u8::try_from(0x80 + i).ok()).unwrap_or(b'?')
 }
 
-/// How a command is launched: the `rsp:CommandLine` of MS-WSMV §2.2.4.7 and
-/// the shell it runs in.
+/// How a command is launched: the `rsp:CommandLine` of a Command request
+/// (MS-WSMV §4.7.2) and the shell it runs in.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Launch {
     /// `rsp:Command`.
@@ -159,7 +161,7 @@ pub enum SendError {
     AfterEnd,
 }
 
-/// A signal of `rsp:Signal` (MS-WSMV §2.2.4.38).
+/// A signal code of `rsp:Signal` (MS-WSMV §2.2.5.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
     /// `.../signal/ctrl_c`.

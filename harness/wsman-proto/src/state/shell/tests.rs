@@ -324,6 +324,16 @@ fn powershell_arithmetic_variables_interpolation() {
 }
 
 #[test]
+fn powershell_as_pywinrm_run_ps_sends_it() {
+    // pywinrm: run_cmd("powershell -encodedcommand {b64 of UTF-16LE}"), no arguments.
+    let script = "$a = 6\n$b = $a * 7\nWrite-Host \"answer: $b\"";
+    let (out, err, code) = run_with(&format!("powershell -encodedcommand {}", b64_utf16(script)), &[], b"");
+    assert_eq!((out.as_str(), err.as_str(), code), ("answer: 42\r\n", "", 0));
+    let (out, _, _) = run_with("powershell.exe", &["-NoLogo", "-ExecutionPolicy", "Bypass", "-Command", "Write-Output", "hello", "world"], b"");
+    assert_eq!(out, "hello\r\nworld\r\n");
+}
+
+#[test]
 fn powershell_exit_codes() {
     assert_eq!(ps("Write-Output a; exit 3; Write-Output b"), ("a\r\n".into(), String::new(), 3));
     assert_eq!(ps("exit").2, 0);
