@@ -666,12 +666,19 @@ fn is_param(arg: &str, name: &str) -> bool {
 
 /// An error record's lines, as PowerShell formats one.
 fn record(src: &str, span: (usize, usize), message: &str, category: &str, id: &str) -> Vec<String> {
-    let start = span.0.min(src.len());
+    let mut start = span.0.min(src.len());
+    while !src.is_char_boundary(start) {
+        start -= 1;
+    }
     let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
     let line_no = src[..start].matches('\n').count() + 1;
     let line_end = src[start..].find(['\n', '\r']).map_or(src.len(), |i| start + i);
     let col = src[line_start..start].chars().count() + 1;
-    let width = src[start..span.1.clamp(start, line_end)].trim_end().chars().count().max(1);
+    let mut end = span.1.clamp(start, line_end);
+    while !src.is_char_boundary(end) {
+        end += 1;
+    }
+    let width = src[start..end].trim_end().chars().count().max(1);
     vec![
         message.to_string(),
         format!("At line:{line_no} char:{col}"),
