@@ -1,3 +1,4 @@
 //! Lifecycle state machines. They never read the clock: callers pass `now`.
 
 pub mod enumeration;
+pub mod shell;
