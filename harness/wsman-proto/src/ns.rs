@@ -45,6 +45,8 @@ pub const WSMV: &str = "http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd";
 pub const WSMANFAULT: &str = "http://schemas.microsoft.com/wbem/wsman/1/wsmanfault";
 /// WinRS shell.
 pub const RSP: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell";
+/// PowerShell's CLIXML serialization (`#< CLIXML` error streams over WinRS).
+pub const CLIXML: &str = "http://schemas.microsoft.com/powershell/2004/04";
 /// WinRM configuration.
 pub const CFG: &str = "http://schemas.microsoft.com/wbem/wsman/1/config";
 /// DMTF CIM common types (cim:Datetime ...).

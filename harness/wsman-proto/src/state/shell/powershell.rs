@@ -30,7 +30,7 @@ use std::cell::Cell;
 use super::Codepage;
 
 /// The CLIXML (PowerShell serialization) namespace.
-const CLIXML_NS: &str = "http://schemas.microsoft.com/powershell/2004/04";
+const CLIXML_NS: &str = crate::ns::CLIXML;
 
 /// Runs `powershell ARGS` (the text after the program name); returns stdout,
 /// stderr and the exit code.

@@ -346,7 +346,7 @@ fn powershell_write_error_is_clixml_under_encoded_command() {
     let (out, err, code) = ps("Write-Output before; Write-Error 'it broke'");
     assert_eq!(out, "before\r\n");
     assert_eq!(code, 1);
-    assert!(err.starts_with("#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">"), "{err}");
+    assert!(err.starts_with(&format!("#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"{}\">", crate::ns::CLIXML)), "{err}");
     assert!(err.contains("<S S=\"Error\">Write-Error 'it broke' : it broke_x000D__x000A_</S>"), "{err}");
     assert!(err.contains("<S S=\"Error\">    + CategoryInfo          : NotSpecified: (:) [Write-Error], WriteErrorException_x000D__x000A_</S>"), "{err}");
     assert!(err.ends_with("</Objs>"));
