@@ -28,7 +28,7 @@ pub fn canonicalize(body: &[u8], extra: &[&str]) -> Option<String> {
     let mut root = xml::parse(body, &Limits::default()).ok()?;
     redact(&mut root, extra, 0);
     let flat = xml::to_bytes(&root);
-    Some(indent(&flat))
+    Some(xml::indent(&flat, xml::IndentText::Trim))
 }
 
 fn redact(el: &mut Element, extra: &[&str], depth: usize) {
@@ -111,48 +111,6 @@ fn timestamp_at(c: &[char]) -> Option<usize> {
         i += 1;
     }
     Some(i)
-}
-
-fn indent(flat: &[u8]) -> String {
-    use quick_xml::events::{BytesText, Event};
-    let mut reader = quick_xml::Reader::from_reader(flat);
-    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-    let mut buf = Vec::new();
-    // Text arrives in pieces split at entity references: gather it (escaped)
-    // and write it as one trimmed text node before the next markup.
-    let mut text = String::new();
-    let flush = |text: &mut String, writer: &mut quick_xml::Writer<Vec<u8>>| {
-        let joined = text.trim().to_owned();
-        text.clear();
-        if joined.is_empty() {
-            return true;
-        }
-        writer.write_event(Event::Text(BytesText::from_escaped(joined))).is_ok()
-    };
-    // Bounded by the input: every event consumes bytes.
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Text(t)) => text.push_str(&t.into_inner()),
-            Ok(Event::GeneralRef(r)) => {
-                text.push('&');
-                text.push_str(&r.into_inner());
-                text.push(';');
-            }
-            Ok(Event::Eof) | Err(_) => {
-                flush(&mut text, &mut writer);
-                break;
-            }
-            Ok(e) => {
-                if !flush(&mut text, &mut writer) || writer.write_event(e).is_err() {
-                    break;
-                }
-            }
-        }
-        buf.clear();
-    }
-    let mut s = String::from_utf8_lossy(&writer.into_inner()).into_owned();
-    s.push('\n');
-    s
 }
 
 /// The outcome of comparing with a stored snapshot.

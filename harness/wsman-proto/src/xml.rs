@@ -479,6 +479,59 @@ pub fn fragment_to_string(el: &Element) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// What [`indent`] does with text content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndentText {
+    /// Trimmed (canonical forms for snapshots: whitespace around values is noise).
+    Trim,
+    /// As written (output for people: a value's own spaces are content).
+    Keep,
+}
+
+/// Re-indents serialized XML for reading: two spaces a level, each text on its
+/// element's line, whitespace-only text between elements dropped. Malformed
+/// input is indented up to the first error.
+pub fn indent(flat: &[u8], text_mode: IndentText) -> String {
+    let mut reader = quick_xml::Reader::from_reader(flat);
+    let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let mut buf = Vec::new();
+    // Text arrives in pieces split at entity references: gather it (escaped)
+    // and write it as one text node before the next markup.
+    let mut text = String::new();
+    let flush = |text: &mut String, writer: &mut Writer<Vec<u8>>| {
+        let joined = std::mem::take(text);
+        if joined.trim().is_empty() {
+            return true;
+        }
+        let joined = if text_mode == IndentText::Trim { joined.trim().to_owned() } else { joined };
+        writer.write_event(Event::Text(BytesText::from_escaped(joined))).is_ok()
+    };
+    // Bounded by the input: every event consumes bytes.
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Text(t)) => text.push_str(&t.into_inner()),
+            Ok(Event::GeneralRef(r)) => {
+                text.push('&');
+                text.push_str(&r.into_inner());
+                text.push(';');
+            }
+            Ok(Event::Eof) | Err(_) => {
+                flush(&mut text, &mut writer);
+                break;
+            }
+            Ok(e) => {
+                if !flush(&mut text, &mut writer) || writer.write_event(e).is_err() {
+                    break;
+                }
+            }
+        }
+        buf.clear();
+    }
+    let mut s = String::from_utf8_lossy(&writer.into_inner()).into_owned();
+    s.push('\n');
+    s
+}
+
 /// Prefix bindings in scope while writing: a stack of (prefix, namespace).
 #[derive(Default)]
 struct Scope {
@@ -577,6 +630,14 @@ fn write_element<W: Write>(writer: &mut Writer<W>, el: &Element, scope: &mut Sco
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn indent_nests_by_two_and_trims_text_only_when_asked() {
+        let flat = b"<a><b> x &amp; y </b><c/></a>";
+        assert_eq!(indent(flat, IndentText::Trim), "<a>\n  <b>x &amp; y</b>\n  <c/>\n</a>\n");
+        assert_eq!(indent(flat, IndentText::Keep), "<a>\n  <b> x &amp; y </b>\n  <c/>\n</a>\n");
+        assert_eq!(indent(b"<a><b>unclosed", IndentText::Trim), "<a>\n  <b>unclosed\n", "up to the first error");
+    }
 
     #[test]
     fn resolves_namespaces_whatever_the_prefix() {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 use wsman_client::{Error, ErrorKind, Observer, TransportKind, WireMessage};
-use wsman_proto::{ns, Element, WireFault};
+use wsman_proto::{ns, xml, Element, WireFault};
 
 use super::json;
 use crate::args::OutputFormat;
@@ -70,45 +70,6 @@ impl Observer for Wire {
     }
 }
 
-/// Re-indents serialized XML, two spaces a level, text kept on its element's line.
-fn indent(flat: &[u8]) -> String {
-    use quick_xml::events::{BytesText, Event};
-    let mut reader = quick_xml::Reader::from_reader(flat);
-    let mut writer = quick_xml::Writer::new_with_indent(Vec::new(), b' ', 2);
-    let mut buf = Vec::new();
-    // Text arrives in pieces split at entity references: gather it (escaped)
-    // and write it as one node before the next markup.
-    let mut text = String::new();
-    let flush = |text: &mut String, writer: &mut quick_xml::Writer<Vec<u8>>| {
-        let joined = std::mem::take(text);
-        joined.trim().is_empty() || writer.write_event(Event::Text(BytesText::from_escaped(joined))).is_ok()
-    };
-    // Bounded by the input: every event consumes bytes.
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Text(t)) => text.push_str(&t.into_inner()),
-            Ok(Event::GeneralRef(r)) => {
-                text.push('&');
-                text.push_str(&r.into_inner());
-                text.push(';');
-            }
-            Ok(Event::Eof) | Err(_) => {
-                flush(&mut text, &mut writer);
-                break;
-            }
-            Ok(e) => {
-                if !flush(&mut text, &mut writer) || writer.write_event(e).is_err() {
-                    break;
-                }
-            }
-        }
-        buf.clear();
-    }
-    let mut s = String::from_utf8_lossy(&writer.into_inner()).into_owned();
-    s.push('\n');
-    s
-}
-
 /// What a command answers, ready to print.
 #[derive(Debug)]
 pub(crate) enum Answer {
@@ -131,8 +92,10 @@ pub(crate) fn print(answer: &Answer, format: OutputFormat, wire: &Wire) {
             }
         }
         (_, Answer::Nothing) => {}
-        (OutputFormat::Xml, Answer::One(el)) => out = indent(wsman_proto::xml::fragment_to_string(el).as_bytes()),
-        (OutputFormat::Xml, Answer::Many(items)) => items.iter().for_each(|el| out.push_str(&indent(wsman_proto::xml::fragment_to_string(el).as_bytes()))),
+        (OutputFormat::Xml, Answer::One(el)) => out = xml::indent(xml::fragment_to_string(el).as_bytes(), xml::IndentText::Keep),
+        (OutputFormat::Xml, Answer::Many(items)) => {
+            items.iter().for_each(|el| out.push_str(&xml::indent(xml::fragment_to_string(el).as_bytes(), xml::IndentText::Keep)))
+        }
         (OutputFormat::Json, Answer::One(el)) => out = json::of_element(el).to_pretty(),
         (OutputFormat::Json, Answer::Many(items)) => out = json::Json::Arr(items.iter().map(json::of_element).collect()).to_pretty(),
     }
