@@ -59,8 +59,9 @@ struct Run {
     statuses: Vec<u16>,
 }
 
-/// Runs `serve` with `RUST_LOG=rust_log`, sends four requests, stops it.
-fn run_serve(rust_log: &str) -> Run {
+/// A started `serve` (stdout and stderr piped), its stdout after the
+/// readiness line, that line, and the `HOST:PORT` it names.
+fn start_serve(rust_log: &str) -> (std::process::Child, BufReader<std::process::ChildStdout>, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wsman-harness"))
         .args(["serve", "--http", "127.0.0.1:0", "--allow-unencrypted", "--user", &format!("{USER}:{PASSWORD}")])
         .env("RUST_LOG", rust_log)
@@ -72,6 +73,12 @@ fn run_serve(rust_log: &str) -> Run {
     let mut ready = String::new();
     out.read_line(&mut ready).expect("a readiness line");
     let addr = ready.trim().strip_prefix("listening on http://").and_then(|r| r.strip_suffix("/wsman")).unwrap_or_else(|| panic!("{ready}")).to_owned();
+    (child, out, ready, addr)
+}
+
+/// Runs `serve` with `RUST_LOG=rust_log`, sends four requests, stops it.
+fn run_serve(rust_log: &str) -> Run {
+    let (mut child, mut out, ready, addr) = start_serve(rust_log);
 
     let good = format!("{USER}:{PASSWORD}");
     let os = format!("{}root/cimv2/Win32_OperatingSystem", ns::WMI_RESOURCE_PREFIX);
@@ -154,17 +161,7 @@ fn the_embedded_check_prints_no_access_lines_by_default() {
 /// dropped, rather than block a request).
 #[test]
 fn an_unread_stderr_pipe_does_not_stall_serve() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wsman-harness"))
-        .args(["serve", "--http", "127.0.0.1:0", "--allow-unencrypted", "--user", &format!("{USER}:{PASSWORD}")])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut ready = String::new();
-    out.read_line(&mut ready).expect("a readiness line");
-    let addr = ready.trim().strip_prefix("listening on http://").and_then(|r| r.strip_suffix("/wsman")).unwrap_or_else(|| panic!("{ready}")).to_owned();
+    let (mut child, _out, _ready, addr) = start_serve("info");
     let identify = envelope(None, None, Element::ns(ns::WSMID, "Identify"));
     let good = format!("{USER}:{PASSWORD}");
     // About 1,500 access lines of ~250 bytes: several times the pipe's buffer.

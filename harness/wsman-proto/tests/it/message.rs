@@ -20,7 +20,7 @@ use super::roundtrip::{element, name, selectors, text, uri};
 // ---------------------------------------------------------------- helpers
 
 /// Encodes `m` in an envelope, to bytes and back, and decodes the body both ways.
-fn through_the_wire<M: Message + PartialEq + std::fmt::Debug>(m: &M) -> M {
+pub(crate) fn through_the_wire<M: Message + PartialEq + std::fmt::Debug>(m: &M) -> M {
     let env = Envelope { header: Header::default(), body: m.encode() };
     let back = Envelope::decode(&env.encode(), &Limits::default()).expect("an encoded envelope decodes");
     let borrowed = M::decode(&back.body).expect("an encoded body decodes");
@@ -31,16 +31,18 @@ fn through_the_wire<M: Message + PartialEq + std::fmt::Debug>(m: &M) -> M {
 }
 
 /// The body of a hand-written envelope whose prefixes are not the writer's
-/// (`env:` for SOAP, `q:` for WS-Enumeration, `m:` for WS-Management ...).
-fn body(inner: &str) -> Vec<Element> {
+/// (`env:` for SOAP, `q:` for WS-Enumeration, `m:` for WS-Management, `ad:`
+/// WS-Addressing, `id:` Identify, `t:` WS-Transfer, `sh:` the WinRS shell).
+pub(crate) fn body(inner: &str) -> Vec<Element> {
     let doc = format!(
-        r#"<env:Envelope xmlns:env="{s}" xmlns:q="{wsen}" xmlns:m="{wsman}" xmlns:ad="{wsa}" xmlns:id="{wsmid}" xmlns:t="{wxf}"><env:Header/><env:Body>{inner}</env:Body></env:Envelope>"#,
+        r#"<env:Envelope xmlns:env="{s}" xmlns:q="{wsen}" xmlns:m="{wsman}" xmlns:ad="{wsa}" xmlns:id="{wsmid}" xmlns:t="{wxf}" xmlns:sh="{rsp}"><env:Header/><env:Body>{inner}</env:Body></env:Envelope>"#,
         s = ns::SOAP,
         wsen = ns::WSEN,
         wsman = ns::WSMAN,
         wsa = ns::WSA,
         wsmid = ns::WSMID,
         wxf = ns::WXF,
+        rsp = ns::RSP,
     );
     Envelope::decode(doc.as_bytes(), &Limits::default()).expect("test document is an envelope").body
 }

@@ -3,41 +3,18 @@
 //! real clients and Windows write, and the fault of every malformed body.
 
 use proptest::prelude::*;
-use wsman_proto::header::Header;
 use wsman_proto::message::shell::{
     shell_id_of, CommandLine, CommandResponse, CommandState, CommandStateKind, DesiredStream, EnvironmentVariable, Receive, ReceiveResponse, Send,
     SendResponse, Shell, Signal, SignalCode, SignalResponse, Stream,
 };
 use wsman_proto::message::{Create, CreateResponse, Message, MessageError};
 use wsman_proto::xml::{Element, Node};
-use wsman_proto::{ns, Action, Envelope, FaultDetail, FaultKind, Limits, XsDuration};
+use wsman_proto::{ns, Action, FaultDetail, FaultKind, XsDuration};
 
+use super::message::{body, through_the_wire};
 use super::roundtrip::{element, name, text, uri};
 
 // ---------------------------------------------------------------- helpers
-
-fn through_the_wire<M: Message + PartialEq + std::fmt::Debug>(m: &M) -> M {
-    let env = Envelope { header: Header::default(), body: m.encode() };
-    let back = Envelope::decode(&env.encode(), &Limits::default()).expect("an encoded envelope decodes");
-    let borrowed = M::decode(&back.body).expect("an encoded body decodes");
-    let owned = M::decode_owned(back.body).expect("an encoded body decodes when owned");
-    assert_eq!(borrowed, owned, "decode and decode_owned disagree");
-    owned
-}
-
-/// The body of a hand-written envelope: `sh:` is the shell namespace,
-/// `t:` WS-Transfer, `ad:` WS-Addressing, `m:` WS-Management.
-fn body(inner: &str) -> Vec<Element> {
-    let doc = format!(
-        r#"<env:Envelope xmlns:env="{s}" xmlns:sh="{rsp}" xmlns:t="{wxf}" xmlns:ad="{wsa}" xmlns:m="{wsman}"><env:Header/><env:Body>{inner}</env:Body></env:Envelope>"#,
-        s = ns::SOAP,
-        rsp = ns::RSP,
-        wxf = ns::WXF,
-        wsa = ns::WSA,
-        wsman = ns::WSMAN,
-    );
-    Envelope::decode(doc.as_bytes(), &Limits::default()).expect("test document is an envelope").body
-}
 
 fn fault<M: Message + std::fmt::Debug>(inner: &str) -> (FaultKind, Option<FaultDetail>) {
     let f = M::decode(&body(inner)).expect_err("the body is refused").to_fault();
