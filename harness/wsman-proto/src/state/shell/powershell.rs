@@ -155,11 +155,8 @@ impl Out {
         }
         let mut err = String::new();
         if clixml {
-            err.push_str(&format!("#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"{CLIXML_NS}\">"));
-            for line in self.errors.iter().flatten() {
-                err.push_str(&format!("<S S=\"Error\">{}_x000D__x000A_</S>", clixml_escape(line)));
-            }
-            err.push_str("</Objs>");
+            err.push_str("#< CLIXML\r\n");
+            err.push_str(&clixml_errors(self.errors.iter().flatten()));
         } else {
             for line in self.errors.iter().flatten() {
                 err.push_str(line);
@@ -170,16 +167,31 @@ impl Out {
     }
 }
 
-/// Escapes a string for a CLIXML `<S>`: XML markup, and `_x` and control
-/// characters as `_xHHHH_`.
-fn clixml_escape(s: &str) -> String {
+/// The CLIXML document of an error stream: one `<S S="Error">` per line,
+/// each ending in an encoded CRLF, written through quick-xml's writer (which
+/// escapes the markup characters).
+fn clixml_errors<'a>(lines: impl Iterator<Item = &'a String>) -> String {
+    use quick_xml::events::BytesText;
+    let mut writer = quick_xml::Writer::new(Vec::new());
+    let written = writer.create_element("Objs").with_attribute(("Version", "1.1.0.1")).with_attribute(("xmlns", CLIXML_NS)).write_inner_content(|w| {
+        for line in lines {
+            let text = format!("{}_x000D__x000A_", clixml_encode(line));
+            w.create_element("S").with_attribute(("S", "Error")).write_text_content(BytesText::from_escaped(quick_xml::escape::partial_escape(&text)))?;
+        }
+        Ok::<(), std::io::Error>(())
+    });
+    // Writing to a Vec cannot fail.
+    debug_assert!(written.is_ok());
+    String::from_utf8_lossy(&writer.into_inner()).into_owned()
+}
+
+/// CLIXML's own encoding of a string: `_x` and control characters as `_xHHHH_`
+/// (XML markup is the writer's to escape).
+fn clixml_encode(s: &str) -> String {
     let mut out = String::new();
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
             '_' if chars.peek() == Some(&'x') => out.push_str("_x005F_"),
             c if c.is_control() => out.push_str(&format!("_x{:04X}_", c as u32)),
             c => out.push(c),

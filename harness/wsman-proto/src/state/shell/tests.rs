@@ -342,6 +342,12 @@ fn powershell_exit_codes() {
 }
 
 #[test]
+fn clixml_escapes_markup_and_encodes_control_characters() {
+    let (_, err, _) = ps("Write-Error 'a<b&c_x'");
+    assert!(err.contains("a&lt;b&amp;c_x005F_x"), "{err}");
+}
+
+#[test]
 fn powershell_write_error_is_clixml_under_encoded_command() {
     let (out, err, code) = ps("Write-Output before; Write-Error 'it broke'");
     assert_eq!(out, "before\r\n");
