@@ -264,9 +264,7 @@ impl<W> ShellStore<W> {
     /// Drops shells idle past their timeout; returns their ids and their commands' waiters.
     pub fn expire(&mut self, now: Instant) -> Vec<(String, Vec<W>)> {
         let gone: Vec<String> = self.shells.iter().filter(|(_, s)| now >= s.last_used + s.idle).map(|(id, _)| id.clone()).collect();
-        gone.into_iter()
-            .filter_map(|id| self.shells.remove(&id).map(|s| (id, s.commands.into_values().map(|c| c.waiter).collect())))
-            .collect()
+        gone.into_iter().filter_map(|id| self.shells.remove(&id).map(|s| (id, s.commands.into_values().map(|c| c.waiter).collect()))).collect()
     }
 
     /// What a shell reports of itself.
