@@ -1,5 +1,7 @@
 //! Every defect switch, shown changing the wire exactly as its description
-//! says. A test here per defect; `every_defect_has_a_test` keeps it so.
+//! says. A test here per defect (the WinRS ones in `shell.rs`,
+//! `the_shell_defects_break_what_clients_rely_on`); `every_defect_has_a_test`
+//! keeps it so.
 
 use bytes::Bytes;
 use test_support::Client;
@@ -44,6 +46,11 @@ const TESTED: &[Defect] = &[
     Defect::MalformedResponse,
     Defect::IdentifyWrongProtocol,
     Defect::SchemaInvalidResponse,
+    // In shell.rs:
+    Defect::ShellIdNotInSelector,
+    Defect::ShellExitCodeZero,
+    Defect::ShellReceiveNoTimeout,
+    Defect::ShellStderrAsStdout,
 ];
 
 #[test]
