@@ -81,14 +81,6 @@ actions! {
     Unsubscribe = (ns::WSE, "Unsubscribe"),
     /// WS-Eventing SubscriptionEnd.
     SubscriptionEnd = (ns::WSE, "SubscriptionEnd"),
-    /// WS-Eventing SubscribeResponse.
-    SubscribeResponse = (ns::WSE, "SubscribeResponse"),
-    /// WS-Eventing RenewResponse.
-    SubscriptionRenewResponse = (ns::WSE, "RenewResponse"),
-    /// WS-Eventing GetStatusResponse.
-    SubscriptionGetStatusResponse = (ns::WSE, "GetStatusResponse"),
-    /// WS-Eventing UnsubscribeResponse.
-    UnsubscribeResponse = (ns::WSE, "UnsubscribeResponse"),
     /// WinRS Command.
     Command = (ns::RSP, "Command"),
     /// WinRS Send.

@@ -482,7 +482,7 @@ impl SubscribeResponse {
 
 impl Message for SubscribeResponse {
     fn action(&self) -> Option<Action> {
-        Some(Action::SubscribeResponse)
+        Some(response(Action::Subscribe))
     }
 
     fn decode(body: &[Element]) -> Result<Self, MessageError> {
@@ -509,8 +509,14 @@ impl Message for SubscribeResponse {
     }
 }
 
+/// The response Action of a request Action (`<request>Response`), kept as
+/// [`Action::Other`] as the driver reads it.
+fn response(request: Action) -> Action {
+    Action::Other(request.response_uri())
+}
+
 macro_rules! expires_message {
-    ($(#[$m:meta])* $ty:ident, $local:literal, $action:ident) => {
+    ($(#[$m:meta])* $ty:ident, $local:literal, $action:expr) => {
         $(#[$m])*
         #[derive(Clone, Debug, PartialEq, Eq, Default)]
         pub struct $ty {
@@ -520,7 +526,7 @@ macro_rules! expires_message {
 
         impl Message for $ty {
             fn action(&self) -> Option<Action> {
-                Some(Action::$action)
+                Some($action)
             }
 
             fn decode(body: &[Element]) -> Result<Self, MessageError> {
@@ -541,26 +547,26 @@ macro_rules! expires_message {
 
 expires_message!(
     /// WS-Eventing Renew (§3.2): the new expiration asked for.
-    Renew, "Renew", SubscriptionRenew
+    Renew, "Renew", Action::SubscriptionRenew
 );
 expires_message!(
     /// WS-Eventing RenewResponse: the expiration granted.
-    RenewResponse, "RenewResponse", SubscriptionRenewResponse
+    RenewResponse, "RenewResponse", response(Action::SubscriptionRenew)
 );
 expires_message!(
     /// WS-Eventing GetStatusResponse (§3.3): when the subscription expires.
-    GetStatusResponse, "GetStatusResponse", SubscriptionGetStatusResponse
+    GetStatusResponse, "GetStatusResponse", response(Action::SubscriptionGetStatus)
 );
 
 macro_rules! empty_message {
-    ($(#[$m:meta])* $ty:ident, $action:ident, $body:expr) => {
+    ($(#[$m:meta])* $ty:ident, $action:expr, $body:expr) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
         pub struct $ty;
 
         impl Message for $ty {
             fn action(&self) -> Option<Action> {
-                Some(Action::$action)
+                Some($action)
             }
 
             fn decode(body: &[Element]) -> Result<Self, MessageError> {
@@ -581,25 +587,25 @@ macro_rules! empty_message {
 
 empty_message!(
     /// WS-Eventing GetStatus (§3.3): `<wse:GetStatus/>`.
-    GetStatus, SubscriptionGetStatus, Some((ns::WSE, "GetStatus"))
+    GetStatus, Action::SubscriptionGetStatus, Some((ns::WSE, "GetStatus"))
 );
 empty_message!(
     /// WS-Eventing Unsubscribe (§3.4): `<wse:Unsubscribe/>`.
-    Unsubscribe, Unsubscribe, Some((ns::WSE, "Unsubscribe"))
+    Unsubscribe, Action::Unsubscribe, Some((ns::WSE, "Unsubscribe"))
 );
 empty_message!(
     /// WS-Eventing UnsubscribeResponse: an empty body (not checked).
-    UnsubscribeResponse, UnsubscribeResponse, None
+    UnsubscribeResponse, response(Action::Unsubscribe), None
 );
 empty_message!(
     /// A heartbeat delivery (DSP0226 §10.2.5): Action Heartbeat, empty body (not checked).
-    Heartbeat, Heartbeat, None
+    Heartbeat, Action::Heartbeat, None
 );
 empty_message!(
     /// The acknowledgement of a delivery that carried `wsman:AckRequested`
     /// (DSP0226 §10.7): Action Ack, empty body (not checked); its RelatesTo is
     /// the MessageID of the delivery.
-    Ack, Ack, None
+    Ack, Action::Ack, None
 );
 
 /// `wse:SubscriptionEnd/wse:Status` (WS-Eventing §3.5).
