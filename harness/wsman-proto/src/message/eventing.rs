@@ -883,7 +883,10 @@ mod tests {
         )))
         .unwrap();
         assert_eq!(s.end_to.unwrap().address, "http://127.0.0.1:9/end");
-        assert_eq!(s.delivery.notify_to.as_ref().unwrap().address, "http://127.0.0.1:9/ev");
+        let notify_to = s.delivery.notify_to.as_ref().unwrap();
+        assert_eq!(notify_to.address, "http://127.0.0.1:9/ev");
+        assert_eq!(notify_to.reference_properties.len(), 1);
+        assert!(notify_to.reference_headers()[0].is("urn:x", "K"), "a delivery echoes the sink's reference properties");
         assert_eq!(s.delivery.connection_retry, Some(ConnectionRetry { total: 3, interval: XsDuration::from_millis(2000) }));
         assert_eq!(s.delivery.max_elements.map(NonZeroU64::get), Some(7));
         assert_eq!(s.delivery.max_time, Some(XsDuration::from_millis(5000)));
