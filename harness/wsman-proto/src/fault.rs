@@ -160,8 +160,12 @@ fault_kinds! {
     EventingFilteringNotSupported => (Sender, EV, "FilteringNotSupported", ns::WSE_FAULT_ACTION, 400, 2150858785),
     /// wse:InvalidMessage.
     InvalidMessage => (Sender, EV, "InvalidMessage", ns::WSE_FAULT_ACTION, 400, 2150858789),
-    /// wse:UnableToRenew.
-    UnableToRenew => (Sender, EV, "UnableToRenew", ns::WSE_FAULT_ACTION, 400, 2150858788),
+    /// wse:UnableToRenew (a Receiver fault in WS-Eventing §4.4 and in Windows' wsmerror.h).
+    UnableToRenew => (Receiver, EV, "UnableToRenew", ns::WSE_FAULT_ACTION, 400, 2150858788),
+    /// wse:FilteringRequestedUnavailable: the filter is of a supported dialect but cannot be served.
+    FilteringRequestedUnavailable => (Sender, EV, "FilteringRequestedUnavailable", ns::WSE_FAULT_ACTION, 400, 2150858786),
+    /// wse:EventSourceUnableToProcess: the event source cannot take the subscription.
+    EventSourceUnableToProcess => (Receiver, EV, "EventSourceUnableToProcess", ns::WSE_FAULT_ACTION, 500, 2150858787),
     /// wsmb:PolymorphismModeNotSupported.
     PolymorphismModeNotSupported => (Receiver, B, "PolymorphismModeNotSupported", ns::WSMB_FAULT_ACTION, 501, 2150859063),
     /// wsman:IncompatibleEPR.

@@ -13,7 +13,7 @@
 //! - [`message`]: typed bodies, one per operation's request and response, each with one decode and one encode.
 //! - [`action`]: `wsa:Action` URIs as an open enum.
 //! - [`selector`]: `wsman:SelectorSet` and `wsman:OptionSet`.
-//! - [`duration`]: the `xs:duration` type of timeouts and expirations.
+//! - [`duration`]: the `xs:duration` type of timeouts and expirations; [`datetime`]: `xs:dateTime`.
 //! - [`wql`]: the WQL subset of WS-Man filters, parsed and evaluated.
 //! - [`state`]: lifecycle state machines (enumeration contexts), taking `now`.
 //! - [`fault`]: the fault table, one enum and one mapping function.
@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 pub mod action;
+pub mod datetime;
 pub mod duration;
 pub mod envelope;
 pub mod fault;

@@ -76,6 +76,31 @@ pub const WMI_ROOT_WMI_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1
 /// Resource URI of the WinRS cmd shell.
 pub const SHELL_CMD_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
 
+/// WS-Eventing and WS-Management eventing URIs (WS-Eventing 2004/08 §3, DSP0226 §10).
+///
+/// The DMTF delivery modes and the bookmark URI are spelled as the Sun/HP
+/// Wiseman Java stack (`com.sun.ws.management.Management`) and Victor
+/// Lowther's Go `wsman` package define them; the event Actions themselves are
+/// [`crate::Action::Event`] and its siblings under [`WSMAN_ACTION_BASE`].
+pub mod eventing {
+    /// WS-Eventing's one delivery mode, Push (the default when `Mode` is absent).
+    pub const MODE_PUSH: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing/DeliveryModes/Push";
+    /// DMTF Push with acknowledgement (DSP0226 §10.2.3.3).
+    pub const MODE_PUSH_WITH_ACK: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/PushWithAck";
+    /// DMTF batched push (DSP0226 §10.2.3.4).
+    pub const MODE_EVENTS: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Events";
+    /// DMTF pull through WS-Enumeration Pull (DSP0226 §10.2.3.5).
+    pub const MODE_PULL: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/Pull";
+    /// The `wsman:Bookmark` content asking for the oldest retained event (DSP0226 §10.2.6).
+    pub const BOOKMARK_EARLIEST: &str = "http://schemas.dmtf.org/wbem/wsman/1/wsman/bookmark/earliest";
+    /// SubscriptionEnd status: the delivery to the sink failed.
+    pub const STATUS_DELIVERY_FAILURE: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing/DeliveryFailure";
+    /// SubscriptionEnd status: the event source is going away.
+    pub const STATUS_SOURCE_SHUTTING_DOWN: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing/SourceShuttingDown";
+    /// SubscriptionEnd status: the event source ended the subscription for another reason.
+    pub const STATUS_SOURCE_CANCELLING: &str = "http://schemas.xmlsoap.org/ws/2004/08/eventing/SourceCancelling";
+}
+
 /// Filter dialects.
 pub mod dialect {
     /// WQL.

@@ -5,6 +5,7 @@
 //! ```text
 //! <wrapper>                                  wxf:ResourceCreated, wsa:EndpointReference, ...
 //!   <wsa:Address>uri</wsa:Address>
+//!   [<wsa:ReferenceProperties>any*</wsa:ReferenceProperties>]   (WS-Addressing 2004/08; eventing NotifyTo/EndTo)
 //!   [<wsa:ReferenceParameters>
 //!      [<wsman:ResourceURI>uri</wsman:ResourceURI>]
 //!      [<wsman:SelectorSet>...</wsman:SelectorSet>]
@@ -30,8 +31,12 @@ pub struct EndpointReference {
     /// `wsa:ReferenceParameters/wsman:SelectorSet`: `Some` of an empty set is
     /// the empty element the server writes for singletons.
     pub selectors: Option<SelectorSet>,
-    /// Other reference parameters, verbatim (a vendor's own, `wsman:OptionSet`).
+    /// Other reference parameters, verbatim (a vendor's own, `wsman:OptionSet`,
+    /// the `wse:Identifier` of a subscription manager).
     pub other_parameters: Vec<Element>,
+    /// `wsa:ReferenceProperties` children, verbatim (an event sink's own
+    /// identification in a NotifyTo or EndTo).
+    pub reference_properties: Vec<Element>,
 }
 
 impl EndpointReference {
@@ -43,13 +48,32 @@ impl EndpointReference {
             resource_uri: Some(instance.resource_uri.clone()),
             selectors: Some(instance.keys.clone()),
             other_parameters: Vec::new(),
+            reference_properties: Vec::new(),
         }
+    }
+
+    /// The header blocks a message sent to this reference carries: every
+    /// reference property and parameter (WS-Addressing 2004/08 §2.2), as a
+    /// push delivery to a NotifyTo must.
+    pub fn reference_headers(&self) -> Vec<Element> {
+        let mut out = self.reference_properties.clone();
+        if let Some(uri) = &self.resource_uri {
+            out.push(text_element(ns::WSMAN, "ResourceURI", uri.clone()));
+        }
+        if let Some(s) = &self.selectors {
+            out.push(s.to_element());
+        }
+        out.extend(self.other_parameters.iter().cloned());
+        out
     }
 
     /// Decodes the children of an EPR-typed element (whatever its name).
     pub fn from_element(el: &Element) -> Result<EndpointReference, MessageError> {
         let address = el.child(ns::WSA, "Address").ok_or(MessageError::MissingElement { parent: "wsa:EndpointReference", child: "wsa:Address" })?;
         let mut epr = EndpointReference { address: trimmed(address), ..EndpointReference::default() };
+        if let Some(props) = el.child(ns::WSA, "ReferenceProperties") {
+            epr.reference_properties = props.elements().cloned().collect();
+        }
         if let Some(params) = el.child(ns::WSA, "ReferenceParameters") {
             for p in params.elements() {
                 match (p.ns.as_deref(), p.name.as_str()) {
@@ -68,6 +92,11 @@ impl EndpointReference {
     /// there are any, ReferenceParameters.
     pub fn to_element(&self, wrapper_ns: &str, wrapper_name: &str) -> Element {
         let mut el = Element::ns(wrapper_ns, wrapper_name).with_child(text_element(ns::WSA, "Address", self.address.clone()));
+        if !self.reference_properties.is_empty() {
+            let mut props = Element::ns(ns::WSA, "ReferenceProperties");
+            props.children.extend(self.reference_properties.iter().cloned().map(Node::Element));
+            el.push(props);
+        }
         if self.resource_uri.is_some() || self.selectors.is_some() || !self.other_parameters.is_empty() {
             let mut params = Element::ns(ns::WSA, "ReferenceParameters");
             if let Some(uri) = &self.resource_uri {

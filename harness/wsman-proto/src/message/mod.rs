@@ -19,6 +19,8 @@
 //! | Pull (DSP0226 §8.4) | [`Pull`] | [`PullResponse`] | [`enumeration`] |
 //! | Release (WS-Enumeration §3.5) | [`Release`] | [`ReleaseResponse`] | [`enumeration`] |
 //! | custom method (DSP0226 §9) | [`MethodInput`] | [`MethodOutput`] | [`method`] |
+//! | Subscribe, Renew, GetStatus, Unsubscribe, SubscriptionEnd (DSP0226 §10.2-10.6) | [`Subscribe`], [`Renew`], [`GetStatus`], [`Unsubscribe`] | [`SubscribeResponse`], [`RenewResponse`], [`GetStatusResponse`], [`UnsubscribeResponse`]; [`SubscriptionEnd`] to EndTo | [`eventing`] |
+//! | event delivery (DSP0226 §10.2.3, §10.7-10.8) | [`eventing::Event`], [`eventing::Events`], [`eventing::Heartbeat`], [`eventing::DroppedEvents`] | [`eventing::Ack`] | [`eventing`] |
 //! | WinRS Create, Command, Send, Receive, Signal (MS-WSMV §3.1.4.5, §3.1.4.11-14) | [`shell::Shell`], [`shell::CommandLine`], [`shell::Send`], [`shell::Receive`], [`shell::Signal`] | [`CreateResponse`] + [`shell::Shell`], [`shell::CommandResponse`], [`shell::SendResponse`], [`shell::ReceiveResponse`], [`shell::SignalResponse`] | [`shell`] |
 //!
 //! Shared pieces: [`EndpointReference`] (`wsa:EndpointReferenceType` content,
@@ -70,6 +72,7 @@
 
 pub mod enumeration;
 pub mod epr;
+pub mod eventing;
 pub mod identify;
 pub mod item;
 pub mod method;
@@ -78,6 +81,10 @@ pub mod transfer;
 
 pub use enumeration::{Enumerate, EnumerateResponse, EnumerationMode, Expires, Filter, Pull, PullResponse, Release, ReleaseResponse};
 pub use epr::EndpointReference;
+pub use eventing::{
+    Bookmark, DeliveryMode, EventExpires, ExpiresValue, GetStatus, GetStatusResponse, Renew, RenewResponse, Subscribe, SubscribeResponse, SubscriptionEnd,
+    Unsubscribe, UnsubscribeResponse,
+};
 pub use identify::{Identify, IdentifyResponse};
 pub use item::{instance_from_element, Item};
 pub use method::{MethodInput, MethodOutput};
@@ -124,6 +131,8 @@ pub trait Message: Sized + Clone {
 /// |---|---|---|
 /// | [`MissingBody`](Self::MissingBody), [`MissingElement`](Self::MissingElement), [`InvalidEndpointReference`](Self::InvalidEndpointReference) | `wsman:SchemaValidationError` | |
 /// | [`MissingEnumerationContext`](Self::MissingEnumerationContext) | `wsen:InvalidEnumerationContext` | |
+/// | [`MissingSubscriptionIdentifier`](Self::MissingSubscriptionIdentifier) | `wse:InvalidMessage` | |
+/// | [`InvalidHeartbeats`](Self::InvalidHeartbeats) | `wsman:InvalidParameter` | `Heartbeats` |
 /// | [`InvalidMaxElements`](Self::InvalidMaxElements), [`InvalidValue`](Self::InvalidValue) | `wsman:InvalidParameter` | `InvalidValue` |
 /// | [`InvalidExpirationTime`](Self::InvalidExpirationTime) | `wsen:InvalidExpirationTime` | `ExpirationTime` |
 /// | [`UnsupportedExpirationType`](Self::UnsupportedExpirationType) | `wsen:UnsupportedExpirationType` | `ExpirationTime` |
@@ -145,6 +154,13 @@ pub enum MessageError {
         /// `Pull` or `Release`.
         message: &'static str,
     },
+    /// A Renew, GetStatus or Unsubscribe without the `wse:Identifier` header
+    /// that names its subscription.
+    #[error("the message names no subscription (no wse:Identifier header)")]
+    MissingSubscriptionIdentifier,
+    /// `wsman:Heartbeats` is not an `xs:duration`.
+    #[error("wsman:Heartbeats {0:?} is not an xs:duration")]
+    InvalidHeartbeats(String),
     /// `MaxElements` is not a positive integer.
     #[error("MaxElements must be a positive integer, not {0:?}")]
     InvalidMaxElements(String),
@@ -224,6 +240,8 @@ impl MessageError {
                 (FaultKind::SchemaValidationError, None)
             }
             MessageError::MissingEnumerationContext { .. } => (FaultKind::InvalidEnumerationContext, None),
+            MessageError::MissingSubscriptionIdentifier => (FaultKind::InvalidMessage, None),
+            MessageError::InvalidHeartbeats(_) => (FaultKind::InvalidParameter, Some(FaultDetail::Heartbeats)),
             MessageError::InvalidMaxElements(_) | MessageError::InvalidValue { .. } => (FaultKind::InvalidParameter, Some(FaultDetail::InvalidValue)),
             MessageError::InvalidExpirationTime(_) => (FaultKind::EnumerationInvalidExpirationTime, Some(FaultDetail::ExpirationTime)),
             MessageError::UnsupportedExpirationType(_) => (FaultKind::UnsupportedExpirationType, Some(FaultDetail::ExpirationTime)),

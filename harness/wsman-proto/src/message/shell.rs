@@ -291,7 +291,7 @@ impl Shell {
                 address: address.to_owned(),
                 resource_uri: Some(ns::SHELL_CMD_RESOURCE.to_owned()),
                 selectors: Some(SelectorSet::default().with("ShellId", id)),
-                other_parameters: Vec::new(),
+                ..EndpointReference::default()
             },
             representation: Some(self.to_element()),
         }

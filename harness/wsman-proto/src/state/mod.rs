@@ -1,4 +1,5 @@
 //! Lifecycle state machines. They never read the clock: callers pass `now`.
 
 pub mod enumeration;
+pub mod eventing;
 pub mod shell;

@@ -70,8 +70,15 @@ fn items() -> impl Strategy<Value = Vec<Element>> {
 }
 
 fn epr() -> impl Strategy<Value = EndpointReference> {
-    (text(), prop::option::of(uri()), prop::option::of(selectors()), prop::collection::vec(element(), 0..2))
-        .prop_map(|(address, resource_uri, selectors, other_parameters)| EndpointReference { address, resource_uri, selectors, other_parameters })
+    (text(), prop::option::of(uri()), prop::option::of(selectors()), prop::collection::vec(element(), 0..2), prop::collection::vec(element(), 0..2)).prop_map(
+        |(address, resource_uri, selectors, other_parameters, reference_properties)| EndpointReference {
+            address,
+            resource_uri,
+            selectors,
+            other_parameters,
+            reference_properties,
+        },
+    )
 }
 
 fn expires() -> impl Strategy<Value = Expires> {
