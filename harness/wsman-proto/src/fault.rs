@@ -247,12 +247,16 @@ pub struct Fault {
     pub reason: String,
     /// The header that was not understood, for [`FaultKind::MustUnderstand`] (`s:NotUnderstood`).
     pub not_understood: Option<(String, String)>,
+    /// A WSManFault code chosen by the condition rather than by kind and
+    /// detail (WinRS answers some faults with Win32 codes: 87 for a bad
+    /// parameter, 2147942402 for a program not found).
+    pub code: Option<u32>,
 }
 
 impl Fault {
     /// A fault with a reason and no detail.
     pub fn new(kind: FaultKind, reason: impl Into<String>) -> Fault {
-        Fault { kind, detail: None, reason: reason.into(), not_understood: None }
+        Fault { kind, detail: None, reason: reason.into(), not_understood: None, code: None }
     }
 
     /// Builder: sets the detail.
@@ -261,8 +265,18 @@ impl Fault {
         self
     }
 
-    /// The Windows WSManFault code, refined by the detail where Windows uses a more specific code.
+    /// Builder: sets the WSManFault code (see [`Fault::code`]).
+    pub fn with_code(mut self, code: u32) -> Fault {
+        self.code = Some(code);
+        self
+    }
+
+    /// The Windows WSManFault code: [`Fault::code`] when set, else refined by
+    /// the detail where Windows uses a more specific code.
     pub fn windows_code(&self) -> u32 {
+        if let Some(code) = self.code {
+            return code;
+        }
         match (&self.kind, &self.detail) {
             (FaultKind::DestinationUnreachable, Some(FaultDetail::InvalidResourceURI)) => 2150858811,
             (FaultKind::DestinationUnreachable, Some(FaultDetail::ResourceNotFound)) => 2150858752,

@@ -61,6 +61,10 @@ defects! {
     MalformedResponse = "malformed-response": "success responses are cut short (not well-formed XML)",
     IdentifyWrongProtocol = "identify-wrong-protocol": "IdentifyResponse advertises a wrong ProtocolVersion",
     SchemaInvalidResponse = "schema-invalid-response": "EnumerateResponse is sent in the wrong namespace (schema-invalid)",
+    ShellIdNotInSelector = "shell-id-not-in-selector": "a shell Create answers the ShellId only in rsp:Shell, not in the ResourceCreated selector set (pypsrp loses it)",
+    ShellExitCodeZero = "shell-exit-code-zero": "every WinRS command reports ExitCode 0, whatever it exited with",
+    ShellReceiveNoTimeout = "shell-receive-no-timeout": "a Receive with no output by its OperationTimeout answers an empty Running response, not the w:TimedOut fault",
+    ShellStderrAsStdout = "shell-stderr-as-stdout": "a command's stderr bytes are delivered in its stdout stream",
 }
 
 impl fmt::Display for Defect {

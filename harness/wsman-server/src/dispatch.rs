@@ -48,7 +48,7 @@ pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Out
     ops::identify::is_identify(&env.body).then(|| Outcome::Success(ops::identify::reply(state, false).encode()))
 }
 
-pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, info: &mut RequestInfo) -> Outcome {
+pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, peer: Option<std::net::IpAddr>, info: &mut RequestInfo) -> Outcome {
     let env = match Envelope::decode(body, &state.limits.xml) {
         Ok(e) => e,
         Err(e) => {
@@ -73,20 +73,20 @@ pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, info: &m
     let timeout = env.header.operation_timeout.map(|t| t.to_std()).unwrap_or_else(|| state.max_timeout()).min(state.max_timeout());
     if matches!(op, Operation::Get(_)) && state.defects.has(Defect::HangOnGet) {
         // The defect: hold the request until the server stops (bounded by shutdown).
-        let mut rx = state.shutdown.clone();
-        let _ = rx.wait_for(|stopped| *stopped).await;
+        crate::stopped(&mut state.shutdown.clone()).await;
         return fault(state, &env.header, Fault::new(FaultKind::EndpointUnavailable, "the server is shutting down"));
     }
     let latency = op.latency();
-    let ctx = Ctx { state, user, max_envelope, now: Instant::now(), wall: SystemTime::now() };
+    let now = Instant::now();
+    let ctx = Ctx { state, user, max_envelope, now, wall: SystemTime::now(), deadline: now + timeout, peer };
     let result = if latency.is_zero() {
-        op.apply(&ctx)
+        op.apply(&ctx).await
     } else if latency >= timeout {
         tokio::time::sleep(timeout).await;
         Err(Fault::new(FaultKind::TimedOut, format!("the operation did not complete within the OperationTimeout of {} ms", timeout.as_millis())))
     } else {
         tokio::time::sleep(latency).await;
-        op.apply(&ctx)
+        op.apply(&ctx).await
     };
     match result {
         Ok(reply) => success(state, &env.header, reply, max_envelope),

@@ -39,7 +39,10 @@ pub const SOAP_CONTENT_TYPE: &str = "application/soap+xml;charset=UTF-8";
 /// not hold a task forever).
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc<State>) {
+/// Accepts connections until the task is aborted. Every connection task
+/// holds a clone of `in_flight`; [`crate::Server::run`] knows all of them
+/// have finished when the channel's last sender is gone.
+pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>, state: Arc<State>, in_flight: tokio::sync::mpsc::Sender<()>) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(s) => s,
@@ -52,7 +55,9 @@ pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>,
         let _ = stream.set_nodelay(true);
         let state = state.clone();
         let tls = tls.clone();
+        let in_flight = in_flight.clone();
         tokio::spawn(async move {
+            let _in_flight = in_flight;
             match tls {
                 Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                     Ok(Ok(s)) => serve_connection(TokioIo::new(s), state, true, peer).await,
@@ -69,16 +74,24 @@ async fn serve_connection<I>(io: I, state: Arc<State>, encrypted: bool, peer: So
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
+    let state_shutdown = state.shutdown.clone();
     let svc = hyper::service::service_fn(move |req| {
         let state = state.clone();
         async move { Ok::<_, Infallible>(handle_logged(req, &state, encrypted, peer).await) }
     });
-    let _ = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .timer(TokioTimer::new())
-        .header_read_timeout(HANDSHAKE_TIMEOUT)
-        .serve_connection(io, svc)
-        .await;
+    let mut shutdown = state_shutdown.clone();
+    let conn =
+        hyper::server::conn::http1::Builder::new().keep_alive(true).timer(TokioTimer::new()).header_read_timeout(HANDSHAKE_TIMEOUT).serve_connection(io, svc);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = crate::stopped(&mut shutdown) => {
+            // Finish the request in flight (waiting operations see the same
+            // signal and answer at once), then close instead of keeping alive.
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
+        }
+    }
 }
 
 /// A transport refusal. These are answered before the request body is read,
@@ -195,7 +208,7 @@ async fn handle(req: Request<Incoming>, state: &State, encrypted: bool, peer: So
     };
     access.user = user.clone();
     let outcome = match user {
-        Some(u) => dispatch::handle_soap(state, &body, &u, &mut access.request).await,
+        Some(u) => dispatch::handle_soap(state, &body, &u, Some(peer.ip()), &mut access.request).await,
         None => match dispatch::unauthenticated_identify(state, &body) {
             Some(o) => o,
             // Only Identify may skip authentication.

@@ -34,6 +34,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use wsman_proto::state::enumeration::EnumerationStore;
+use wsman_proto::state::shell::{ShellLimits, ShellStore};
 use wsman_proto::ResourceProvider;
 
 pub use auth::User;
@@ -73,11 +74,29 @@ pub struct Limits {
     pub enumeration_quota: usize,
     /// XML reader bounds.
     pub xml: wsman_proto::Limits,
+    /// Live WinRS shells per user. The quota applied is the smaller of this
+    /// and `winrm/config/winrs` `MaxShellsPerUser`. The default, 30, is what
+    /// Windows Server 2012 applies (and a captured quota fault reports);
+    /// Server 2022's winrm/config/winrs shows 2147483647 there.
+    pub shells_per_user: usize,
+    /// Commands per shell that have not ended, capped likewise by
+    /// `MaxProcessesPerShell` (Windows Server 2012's default, 25).
+    pub commands_per_shell: usize,
+    /// How long `Server::run` waits for in-flight requests after shutdown
+    /// before it drops them.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { enumeration_expiry: Duration::from_secs(240), enumeration_quota: 64, xml: wsman_proto::Limits::default() }
+        Limits {
+            enumeration_expiry: Duration::from_secs(240),
+            enumeration_quota: 64,
+            xml: wsman_proto::Limits::default(),
+            shells_per_user: 30,
+            commands_per_shell: 25,
+            shutdown_grace: Duration::from_secs(10),
+        }
     }
 }
 
@@ -135,8 +154,8 @@ impl Default for Config {
 
 /// The corpus profiles this reference endpoint implements (with the BMC's
 /// classes mounted). Against it, SKIP and UNIMPLEMENTED in these profiles are
-/// failures of the project; eventing and the WinRS shell have not landed.
-pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "ipmi"];
+/// failures of the project; eventing has not landed.
+pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "ipmi", "shell"];
 
 /// The default user when none is configured.
 pub fn default_user() -> User {
@@ -154,7 +173,10 @@ pub(crate) struct State {
     pub(crate) machine: String,
     /// The WinRM configuration resource, read on every request.
     pub(crate) winrm: providers::WinRmConfig,
-    /// Fires when the server shuts down; hung requests (the hang defect) wait on it.
+    /// Live WinRS shells and their commands.
+    pub(crate) shells: Mutex<ShellStore<ops::shell::Waiter>>,
+    /// Fires when the server shuts down: connections finish their request
+    /// and close, waiting operations (Receive, the hang defect) stop.
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -175,6 +197,18 @@ impl State {
         self.winrm.max_batch_items() as usize
     }
 
+    /// The shell store with the quotas of this moment (`winrm/config/winrs`
+    /// capped by [`Limits`]) applied.
+    pub(crate) fn lock_shells(&self) -> std::sync::MutexGuard<'_, ShellStore<ops::shell::Waiter>> {
+        let mut store = self.shells.lock().unwrap_or_else(|p| p.into_inner());
+        store.limits = ShellLimits {
+            shells_per_user: (self.winrm.max_shells_per_user() as usize).min(self.limits.shells_per_user),
+            commands_per_shell: (self.winrm.max_processes_per_shell() as usize).min(self.limits.commands_per_shell),
+            idle_timeout: Duration::from_millis(self.winrm.winrs_idle_timeout_ms().into()),
+        };
+        store
+    }
+
     /// Applies `EnumerationTimeoutms` (capped by [`Limits::enumeration_expiry`])
     /// to the enumeration contexts; called after every Put, which may have changed it.
     pub(crate) fn sync_enumeration_expiry(&self, now: std::time::Instant) {
@@ -182,6 +216,12 @@ impl State {
         let mut store = self.enumerations.lock().unwrap_or_else(|p| p.into_inner());
         store.set_expiry(configured.min(self.limits.enumeration_expiry), now);
     }
+}
+
+/// Completes once the server is shutting down (the guard `wait_for` returns
+/// is not `Send`, so it is dropped here, not held by the caller).
+pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stopped| *stopped).await;
 }
 
 /// A bound, not yet running, server.
@@ -237,6 +277,7 @@ impl Server {
             enumerations: Mutex::new(store),
             machine: config.machine.clone(),
             winrm,
+            shells: Mutex::new(ShellStore::new(ShellLimits::default())),
             shutdown: shutdown_rx,
         };
         state.sync_enumeration_expiry(std::time::Instant::now());
@@ -264,20 +305,28 @@ impl Server {
         &self.state.users
     }
 
-    /// Serves until `shutdown` completes, then stops accepting and lets
-    /// in-flight requests finish.
+    /// Serves until `shutdown` completes, then stops accepting, lets the
+    /// requests in flight finish (operations that wait, such as a Receive,
+    /// answer at once), closes every connection, and returns. Requests still
+    /// running after [`Limits::shutdown_grace`] are dropped.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let Server { state, http, https, shutdown_tx, .. } = self;
+        let (in_flight, mut all_done) = tokio::sync::mpsc::channel::<()>(1);
         let mut tasks = tokio::task::JoinSet::new();
         if let Some(l) = http {
-            tasks.spawn(http::accept_loop(l, None, state.clone()));
+            tasks.spawn(http::accept_loop(l, None, state.clone(), in_flight.clone()));
         }
         if let Some((l, tls)) = https {
-            tasks.spawn(http::accept_loop(l, Some(tokio_rustls::TlsAcceptor::from(tls)), state.clone()));
+            tasks.spawn(http::accept_loop(l, Some(tokio_rustls::TlsAcceptor::from(tls)), state.clone(), in_flight.clone()));
         }
+        drop(in_flight);
         shutdown.await;
         let _ = shutdown_tx.send(true);
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
+        // Every connection task holds a sender; recv() yields None once the last is gone.
+        if tokio::time::timeout(state.limits.shutdown_grace, all_done.recv()).await.is_err() {
+            tracing::warn!("shutdown: requests still running after {:?} were dropped", state.limits.shutdown_grace);
+        }
     }
 }

@@ -1,6 +1,12 @@
 //! Operations: one module each, one `Operation` enum, two matches
 //! (`from_request` and `apply`). Adding an operation is one file and one arm
 //! in each match.
+//!
+//! Requests are routed by (Action, ResourceURI): the WinRS cmd resource takes
+//! Create, Delete, Command, Send, Receive and Signal ([`shell`]); every other
+//! resource goes to the CIM provider mounted at its URI. `apply` is async:
+//! an operation may wait (a Receive long-polls until output or its
+//! deadline, [`Ctx::deadline`]) and stops when the server shuts down.
 
 pub(crate) mod create;
 pub(crate) mod delete;
@@ -11,8 +17,10 @@ pub(crate) mod invoke;
 pub(crate) mod pull;
 pub(crate) mod put;
 pub(crate) mod release;
+pub(crate) mod shell;
 mod size;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -21,7 +29,7 @@ use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
 use wsman_proto::header::Header;
 use wsman_proto::message::Message;
 use wsman_proto::xml::Element;
-use wsman_proto::{Action, CallContext, Instance, ResourceProvider, SelectorSet};
+use wsman_proto::{ns, Action, CallContext, Instance, ResourceProvider, SelectorSet};
 
 use crate::defects::Defect;
 use crate::State;
@@ -34,6 +42,10 @@ pub(crate) struct Ctx<'a> {
     pub(crate) max_envelope: usize,
     pub(crate) now: Instant,
     pub(crate) wall: SystemTime,
+    /// When the request's OperationTimeout (capped by MaxTimeoutms) passes.
+    pub(crate) deadline: Instant,
+    /// The client's address (`rsp:ClientIP`).
+    pub(crate) peer: Option<IpAddr>,
 }
 
 impl Ctx<'_> {
@@ -79,6 +91,8 @@ pub(crate) enum Operation {
     Pull(pull::Pull),
     Release(release::Release),
     Invoke(invoke::Invoke),
+    /// A WinRS request on the cmd shell resource.
+    Shell(shell::ShellOp),
     /// An answer with an empty body (defects that pretend to succeed).
     Empty(Action),
 }
@@ -93,7 +107,14 @@ impl Operation {
             Action::Pull => return pull::Pull::parse(env).map(Operation::Pull),
             Action::Release => return release::Release::parse(env).map(Operation::Release),
             Action::Get | Action::Put | Action::Create | Action::Delete | Action::Enumerate | Action::Other(_) => {}
+            Action::Command | Action::Send | Action::Receive | Action::Signal => {}
             _ => return unknown_action(&action, state),
+        }
+        if h.resource_uri.as_deref() == Some(ns::SHELL_CMD_RESOURCE) {
+            return match shell::ShellOp::parse(&action, env)? {
+                Some(op) => Ok(Operation::Shell(op)),
+                None => unknown_action(&action, state),
+            };
         }
         let target = match resolve(state, h) {
             Ok(t) => t,
@@ -123,8 +144,11 @@ impl Operation {
         }
     }
 
-    pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
-        let result = self.apply_op(ctx);
+    pub(crate) async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+        let result = match self {
+            Operation::Shell(op) => op.apply(ctx).await,
+            other => other.apply_op(ctx),
+        };
         match result {
             // The defect: a missing instance answered as a selector error (the BMC's old answer).
             Err(f) if f.detail == Some(FaultDetail::ResourceNotFound) && ctx.state.defects.has(Defect::NotFoundInvalidSelectors) => {
@@ -144,6 +168,7 @@ impl Operation {
             Operation::Pull(op) => op.apply(ctx),
             Operation::Release(op) => op.apply(ctx),
             Operation::Invoke(op) => op.apply(ctx),
+            Operation::Shell(_) => unreachable!("shell operations are applied by `apply`"),
             Operation::Empty(action) => Ok(Reply::new(&action, Vec::new())),
         }
     }

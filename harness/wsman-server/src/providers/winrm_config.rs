@@ -244,6 +244,21 @@ impl WinRmConfig {
         self.uint(Section::Service, "EnumerationTimeoutms")
     }
 
+    /// `Winrs/MaxShellsPerUser`.
+    pub fn max_shells_per_user(&self) -> u32 {
+        self.uint(Section::Winrs, "MaxShellsPerUser")
+    }
+
+    /// `Winrs/MaxProcessesPerShell`.
+    pub fn max_processes_per_shell(&self) -> u32 {
+        self.uint(Section::Winrs, "MaxProcessesPerShell")
+    }
+
+    /// `Winrs/IdleTimeout` (default 7200000): how long an unused shell lives.
+    pub fn winrs_idle_timeout_ms(&self) -> u32 {
+        self.uint(Section::Winrs, "IdleTimeout")
+    }
+
     fn set_value(&self, section: Section, name: &str, value: Value) {
         if let Some(s) = self.lock().iter_mut().find(|s| s.section == section && s.name.eq_ignore_ascii_case(name)) {
             s.value = value;

@@ -33,10 +33,12 @@
 pub mod cmd;
 pub mod fs;
 pub mod powershell;
+pub mod store;
 
 use std::time::Instant;
 
 pub use fs::FsTree;
+pub use store::{CommandEntry, ShellError, ShellInfo, ShellLimits, ShellSettings, ShellStore};
 
 /// The exit code of a process ended by Ctrl+C or Ctrl+Break
 /// (`STATUS_CONTROL_C_EXIT`, 0xC000013A = 3221225786), the code Windows gives
