@@ -13,8 +13,9 @@
 //! Exit status: the remote exit code mapped to a Unix status by its low
 //! byte (`code & 0xFF`), except that a non-zero code whose low byte is 0
 //! (256, 0xC0000100, ...) exits 1, so a failure is never reported as
-//! success; 130 after Ctrl-C twice; 1 or 2 for the errors of the other client
-//! commands ([`super::output::fail`]), before the command ran.
+//! success; 130 after Ctrl-C twice; an error of the exchange exits as the
+//! other client commands ([`super::output::fail`]: 1 for a fault, 2 for an
+//! unreachable endpoint), whenever it comes.
 
 use std::io::{IsTerminal, Read, Write};
 use std::pin::Pin;
