@@ -367,15 +367,28 @@ impl RemoteCommand {
     /// receives until Done across the long polls' timeouts, then signals
     /// `terminate` so that the endpoint frees the command.
     ///
+    /// A Send that fails is not the end: a command may exit before it
+    /// reads all its input, which the next Receive tells (Done). When that
+    /// Receive times out or fails instead, the command is waiting for input
+    /// that cannot be delivered, and the Send's error is returned.
+    ///
     /// # Errors
-    /// The first failed operation's [`Error`].
+    /// The first failed operation's [`Error`] (the Send's, as above).
     pub async fn run_to_end(&self, stdin: Option<&[u8]>) -> Result<Output, Error> {
-        if let Some(data) = stdin {
-            self.send_all(data).await?;
-        }
+        let mut send_failed = match stdin {
+            Some(data) => self.send_all(data).await.err(),
+            None => None,
+        };
         let mut out = Output::default();
         let exit_code = loop {
-            let r = self.receive().await?;
+            let r = match (self.receive().await, send_failed.take()) {
+                (Ok(r), Some(e)) if r.done.is_none() && r.timed_out => return Err(e),
+                (Err(_), Some(e)) => return Err(e),
+                (r, failed) => {
+                    send_failed = failed;
+                    r?
+                }
+            };
             out.stdout.extend_from_slice(&r.stdout);
             out.stderr.extend_from_slice(&r.stderr);
             if let Some(code) = r.done {
