@@ -176,3 +176,16 @@ fn usage_and_connection_errors_exit_2_in_one_line() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("401"), "{}", text(&out.stderr));
 }
+
+/// The exit-code and stderr checks above can fail: a server that reports
+/// every ExitCode as 0, or stderr as stdout, shows it.
+#[test]
+fn the_checks_fail_against_shell_defects() {
+    let zero = Served::start("http", &["--allow-unencrypted", "--defect", "shell-exit-code-zero"]);
+    let out = shell(&zero, &["exit", "/b", "7"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let mixed = Served::start("http", &["--allow-unencrypted", "--defect", "shell-stderr-as-stdout"]);
+    let out = shell(&mixed, &["nosuchcommand"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.is_empty() && text(&out.stdout).contains("is not recognized"), "{}", text(&out.stdout));
+}

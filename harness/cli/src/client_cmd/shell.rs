@@ -268,9 +268,22 @@ struct Interrupts {
 }
 
 impl Interrupts {
+    /// Registers the handler now (not when first polled). On Unix one
+    /// SIGINT stream, so that no press between two waits is lost.
     fn install() -> Interrupts {
         let (tx, rx) = mpsc::unbounded_channel();
+        #[cfg(unix)]
+        let stream = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
         tokio::spawn(async move {
+            #[cfg(unix)]
+            if let Ok(mut stream) = stream {
+                while stream.recv().await.is_some() {
+                    if tx.send(()).is_err() {
+                        return;
+                    }
+                }
+                return;
+            }
             while tokio::signal::ctrl_c().await.is_ok() {
                 if tx.send(()).is_err() {
                     break;

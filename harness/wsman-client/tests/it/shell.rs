@@ -194,3 +194,45 @@ async fn a_receive_timeout_not_shorter_than_the_deadline_is_refused() {
     assert!(shell.receive_timeout() < s.timeout());
     shell.close().await.expect("close");
 }
+
+async fn with_defect(d: wsman_server::Defect) -> TestServer {
+    TestServer::start(wsman_server::Config { defects: wsman_server::DefectSet::new([d]), ..wsman_server::Config::default() }).await
+}
+
+/// The checks above can fail: each shell defect of the server shows in
+/// what the client reports, except the one the client is meant to absorb.
+#[tokio::test]
+async fn what_the_shell_defects_change() {
+    use wsman_server::Defect;
+
+    // The ShellId only in rsp:Shell (no ResourceCreated selector): read there.
+    let server = with_defect(Defect::ShellIdNotInSelector).await;
+    let out = run(&session(&server), "echo", &["found"], None).await;
+    assert_eq!((text(&out.stdout).as_str(), out.exit_code), ("found\r\n", 0));
+
+    let server = with_defect(Defect::ShellExitCodeZero).await;
+    assert_eq!(run(&session(&server), "exit", &["/b", "7"], None).await.exit_code, 0, "the exit code test tells");
+
+    let server = with_defect(Defect::ShellStderrAsStdout).await;
+    let out = run(&session(&server), "nosuchcommand", NO_ARGS, None).await;
+    assert!(out.stderr.is_empty() && text(&out.stdout).contains("is not recognized"), "{out:?}");
+
+    // Empty Running answers instead of w:TimedOut: still read to the end, but no poll timed out.
+    let server = with_defect(Defect::ShellReceiveNoTimeout).await;
+    let s = Session::new(Endpoint::new(&server.url).with_user("admin", "admin").with_timeout(Duration::from_secs(5))).expect("session");
+    let shell = s.open_shell(ShellOptions { receive_timeout: Some(Duration::from_millis(250)), ..ShellOptions::default() }).await.expect("open");
+    let cmd = shell.run("ping", &["-n", "2", "127.0.0.1"], CommandOptions::default()).await.expect("ping");
+    let mut timed_out = 0;
+    let mut stdout = Vec::new();
+    loop {
+        let r = cmd.receive().await.expect("receive");
+        timed_out += usize::from(r.timed_out);
+        stdout.extend(r.stdout);
+        if r.done.is_some() {
+            break;
+        }
+    }
+    assert_eq!(text(&stdout).matches("Reply from").count(), 2);
+    assert_eq!(timed_out, 0, "the streaming test's timed-out count tells");
+    shell.close().await.expect("close");
+}
