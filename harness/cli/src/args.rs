@@ -374,6 +374,12 @@ pub(crate) struct ServeArgs {
     /// Print the defect names and what each changes, then exit.
     #[arg(long)]
     pub(crate) list_defects: bool,
+    /// WinRS shells one user may hold at once, capped by winrm/config/winrs MaxShellsPerUser [default: 30, as Windows Server 2012].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_shells_per_user: Option<u32>,
+    /// Commands one WinRS shell may run at once, capped by winrm/config/winrs MaxProcessesPerShell [default: 25, as Windows Server 2012].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) max_processes_per_shell: Option<u32>,
 }
 
 #[cfg(test)]

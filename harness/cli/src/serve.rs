@@ -16,7 +16,23 @@ fn config(a: &ServeArgs) -> Result<Config, String> {
         (Some(cert), Some(key)) => TlsSource::Files { cert: cert.clone(), key: key.clone() },
         _ => TlsSource::SelfSigned,
     };
-    Ok(Config { http: Some(a.http), https: a.https, tls, users, allow_unencrypted: a.allow_unencrypted, defects: DefectSet::new(defects), ..Config::default() })
+    let mut limits = wsman_server::Limits::default();
+    if let Some(n) = a.max_shells_per_user {
+        limits.shells_per_user = n as usize;
+    }
+    if let Some(n) = a.max_processes_per_shell {
+        limits.commands_per_shell = n as usize;
+    }
+    Ok(Config {
+        http: Some(a.http),
+        https: a.https,
+        tls,
+        users,
+        allow_unencrypted: a.allow_unencrypted,
+        defects: DefectSet::new(defects),
+        limits,
+        ..Config::default()
+    })
 }
 
 pub(crate) async fn run(a: ServeArgs) -> Result<ExitCode, String> {

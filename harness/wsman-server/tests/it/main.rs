@@ -7,6 +7,7 @@ mod enumeration;
 mod faults;
 mod reference;
 mod robustness;
+mod shell;
 mod snapshots;
 mod transfer;
 
