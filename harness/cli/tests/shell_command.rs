@@ -93,7 +93,8 @@ fn the_shell_is_environment_workdir_and_cleaned_up() {
     assert_eq!(sent.first().map(String::as_str), Some("Create"), "{sent:?}");
     assert_eq!(sent[sent.len() - 2..], ["Signal".to_owned(), "Delete".to_owned()], "{sent:?}");
     assert!(text(&out.stderr).contains("shell/signal/terminate"));
-    assert!(sent.contains(&"Receive".to_owned()) && sent.contains(&"Send".to_owned()), "{sent:?}");
+    // (The End of the empty stdin may not be sent at all: the command can be Done first.)
+    assert!(sent.contains(&"Command".to_owned()) && sent.contains(&"Receive".to_owned()), "{sent:?}");
 }
 
 /// `ping` writes a reply a second: the first reply is on our stdout long
