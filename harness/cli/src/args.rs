@@ -40,6 +40,8 @@ pub(crate) enum Command {
     Enumerate(EnumerateArgs),
     /// Invoke a method with --param inputs; prints its output (a non-zero ReturnValue is not an error).
     Invoke(InvokeArgs),
+    /// Run a command in a WinRS shell (as winrs): its stdout and stderr as they come, its exit code as ours.
+    Shell(ShellArgs),
 }
 
 /// Where `identify`, `get`, ... connect without `--endpoint` (winrm's default
@@ -196,6 +198,44 @@ pub(crate) struct InvokeArgs {
     pub(crate) values: Option<String>,
     #[command(flatten)]
     pub(crate) client: ClientArgs,
+}
+
+/// `shell`: a command line for a WinRS cmd shell.
+#[derive(Debug, Args)]
+#[command(mut_arg("endpoint", |a| a.help("Endpoint URL [default: http://127.0.0.1:5985/wsman; winrm's default is the local host]")))]
+#[command(mut_arg("timeout", |a| a.help("Deadline of one exchange (connect, send, whole response), e.g. 500ms, 10s, 2m").long_help(None::<&str>)))]
+pub(crate) struct ShellArgs {
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Print every HTTP request and response to stderr, for a bug report (Authorization redacted).
+    #[arg(long)]
+    pub(crate) dump: bool,
+    /// Interactive: send each line of stdin as it is typed, as a console's
+    /// (WINRS_CONSOLEMODE_STDIN); Ctrl-D ends the input.
+    #[arg(short = 'i', long)]
+    pub(crate) interactive: bool,
+    /// The shell's codepage (WINRS_CODEPAGE): 437 as cmd's default, 65001 for UTF-8.
+    #[arg(long, value_name = "N", default_value_t = 437)]
+    pub(crate) codepage: u32,
+    /// Run the program itself, not under cmd /c (WINRS_SKIP_CMD_SHELL).
+    #[arg(long)]
+    pub(crate) skip_cmd_shell: bool,
+    /// The shell's working directory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) workdir: Option<String>,
+    /// An environment variable of the shell, NAME=VALUE (repeatable).
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub(crate) env: Vec<String>,
+    /// How long one Receive waits for output on the endpoint (its
+    /// OperationTimeout; shorter than --timeout) [default: 2/3 of --timeout, at most 20s].
+    #[arg(long, value_name = "D", value_parser = parse_timeout)]
+    pub(crate) receive_timeout: Option<Duration>,
+    /// The command (cmd's built-ins too: echo, dir, exit /b N, ...).
+    #[arg(value_name = "COMMAND")]
+    pub(crate) command: String,
+    /// Its arguments: everything after COMMAND, flags included, goes to the remote command.
+    #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
+    pub(crate) args: Vec<String>,
 }
 
 /// The connection flags every command that talks to an endpoint takes.

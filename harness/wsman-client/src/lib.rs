@@ -30,6 +30,8 @@
 //!   the end, released when dropped early.
 //! - [`Endpoint`], [`TlsMode`] ([`endpoint`]): the connection settings; an
 //!   [`Observer`] sees every HTTP message ([`WireMessage`], credentials cut out).
+//! - [`RemoteShell`], [`RemoteCommand`] ([`shell`]): WinRS, the remote
+//!   shell (Create, Command, Send, Receive long-polled, Signal, Delete).
 //! - [`alias`]: resource URIs as typed (winrm's aliases, `?Name=Value`), [`Resource::parse`].
 //! - [`auth`]: the [`auth::Authenticator`] trait (per-connection state, 401
 //!   challenges, body wrapping) and [`auth::Basic`].
@@ -50,12 +52,14 @@ pub mod endpoint;
 pub mod enumeration;
 pub mod error;
 pub mod session;
+pub mod shell;
 mod transport;
 
 pub use endpoint::{Endpoint, TlsMode, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};
 pub use enumeration::Enumeration;
 pub use error::{Error, ErrorKind, ProtocolKind, TransportKind};
 pub use session::{Resource, Session};
+pub use shell::{CommandOptions, Output, Received, RemoteCommand, RemoteShell, ShellOptions};
 pub use transport::{Observer, RawAuth, RawRequest, RawResponse, WireMessage, POOL_IDLE_TIMEOUT};
 
 /// The HTTP types of the raw exchange (headers, header values).

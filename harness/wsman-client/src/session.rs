@@ -468,7 +468,8 @@ impl Session {
     }
 
     /// Waits for the Releases that enumerations dropped before their end
-    /// sent in the background (each bounded by the session's deadline).
+    /// sent in the background, and the Deletes of shells dropped without
+    /// [`crate::RemoteShell::close`] (each bounded by the session's deadline).
     pub async fn released(&self) {
         let pending: Vec<_> = std::mem::take(&mut *self.inner.releases.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         for task in pending {
@@ -479,12 +480,18 @@ impl Session {
     /// Sends a best-effort Release of `context` in the background (from a
     /// drop: there is no caller to wait). Without a tokio runtime, nothing is sent.
     pub(crate) fn release_in_background(&self, resource: Resource, context: String) {
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
         let session = self.clone();
-        let task = runtime.spawn(async move {
+        self.in_background(async move {
             // Best effort: the endpoint expires the context anyway.
             let _ = session.release(&resource, &context).await;
         });
+    }
+
+    /// Runs a best-effort clean-up exchange in the background (from a drop),
+    /// kept for [`Session::released`]. Without a tokio runtime, nothing runs.
+    pub(crate) fn in_background(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+        let task = runtime.spawn(work);
         let mut releases = self.inner.releases.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         releases.retain(|t| !t.is_finished());
         releases.push(task);

@@ -1,10 +1,11 @@
-//! The client commands, `identify|get|put|create|delete|enumerate|invoke`:
+//! The client commands, `identify|get|put|create|delete|enumerate|invoke|shell`:
 //! flags -> a [`Session`] and typed values -> one [`wsman_client`] call ->
 //! [`output`]. The protocol is the library's; this module only reads what
 //! was typed and prints what came back.
 
 mod json;
 mod output;
+mod shell;
 mod values;
 
 use std::process::ExitCode;
@@ -94,6 +95,7 @@ pub(crate) async fn run(command: Command) -> Result<ExitCode, String> {
         Command::Delete(a) => delete(a).await,
         Command::Enumerate(a) => enumerate(a).await,
         Command::Invoke(a) => invoke(a).await,
+        Command::Shell(a) => shell::run(a).await,
         other => Err(format!("not a client command: {other:?}")),
     }
 }

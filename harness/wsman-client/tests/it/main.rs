@@ -1,10 +1,11 @@
 //! wsman-client against the reference server (test-support): the typed
-//! operations, the enumeration stream, and every classified error shown
+//! operations, the enumeration stream, the WinRS shell, and every classified error shown
 //! against a server defect that provokes it.
 
 mod enumeration;
 mod errors;
 mod operations;
+mod shell;
 
 use std::time::Duration;
 
