@@ -56,7 +56,7 @@ pub(crate) type Waiter = Arc<Notify>;
 
 /// A parsed WinRS request.
 pub(crate) enum ShellOp {
-    Create(CreateShell),
+    Create(Box<CreateShell>),
     Delete { shell: String },
     Command(RunCommand),
     Send { shell: String, streams: Vec<rsp::Stream> },
@@ -191,7 +191,7 @@ impl ShellOp {
                     output_streams: if shell.output_streams.is_empty() { vec!["stdout".into(), "stderr".into()] } else { shell.output_streams.clone() },
                 };
                 let address = env.header.to.clone().unwrap_or_else(|| wsman_proto::ns::WSA_ANONYMOUS.to_owned());
-                ShellOp::Create(CreateShell { shell, settings, address })
+                ShellOp::Create(Box::new(CreateShell { shell, settings, address }))
             }
             Action::Delete => {
                 message::Delete::decode(&env.body)?;
@@ -241,7 +241,7 @@ impl ShellOp {
         let state = ctx.state;
         expire(state, ctx.now);
         match self {
-            ShellOp::Create(c) => create(ctx, c),
+            ShellOp::Create(c) => create(ctx, *c),
             ShellOp::Delete { shell } => {
                 let waiters = state.lock_shells().delete(&shell, ctx.user, ctx.now).map_err(to_fault)?;
                 waiters.iter().for_each(|w| w.notify_waiters());
