@@ -29,7 +29,7 @@
 //!   Subscribe, longer than [`EventingLimits::max_expiry`] is *clamped* and
 //!   the granted value is answered (WS-Eventing §3.1 lets the source grant
 //!   another expiration); on Renew it is `wse:UnableToRenew`, the fault the
-//!   corpus expects for `P9999Y`. What Windows does is not known here [M].
+//!   corpus expects for `P9999Y`. What Windows does is not known here (`[M]` in PROTOCOL.md terms).
 //! - **Heartbeats** of zero: `wsman:InvalidParameter` (detail `Heartbeats`);
 //!   text that is not a duration is refused when decoded, with the same fault.
 //! - **Unknown subscription** (never issued, expired, unsubscribed or another
