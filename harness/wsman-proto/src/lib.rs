@@ -15,7 +15,8 @@
 //! - [`selector`]: `wsman:SelectorSet` and `wsman:OptionSet`.
 //! - [`duration`]: the `xs:duration` type of timeouts and expirations; [`datetime`]: `xs:dateTime`.
 //! - [`wql`]: the WQL subset of WS-Man filters, parsed and evaluated.
-//! - [`state`]: lifecycle state machines (enumeration contexts), taking `now`.
+//! - [`state`]: lifecycle state machines (enumeration contexts, WinRS shells,
+//!   event subscriptions), taking `now`.
 //! - [`fault`]: the fault table, one enum and one mapping function.
 //! - [`instance`]: CIM instances and property values.
 //! - [`manual`]: design notes: the decisions where the specifications leave room.

@@ -38,7 +38,7 @@
 //!          <wsman:Bookmark>..</wsman:Bookmark> when the subscriber asked for SendBookmarks.
 //! ```
 //!
-//! **Action URIs.** PROTOCOL.md marks the event Actions [M]; the same five
+//! **Action URIs.** PROTOCOL.md marks the event Actions `[M]`; the same five
 //! URIs (`http://schemas.dmtf.org/wbem/wsman/1/wsman/{Event,Events,Heartbeat,
 //! DroppedEvents,Ack}`) are defined by the Sun/HP Wiseman Java stack
 //! (`com.sun.ws.management.Management`, `EVENTS_URI` .. `EVENT_URI`) and by

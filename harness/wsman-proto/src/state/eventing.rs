@@ -29,7 +29,7 @@
 //!   Subscribe, longer than [`EventingLimits::max_expiry`] is *clamped* and
 //!   the granted value is answered (WS-Eventing §3.1 lets the source grant
 //!   another expiration); on Renew it is `wse:UnableToRenew`, the fault the
-//!   corpus expects for `P9999Y`. What Windows does is not known here [M].
+//!   corpus expects for `P9999Y`. What Windows does is not known here (`[M]` in PROTOCOL.md terms).
 //! - **Heartbeats** of zero: `wsman:InvalidParameter` (detail `Heartbeats`);
 //!   text that is not a duration is refused when decoded, with the same fault.
 //! - **Unknown subscription** (never issued, expired, unsubscribed or another
@@ -58,9 +58,15 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 
+use crate::action::Action;
+use crate::duration::XsDuration;
 use crate::fault::{Fault, FaultDetail, FaultKind};
-use crate::message::eventing::{Bookmark, DeliveryMode, EndStatus, EventExpires, ExpiresValue, Subscribe};
-use crate::message::EndpointReference;
+use crate::message::eventing::{
+    ack_requested_header, subscription_manager, Bookmark, DeliveryMode, DroppedEvents, EndStatus, EventExpires, EventItem, Events, ExpiresValue, Subscribe,
+    SubscribeResponse, SubscriptionEnd,
+};
+use crate::message::{EndpointReference, Message};
+use crate::xml::Element;
 
 /// Whether an event goes to a subscription: the subscription's filter,
 /// compiled by the server from `wsman:Filter` (WQL ...). Any `Fn(&E) -> bool`
@@ -139,6 +145,18 @@ pub struct Subscribed {
     pub replayed: usize,
 }
 
+impl Subscribed {
+    /// The SubscribeResponse: the manager EPR at `manager_address` with this
+    /// identifier, the granted expiry as a duration, and the Pull context.
+    pub fn to_response(&self, manager_address: &str) -> SubscribeResponse {
+        SubscribeResponse {
+            subscription_manager: subscription_manager(manager_address, &self.id),
+            expires: Some(EventExpires::duration(XsDuration::from_millis(u64::try_from(self.expires.as_millis()).unwrap_or(u64::MAX)))),
+            enumeration_context: self.context.clone(),
+        }
+    }
+}
+
 /// An event as queued: its place in the source's sequence and its bookmark.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueuedEvent<E> {
@@ -190,6 +208,81 @@ pub struct Delivery<E> {
     pub bookmark: Option<String>,
 }
 
+/// One SOAP message of a push delivery, ready for the server's envelope:
+/// `wsa:To` is the NotifyTo address, `wsa:Action` [`action`](Self::action),
+/// and `headers` go after the addressing headers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventMessage {
+    /// The `wsa:Action`: the event's own Action (an event without one is
+    /// published with [`Action::Event`]), or Events, DroppedEvents, Heartbeat.
+    pub action: Action,
+    /// The children of `s:Body`.
+    pub body: Vec<Element>,
+    /// The NotifyTo's reference properties and parameters, then
+    /// `wsman:AckRequested` and `wsman:Bookmark` where they apply.
+    pub headers: Vec<Element>,
+}
+
+impl<E> Delivery<E> {
+    /// The messages to send, in order, with `render` turning a payload into
+    /// its element: one per item in Push and PushWithAck, one `wsman:Events`
+    /// in Events mode (a DroppedEvents notice inside it is a `wsman:Event`
+    /// whose Action is DroppedEvents), a heartbeat on its own.
+    pub fn messages(&self, render: impl Fn(&E) -> Element) -> Vec<EventMessage> {
+        let headers = || {
+            let mut h = self.notify_to.reference_headers();
+            if self.needs_ack {
+                h.push(ack_requested_header());
+            }
+            if let Some(b) = &self.bookmark {
+                h.push(Bookmark::text(b.clone()).to_element());
+            }
+            h
+        };
+        let single = |item: &DeliveryItem<E>| match item {
+            DeliveryItem::Event(e) => (Action::from_uri(&e.action), vec![render(&e.event)]),
+            DeliveryItem::Dropped { action, count } => (Action::DroppedEvents, DroppedEvents { action: action.clone(), count: *count }.into_body()),
+            DeliveryItem::Heartbeat => (Action::Heartbeat, Vec::new()),
+        };
+        let batchable = self.mode == DeliveryMode::Events && !matches!(self.items.as_slice(), [DeliveryItem::Heartbeat]);
+        if batchable {
+            let events = self
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    DeliveryItem::Event(e) => Some(EventItem::new(e.action.clone(), render(&e.event))),
+                    DeliveryItem::Dropped { action, count } => {
+                        Some(EventItem::new(Action::DroppedEvents.uri(), DroppedEvents { action: action.clone(), count: *count }.to_element()))
+                    }
+                    DeliveryItem::Heartbeat => None,
+                })
+                .collect();
+            return vec![EventMessage { action: Action::Events, body: Events { events }.into_body(), headers: headers() }];
+        }
+        self.items
+            .iter()
+            .map(|i| {
+                let (action, body) = single(i);
+                EventMessage { action, body, headers: headers() }
+            })
+            .collect()
+    }
+}
+
+/// The items of an event PullResponse: each event's payload as `render`
+/// makes it (as enumeration items are the objects), a DroppedEvents notice
+/// as its `wsman:DroppedEvents` element.
+pub fn pull_items<E>(items: &[DeliveryItem<E>], render: impl Fn(&E) -> Element) -> Vec<Element> {
+    items
+        .iter()
+        .filter_map(|i| match i {
+            DeliveryItem::Event(e) => Some(render(&e.event)),
+            DeliveryItem::Dropped { action, count } => Some(DroppedEvents { action: action.clone(), count: *count }.to_element()),
+            DeliveryItem::Heartbeat => None,
+        })
+        .collect()
+}
+
 /// What [`SubscriptionStore::failed`] did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FailureOutcome {
@@ -218,7 +311,9 @@ pub enum PullOutcome<E> {
         /// The last event's bookmark when the subscription asked for bookmarks.
         bookmark: Option<String>,
     },
-    /// Nothing was sent for the Heartbeats interval: answer a heartbeat.
+    /// Nothing was sent for the Heartbeats interval: answer a heartbeat (the
+    /// corpus' `scenario/heartbeats` accepts a reply whose Action is
+    /// [`Action::Heartbeat`], or a `wsman:Heartbeat` element in the body).
     Heartbeat,
     /// Nothing to answer yet: wait until the store's generation moves past
     /// `generation`, the Pull's MaxTime/OperationTimeout, or `heartbeat_at`
@@ -229,6 +324,17 @@ pub enum PullOutcome<E> {
         /// When a heartbeat becomes due, if the subscription has Heartbeats.
         heartbeat_at: Option<Instant>,
     },
+}
+
+impl Ended {
+    /// The SubscriptionEnd to send to [`end_to`](Self::end_to).
+    pub fn to_message(&self, manager_address: &str) -> SubscriptionEnd {
+        SubscriptionEnd {
+            subscription_manager: subscription_manager(manager_address, &self.id),
+            status: self.status.clone(),
+            reason: Some(self.reason.clone()),
+        }
+    }
 }
 
 /// A subscription that ended without Unsubscribe.

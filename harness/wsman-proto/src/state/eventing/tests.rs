@@ -6,6 +6,8 @@ use proptest::prelude::*;
 use super::*;
 use crate::duration::XsDuration;
 use crate::message::eventing::{ConnectionRetry, Delivery as DeliveryOptions};
+use crate::message::Message;
+use crate::xml::Element;
 
 type Filter = fn(&u32) -> bool;
 type Store = SubscriptionStore<u32, Filter>;
@@ -82,7 +84,7 @@ fn subscribe_refuses_what_the_corpus_expects() {
     let f = sub(&mut s, "a", &hb).expect_err("zero heartbeats");
     assert_eq!((f.kind, f.detail), (FaultKind::InvalidParameter, Some(FaultDetail::Heartbeats)));
     let mut junk = pull_req();
-    junk.bookmark = Some(Bookmark::Opaque(vec![crate::xml::Node::Element(crate::xml::Element::ns("urn:x", "Junk"))]));
+    junk.bookmark = Some(Bookmark::Opaque(vec![crate::xml::Node::Element(Element::ns("urn:x", "Junk"))]));
     assert_eq!(kind(sub(&mut s, "a", &junk)), FaultKind::InvalidBookmark);
     junk.bookmark = Some(Bookmark::text(bookmark_of(1)));
     assert_eq!(kind(sub(&mut s, "a", &junk)), FaultKind::InvalidBookmark, "not issued yet");
@@ -445,4 +447,47 @@ proptest! {
             prop_assert_eq!(s.next_wakeup(), (!ended).then_some(until));
         }
     }
+}
+
+#[test]
+fn deliveries_render_as_the_messages_dsp0226_names() {
+    use crate::message::eventing::Events as EventsBody;
+
+    let t0 = Instant::now();
+    let mut s = store();
+    let mut req = push_req(DeliveryMode::Events);
+    req.send_bookmarks = true;
+    if let Some(n) = req.delivery.notify_to.as_mut() {
+        n.reference_properties.push(Element::ns("urn:sink", "Id").with_text("7"));
+    }
+    let sub = s.subscribe(ids("a"), "u", SRC, &req, all, t0, wall()).unwrap();
+    let r = sub.to_response("http://h/wsman");
+    assert_eq!((r.identifier().as_deref(), r.enumeration_context.as_deref()), (Some("sub-a"), None));
+    assert_eq!(r.expires.map(|e| e.raw), Some("PT600S".to_owned()));
+    s.publish(SRC, "urn:ev", 1, t0);
+    let seq = s.publish(SRC, "urn:ev", 2, t0);
+    let d = s.take_due(t0).remove(0);
+    let render = |e: &u32| Element::ns("urn:ev", "E").with_text(e.to_string());
+    let m = d.messages(render);
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].action, Action::Events);
+    let body = EventsBody::decode(&m[0].body).unwrap();
+    assert_eq!(body.events.iter().map(|e| e.payload().map(|p| p.text().into_owned())).collect::<Vec<_>>(), vec![Some("1".into()), Some("2".into())]);
+    let names: Vec<_> = m[0].headers.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, vec!["Id", "AckRequested", "Bookmark"]);
+    assert_eq!(m[0].headers[2].text(), bookmark_of(seq));
+
+    let mut p = push_req(DeliveryMode::Push);
+    if let Some(n) = p.delivery.notify_to.as_mut() {
+        n.address = "http://h/p".into();
+    }
+    s.subscribe(ids("b"), "u", "urn:b", &p, all, t0, wall()).unwrap();
+    s.publish("urn:b", "urn:custom-action", 3, t0);
+    let d: Vec<_> = s.take_due(t0).into_iter().filter(|d| d.subscription == "sub-b").collect();
+    let m = d[0].messages(render);
+    assert_eq!((m[0].action.uri(), m[0].body.len(), m[0].headers.len()), ("urn:custom-action".to_owned(), 1, 0));
+    assert_eq!(pull_items(&[DeliveryItem::Dropped { action: "urn:x".into(), count: 2 }, DeliveryItem::Heartbeat], render).len(), 1);
+    let ended = s.shutdown();
+    let end = ended[0].to_message("http://h/wsman");
+    assert_eq!((end.status, end.subscription_manager.address.as_str()), (EndStatus::SourceShuttingDown, "http://h/wsman"));
 }
