@@ -49,6 +49,12 @@ pub const RSP: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell";
 pub const CLIXML: &str = "http://schemas.microsoft.com/powershell/2004/04";
 /// WinRM configuration.
 pub const CFG: &str = "http://schemas.microsoft.com/wbem/wsman/1/config";
+/// The Windows event schema (`<Event xmlns=...><System>...</System><EventData>...`),
+/// the payload of events from the EventLog resource.
+pub const WIN_EVENT: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
+/// Resource URI of the Windows event logs as an event source (what Windows
+/// Event Forwarding subscribes to).
+pub const EVENTLOG_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/EventLog";
 /// DMTF CIM common types (cim:Datetime ...).
 pub const CIM: &str = "http://schemas.dmtf.org/wbem/wscim/1/common";
 /// XML Schema instance (xsi:nil, xsi:type).
@@ -113,6 +119,9 @@ pub mod dialect {
     pub const CQL: &str = "http://schemas.dmtf.org/wbem/cql/1/dsp0202.pdf";
     /// CIM association filter.
     pub const ASSOCIATION: &str = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter";
+    /// The Windows event query (`<QueryList><Query><Select Path=...>XPath</Select>...`),
+    /// the dialect Windows Event Forwarding subscriptions carry.
+    pub const EVENT_QUERY: &str = "http://schemas.microsoft.com/win/2004/08/events/eventquery";
 }
 
 /// Identify security profile names.

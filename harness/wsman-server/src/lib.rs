@@ -9,6 +9,8 @@
 //!   enumerate, pull, release, invoke).
 //! - [`providers`]: the simulated Windows classes.
 //! - [`defects`]: named misbehaviours for proving checks can fail.
+//! - [`events`]: the host's event sources (service state changes, a timer,
+//!   the BMC's SEL) on one [`events::EventHub`], and the subscription filters.
 //! - [`tls`]: rustls (ring) with PEM files or a self-signed certificate.
 //! - [`reference`](mod@reference): the reference host as `serve`, `check` and the tests run
 //!   it: this server with the IPMI BMC simulator's classes and LAN face.
@@ -19,6 +21,7 @@
 pub mod auth;
 pub mod defects;
 mod dispatch;
+pub mod events;
 pub mod http;
 mod ops;
 pub mod providers;
@@ -121,6 +124,12 @@ pub struct Config {
     pub extra_providers: Vec<Arc<dyn ResourceProvider>>,
     /// Machine name reported in faults and Win32 classes.
     pub machine: String,
+    /// Interval of the timer event source (an event in the Application log
+    /// every interval, [`events::windows::spawn_timer`]); `None`, the default,
+    /// switches it off. Off by default because the eventing corpus expects a
+    /// subscription to every log event (`SELECT * FROM Win32_NTLogEvent`) to
+    /// stay quiet for its Pull-timeout cases; `serve` can turn it on.
+    pub event_timer: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -132,6 +141,7 @@ impl std::fmt::Debug for Config {
             .field("allow_unencrypted", &self.allow_unencrypted)
             .field("defects", &self.defects)
             .field("extra_providers", &self.extra_providers.len())
+            .field("event_timer", &self.event_timer)
             .finish()
     }
 }
@@ -148,6 +158,7 @@ impl Default for Config {
             limits: Limits::default(),
             extra_providers: Vec::new(),
             machine: "WSMAN-REF".to_owned(),
+            event_timer: None,
         }
     }
 }
@@ -178,6 +189,8 @@ pub(crate) struct State {
     /// Fires when the server shuts down: connections finish their request
     /// and close, waiting operations (Receive, the hang defect) stop.
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Where the host's event sources publish; eventing subscribes here.
+    pub(crate) events: events::EventHub,
 }
 
 impl State {
@@ -266,9 +279,13 @@ impl Server {
         store.unbounded = config.defects.has(Defect::LeakEnumerationContexts);
         let winrm = providers::WinRmConfig::new();
         winrm.set_allow_unencrypted(config.allow_unencrypted);
-        let mut providers = providers::windows_host_with_config(&config.machine, &winrm);
-        providers.extend(config.extra_providers.iter().cloned());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let events = events::EventHub::default();
+        if let Some(every) = config.event_timer {
+            events::windows::spawn_timer(&events, every, &config.machine, shutdown_rx.clone());
+        }
+        let mut providers = providers::windows_host_with_events(&config.machine, &winrm, &events);
+        providers.extend(config.extra_providers.iter().cloned());
         let state = State {
             users,
             defects: config.defects.clone(),
@@ -279,6 +296,7 @@ impl Server {
             winrm,
             shells: Mutex::new(ShellStore::new(ShellLimits::default())),
             shutdown: shutdown_rx,
+            events,
         };
         state.sync_enumeration_expiry(std::time::Instant::now());
         Ok(Server { state: Arc::new(state), http, https, shutdown_tx, generated_cert_pem })
