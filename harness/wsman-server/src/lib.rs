@@ -21,6 +21,7 @@
 pub mod auth;
 pub mod defects;
 mod dispatch;
+mod eventing;
 pub mod events;
 pub mod http;
 mod ops;
@@ -37,6 +38,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use wsman_proto::state::enumeration::EnumerationStore;
+use wsman_proto::state::eventing::EventingLimits;
 use wsman_proto::state::shell::{ShellLimits, ShellStore};
 use wsman_proto::ResourceProvider;
 
@@ -165,8 +167,8 @@ impl Default for Config {
 
 /// The corpus profiles this reference endpoint implements (with the BMC's
 /// classes mounted). Against it, SKIP and UNIMPLEMENTED in these profiles are
-/// failures of the project; eventing has not landed.
-pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "ipmi", "shell"];
+/// failures of the project.
+pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "eventing", "ipmi", "shell"];
 
 /// The default user when none is configured.
 pub fn default_user() -> User {
@@ -186,6 +188,12 @@ pub(crate) struct State {
     pub(crate) winrm: providers::WinRmConfig,
     /// Live WinRS shells and their commands.
     pub(crate) shells: Mutex<ShellStore<ops::shell::Waiter>>,
+    /// Event subscriptions and their queues.
+    pub(crate) subscriptions: Mutex<ops::eventing::Store>,
+    /// Woken when the subscriptions change (an event queued, a subscription
+    /// opened, renewed, ended, a delivery done): waiting Pulls and the
+    /// eventing task look again.
+    pub(crate) eventing_changed: tokio::sync::Notify,
     /// Fires when the server shuts down: connections finish their request
     /// and close, waiting operations (Receive, the hang defect) stop.
     pub(crate) shutdown: watch::Receiver<bool>,
@@ -220,6 +228,11 @@ impl State {
             idle_timeout: Duration::from_millis(self.winrm.winrs_idle_timeout_ms().into()),
         };
         store
+    }
+
+    /// The subscription store.
+    pub(crate) fn lock_subscriptions(&self) -> std::sync::MutexGuard<'_, ops::eventing::Store> {
+        self.subscriptions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Applies `EnumerationTimeoutms` (capped by [`Limits::enumeration_expiry`])
@@ -295,6 +308,8 @@ impl Server {
             machine: config.machine.clone(),
             winrm,
             shells: Mutex::new(ShellStore::new(ShellLimits::default())),
+            subscriptions: Mutex::new(ops::eventing::Store::new(EventingLimits::default())),
+            eventing_changed: tokio::sync::Notify::new(),
             shutdown: shutdown_rx,
             events,
         };
@@ -338,10 +353,12 @@ impl Server {
             tasks.spawn(http::accept_loop(l, Some(tokio_rustls::TlsAcceptor::from(tls)), state.clone(), in_flight.clone()));
         }
         drop(in_flight);
+        let eventing = tokio::spawn(eventing::run(state.clone()));
         shutdown.await;
         let _ = shutdown_tx.send(true);
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
+        let _ = eventing.await;
         // Every connection task holds a sender; recv() yields None once the last is gone.
         if tokio::time::timeout(state.limits.shutdown_grace, all_done.recv()).await.is_err() {
             tracing::warn!("shutdown: requests still running after {:?} were dropped", state.limits.shutdown_grace);
