@@ -43,7 +43,7 @@
 //! A record that is not a threshold event (the power-up record) has no
 //! threshold argument and severity 2.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use ipmi_sim::bmc::sel::SelRecord;
 use ipmi_sim::bmc::sensor::Sensor;
@@ -215,7 +215,7 @@ fn indication(r: &SelRecord, sensors: &[Sensor], system: &str) -> SourceEvent {
             _ => 1,
         },
         record_id: r.id.into(),
-        time: SystemTime::from(time),
+        time,
         action: event_action(),
         payload: inst.to_element(),
     }

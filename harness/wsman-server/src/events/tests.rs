@@ -34,7 +34,7 @@ fn service_change_is_a_7036_in_the_system_log() {
     assert_eq!(first.resource_uri, ns::EVENTLOG_RESOURCE);
     assert_eq!(first.log.as_deref(), Some("System"));
     assert_eq!((first.provider.as_str(), first.event_id, first.level), (SCM_PROVIDER, 7036, 4));
-    assert_eq!(first.action, "http://schemas.dmtf.org/wbem/wsman/1/wsman/Event");
+    assert_eq!(first.action, format!("{}/Event", ns::WSMAN_ACTION_BASE));
 
     let ev = &first.payload;
     assert!(ev.is(ns::WIN_EVENT, "Event"));
@@ -175,7 +175,7 @@ fn one_threshold_crossing_is_one_indication() {
     assert!(w.poll().is_empty(), "a record is an event once");
     let ev = &evs[0];
     assert_eq!(ev.resource_uri, indication_uri());
-    assert_eq!(ev.resource_uri, "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_AlertIndication");
+    assert_eq!(ev.resource_uri, format!("{}CIM_AlertIndication", ns::DMTF_CIM_RESOURCE_PREFIX));
     assert_eq!(ev.log, None);
     assert!(ev.payload.is(&indication_uri(), INDICATION_CLASS));
     let props = Instance::properties_from_element(&ev.payload).expect("an instance");

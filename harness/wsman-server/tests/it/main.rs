@@ -4,6 +4,7 @@ mod addressing;
 mod defects;
 mod edge;
 mod enumeration;
+mod events;
 mod faults;
 mod reference;
 mod robustness;
