@@ -10,6 +10,7 @@ mod reference;
 mod robustness;
 mod shell;
 mod snapshots;
+mod subscriptions;
 mod transfer;
 
 use test_support::{Client, Reply, TestServer};
