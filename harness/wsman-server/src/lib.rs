@@ -6,7 +6,10 @@
 //!   limit, Basic auth, unencrypted policy). Failures there are plain HTTP.
 //! - `dispatch`: decode, header rules, then one `ops::Operation` match.
 //! - `ops/`: one module per operation (identify, get, put, create, delete,
-//!   enumerate, pull, release, invoke).
+//!   enumerate, pull, release, invoke), WinRS (`shell`) and WS-Eventing
+//!   (`eventing`), routed by (Action, ResourceURI); operations may wait.
+//! - `eventing` (the task): feeds the [`events`] into the subscriptions and
+//!   delivers to push subscribers.
 //! - [`providers`]: the simulated Windows classes.
 //! - [`defects`]: named misbehaviours for proving checks can fail.
 //! - [`events`]: the host's event sources (service state changes, a timer,
