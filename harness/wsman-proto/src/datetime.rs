@@ -84,22 +84,43 @@ pub fn parse(text: &str) -> Option<SystemTime> {
 /// (`2026-12-02T09:30:00Z`, `2026-12-02T09:30:00.250Z`). Times before 1970
 /// are written as the epoch.
 pub fn format(t: SystemTime) -> String {
+    let ms = t.duration_since(UNIX_EPOCH).unwrap_or_default().subsec_millis();
+    if ms == 0 {
+        format_fraction(t, 0)
+    } else {
+        format_fraction(t, 3)
+    }
+}
+
+/// Writes `t` as a UTC `xs:dateTime` with exactly `digits` (0 to 9) digits
+/// of fraction, truncated: 7 is Windows' 100 ns precision
+/// (`2022-09-21T14:48:21.6986159Z`), 0 whole seconds. Times before 1970 are
+/// written as the epoch.
+pub fn format_fraction(t: SystemTime, digits: u32) -> String {
     let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = i64::try_from(since.as_secs()).unwrap_or(i64::MAX / 2);
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
     let (hh, mi, ss) = (rem / 3600, rem % 3600 / 60, rem % 60);
-    let ms = since.subsec_millis();
-    if ms == 0 {
-        std::format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mi:02}:{ss:02}Z")
-    } else {
-        std::format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mi:02}:{ss:02}.{ms:03}Z")
+    let digits = digits.min(9);
+    if digits == 0 {
+        return std::format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mi:02}:{ss:02}Z");
     }
+    let fraction = since.subsec_nanos() / 10u32.pow(9 - digits);
+    std::format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mi:02}:{ss:02}.{fraction:0width$}Z", width = digits as usize)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fractions_are_truncated_to_the_digits_asked_for() {
+        let t = UNIX_EPOCH + Duration::new(1_663_771_701, 698_615_912);
+        assert_eq!(format_fraction(t, 7), "2022-09-21T14:48:21.6986159Z");
+        assert_eq!(format_fraction(t, 0), "2022-09-21T14:48:21Z");
+        assert_eq!(format(t), "2022-09-21T14:48:21.698Z");
+    }
 
     #[test]
     fn known_instants() {

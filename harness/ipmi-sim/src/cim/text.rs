@@ -2,20 +2,7 @@
 
 /// Unix seconds as an ISO 8601 UTC date-time (`2023-11-14T22:13:20Z`).
 pub(crate) fn iso8601(unix: u32) -> String {
-    let secs = i64::from(unix);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    wsman_proto::datetime::format_fraction(std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix.into()), 0)
 }
 
 /// Lower-case hex of bytes.

@@ -424,6 +424,12 @@ impl<E: Clone, F> Subscription<E, F> {
         items.iter().rev().find_map(|i| if let DeliveryItem::Event(e) = i { Some(e.bookmark.clone()) } else { None })
     }
 
+    /// Attempt `attempt` of delivery `seq` carrying `items`.
+    fn delivery(&self, id: &str, notify_to: EndpointReference, seq: u64, items: Vec<DeliveryItem<E>>, attempt: u32) -> Delivery<E> {
+        let bookmark = self.last_bookmark(&items);
+        Delivery { subscription: id.to_owned(), seq, mode: self.mode.clone(), notify_to, needs_ack: self.mode.needs_ack(), items, attempt, bookmark }
+    }
+
     fn heartbeat_at(&self) -> Option<Instant> {
         self.heartbeats.map(|h| self.last_sent + h)
     }
@@ -691,17 +697,7 @@ impl<E: Clone, F: EventFilter<E>> SubscriptionStore<E, F> {
                     f.retry_at = None;
                     f.attempt += 1;
                     let (seq, items, attempt) = (f.seq, f.items.clone(), f.attempt);
-                    let bookmark = sub.last_bookmark(&items);
-                    out.push(Delivery {
-                        subscription: id.clone(),
-                        seq,
-                        mode: sub.mode.clone(),
-                        notify_to,
-                        needs_ack: sub.mode.needs_ack(),
-                        items,
-                        attempt,
-                        bookmark,
-                    });
+                    out.push(sub.delivery(id, notify_to, seq, items, attempt));
                 }
                 continue;
             }
@@ -712,18 +708,8 @@ impl<E: Clone, F: EventFilter<E>> SubscriptionStore<E, F> {
             };
             let seq = sub.next_delivery;
             sub.next_delivery += 1;
-            let bookmark = sub.last_bookmark(&items);
             sub.in_flight = Some(InFlight { seq, items: items.clone(), attempt: 1, retry_at: None });
-            out.push(Delivery {
-                subscription: id.clone(),
-                seq,
-                mode: sub.mode.clone(),
-                notify_to,
-                needs_ack: sub.mode.needs_ack(),
-                items,
-                attempt: 1,
-                bookmark,
-            });
+            out.push(sub.delivery(id, notify_to, seq, items, 1));
         }
         out
     }

@@ -34,7 +34,7 @@
 //! `<service name>/<state>` with the Win32 `SERVICE_STATUS` state code
 //! (1 stopped, 4 running): `Spooler/1` above.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::watch;
 use wsman_proto::ns;
@@ -287,21 +287,7 @@ fn utf16_hex(s: &str) -> String {
 /// `TimeCreated@SystemTime`: UTC with 100 ns precision
 /// (`2022-09-21T14:48:21.6986159Z`), as Windows Event Forwarding renders it.
 pub fn system_time_text(t: SystemTime) -> String {
-    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (proleptic Gregorian calendar).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let ticks = d.subsec_nanos() / 100;
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ticks:07}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    wsman_proto::datetime::format_fraction(t, 7)
 }
 
 #[cfg(test)]
