@@ -293,6 +293,7 @@ pub fn system_time_text(t: SystemTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn binary_is_utf16_with_nul() {
