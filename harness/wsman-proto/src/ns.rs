@@ -75,6 +75,9 @@ pub const WMI_ROOT_HARDWARE_PREFIX: &str = "http://schemas.microsoft.com/wbem/ws
 pub const WMI_ROOT_WMI_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/wmi/";
 /// Resource URI of the WinRS cmd shell.
 pub const SHELL_CMD_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
+/// Resource URI of the Windows event log as an event source (what a
+/// collector subscribes to, with a [`dialect::EVENT_QUERY`] filter).
+pub const EVENTLOG_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/EventLog";
 
 /// WS-Eventing and WS-Management eventing URIs (WS-Eventing 2004/08 §3, DSP0226 §10).
 ///
@@ -113,6 +116,8 @@ pub mod dialect {
     pub const CQL: &str = "http://schemas.dmtf.org/wbem/cql/1/dsp0202.pdf";
     /// CIM association filter.
     pub const ASSOCIATION: &str = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter";
+    /// The Windows event query dialect: a `<QueryList>` of `<Query>`/`<Select Path="System">` (wecutil, Event Viewer).
+    pub const EVENT_QUERY: &str = "http://schemas.microsoft.com/win/2004/08/events/eventquery";
 }
 
 /// Identify security profile names.
