@@ -6,6 +6,7 @@ mod enumeration;
 mod errors;
 mod operations;
 mod shell;
+mod sink;
 
 use std::time::Duration;
 
