@@ -454,6 +454,9 @@ pub(crate) struct ServeArgs {
     /// Commands one WinRS shell may run at once, capped by winrm/config/winrs MaxProcessesPerShell [default: 25, as Windows Server 2012].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_processes_per_shell: Option<u32>,
+    /// Publish a timer event in the Application log every D (e.g. 1s), so event subscribers always have something to receive [default: off].
+    #[arg(long, value_name = "D", value_parser = parse_timeout)]
+    pub(crate) event_timer: Option<std::time::Duration>,
 }
 
 #[cfg(test)]

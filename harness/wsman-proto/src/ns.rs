@@ -49,6 +49,12 @@ pub const RSP: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell";
 pub const CLIXML: &str = "http://schemas.microsoft.com/powershell/2004/04";
 /// WinRM configuration.
 pub const CFG: &str = "http://schemas.microsoft.com/wbem/wsman/1/config";
+/// The Windows event schema (`<Event xmlns=...><System>...</System><EventData>...`),
+/// the payload of events from the EventLog resource.
+pub const WIN_EVENT: &str = "http://schemas.microsoft.com/win/2004/08/events/event";
+/// Resource URI of the Windows event logs as an event source (what Windows
+/// Event Forwarding subscribes to).
+pub const EVENTLOG_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/EventLog";
 /// DMTF CIM common types (cim:Datetime ...).
 pub const CIM: &str = "http://schemas.dmtf.org/wbem/wscim/1/common";
 /// XML Schema instance (xsi:nil, xsi:type).
@@ -75,9 +81,6 @@ pub const WMI_ROOT_HARDWARE_PREFIX: &str = "http://schemas.microsoft.com/wbem/ws
 pub const WMI_ROOT_WMI_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/wmi/";
 /// Resource URI of the WinRS cmd shell.
 pub const SHELL_CMD_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
-/// Resource URI of the Windows event log as an event source (what a
-/// collector subscribes to, with a [`dialect::EVENT_QUERY`] filter).
-pub const EVENTLOG_RESOURCE: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/EventLog";
 
 /// WS-Eventing and WS-Management eventing URIs (WS-Eventing 2004/08 §3, DSP0226 §10).
 ///
@@ -116,7 +119,8 @@ pub mod dialect {
     pub const CQL: &str = "http://schemas.dmtf.org/wbem/cql/1/dsp0202.pdf";
     /// CIM association filter.
     pub const ASSOCIATION: &str = "http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter";
-    /// The Windows event query dialect: a `<QueryList>` of `<Query>`/`<Select Path="System">` (wecutil, Event Viewer).
+    /// The Windows event query (`<QueryList><Query><Select Path=...>XPath</Select>...`),
+    /// the dialect Windows Event Forwarding subscriptions carry.
     pub const EVENT_QUERY: &str = "http://schemas.microsoft.com/win/2004/08/events/eventquery";
 }
 

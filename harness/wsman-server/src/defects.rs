@@ -65,6 +65,9 @@ defects! {
     ShellExitCodeZero = "shell-exit-code-zero": "every WinRS command reports ExitCode 0, whatever it exited with",
     ShellReceiveNoTimeout = "shell-receive-no-timeout": "a Receive with no output by its OperationTimeout answers an empty Running response, not the w:TimedOut fault",
     ShellStderrAsStdout = "shell-stderr-as-stdout": "a command's stderr bytes are delivered in its stdout stream",
+    SubscribeNoContext = "subscribe-no-context": "a Pull-mode SubscribeResponse carries no wsen:EnumerationContext",
+    UnsubscribeIgnored = "unsubscribe-ignored": "Unsubscribe answers but the subscription stays alive (a later Renew succeeds)",
+    AcceptInvalidExpires = "accept-invalid-expires": "a Subscribe whose wse:Expires is neither a duration nor a dateTime is granted the default expiry",
 }
 
 impl fmt::Display for Defect {

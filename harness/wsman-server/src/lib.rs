@@ -6,9 +6,14 @@
 //!   limit, Basic auth, unencrypted policy). Failures there are plain HTTP.
 //! - `dispatch`: decode, header rules, then one `ops::Operation` match.
 //! - `ops/`: one module per operation (identify, get, put, create, delete,
-//!   enumerate, pull, release, invoke).
+//!   enumerate, pull, release, invoke), WinRS (`shell`) and WS-Eventing
+//!   (`eventing`), routed by (Action, ResourceURI); operations may wait.
+//! - `eventing` (the task): feeds the [`events`] into the subscriptions and
+//!   delivers to push subscribers.
 //! - [`providers`]: the simulated Windows classes.
 //! - [`defects`]: named misbehaviours for proving checks can fail.
+//! - [`events`]: the host's event sources (service state changes, a timer,
+//!   the BMC's SEL) on one [`events::EventHub`], and the subscription filters.
 //! - [`tls`]: rustls (ring) with PEM files or a self-signed certificate.
 //! - [`reference`](mod@reference): the reference host as `serve`, `check` and the tests run
 //!   it: this server with the IPMI BMC simulator's classes and LAN face.
@@ -19,6 +24,8 @@
 pub mod auth;
 pub mod defects;
 mod dispatch;
+mod eventing;
+pub mod events;
 pub mod http;
 mod ops;
 pub mod providers;
@@ -34,6 +41,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use wsman_proto::state::enumeration::EnumerationStore;
+use wsman_proto::state::eventing::EventingLimits;
 use wsman_proto::state::shell::{ShellLimits, ShellStore};
 use wsman_proto::ResourceProvider;
 
@@ -121,6 +129,12 @@ pub struct Config {
     pub extra_providers: Vec<Arc<dyn ResourceProvider>>,
     /// Machine name reported in faults and Win32 classes.
     pub machine: String,
+    /// Interval of the timer event source (an event in the Application log
+    /// every interval, [`events::windows::spawn_timer`]); `None`, the default,
+    /// switches it off. Off by default because the eventing corpus expects a
+    /// subscription to every log event (`SELECT * FROM Win32_NTLogEvent`) to
+    /// stay quiet for its Pull-timeout cases; `serve` can turn it on.
+    pub event_timer: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -132,6 +146,7 @@ impl std::fmt::Debug for Config {
             .field("allow_unencrypted", &self.allow_unencrypted)
             .field("defects", &self.defects)
             .field("extra_providers", &self.extra_providers.len())
+            .field("event_timer", &self.event_timer)
             .finish()
     }
 }
@@ -148,14 +163,15 @@ impl Default for Config {
             limits: Limits::default(),
             extra_providers: Vec::new(),
             machine: "WSMAN-REF".to_owned(),
+            event_timer: None,
         }
     }
 }
 
 /// The corpus profiles this reference endpoint implements (with the BMC's
 /// classes mounted). Against it, SKIP and UNIMPLEMENTED in these profiles are
-/// failures of the project; eventing has not landed.
-pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "ipmi", "shell"];
+/// failures of the project.
+pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "eventing", "ipmi", "shell"];
 
 /// The default user when none is configured.
 pub fn default_user() -> User {
@@ -175,9 +191,17 @@ pub(crate) struct State {
     pub(crate) winrm: providers::WinRmConfig,
     /// Live WinRS shells and their commands.
     pub(crate) shells: Mutex<ShellStore<ops::shell::Waiter>>,
+    /// Event subscriptions and their queues.
+    pub(crate) subscriptions: Mutex<ops::eventing::Store>,
+    /// Woken when the subscriptions change (an event queued, a subscription
+    /// opened, renewed, ended, a delivery done): waiting Pulls and the
+    /// eventing task look again.
+    pub(crate) eventing_changed: tokio::sync::Notify,
     /// Fires when the server shuts down: connections finish their request
     /// and close, waiting operations (Receive, the hang defect) stop.
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Where the host's event sources publish; eventing subscribes here.
+    pub(crate) events: events::EventHub,
 }
 
 impl State {
@@ -207,6 +231,11 @@ impl State {
             idle_timeout: Duration::from_millis(self.winrm.winrs_idle_timeout_ms().into()),
         };
         store
+    }
+
+    /// The subscription store.
+    pub(crate) fn lock_subscriptions(&self) -> std::sync::MutexGuard<'_, ops::eventing::Store> {
+        self.subscriptions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Applies `EnumerationTimeoutms` (capped by [`Limits::enumeration_expiry`])
@@ -266,9 +295,13 @@ impl Server {
         store.unbounded = config.defects.has(Defect::LeakEnumerationContexts);
         let winrm = providers::WinRmConfig::new();
         winrm.set_allow_unencrypted(config.allow_unencrypted);
-        let mut providers = providers::windows_host_with_config(&config.machine, &winrm);
-        providers.extend(config.extra_providers.iter().cloned());
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let events = events::EventHub::default();
+        if let Some(every) = config.event_timer {
+            events::windows::spawn_timer(&events, every, &config.machine, shutdown_rx.clone());
+        }
+        let mut providers = providers::windows_host_with_events(&config.machine, &winrm, &events);
+        providers.extend(config.extra_providers.iter().cloned());
         let state = State {
             users,
             defects: config.defects.clone(),
@@ -278,7 +311,10 @@ impl Server {
             machine: config.machine.clone(),
             winrm,
             shells: Mutex::new(ShellStore::new(ShellLimits::default())),
+            subscriptions: Mutex::new(ops::eventing::Store::new(EventingLimits::default())),
+            eventing_changed: tokio::sync::Notify::new(),
             shutdown: shutdown_rx,
+            events,
         };
         state.sync_enumeration_expiry(std::time::Instant::now());
         Ok(Server { state: Arc::new(state), http, https, shutdown_tx, generated_cert_pem })
@@ -320,10 +356,12 @@ impl Server {
             tasks.spawn(http::accept_loop(l, Some(tokio_rustls::TlsAcceptor::from(tls)), state.clone(), in_flight.clone()));
         }
         drop(in_flight);
+        let eventing = tokio::spawn(eventing::run(state.clone()));
         shutdown.await;
         let _ = shutdown_tx.send(true);
         tasks.abort_all();
         while tasks.join_next().await.is_some() {}
+        let _ = eventing.await;
         // Every connection task holds a sender; recv() yields None once the last is gone.
         if tokio::time::timeout(state.limits.shutdown_grace, all_done.recv()).await.is_err() {
             tracing::warn!("shutdown: requests still running after {:?} were dropped", state.limits.shutdown_grace);

@@ -78,6 +78,8 @@ impl ReferenceHost {
         let bmc = SharedBmc::new(bmc, opts.clock);
         config.extra_providers.extend(ipmi_sim::cim::providers(bmc.clone()));
         let server = Server::bind(config).await?;
+        // Each new SEL record becomes an indication (events::bmc).
+        crate::events::bmc::spawn_sel_watcher(server.events(), bmc.clone(), server.state.shutdown.clone());
         let ipmi = match opts.ipmi {
             Some(addr) => Some(tokio::net::UdpSocket::bind(addr).await.map_err(|source| HostError::Udp { addr, source })?),
             None => None,
@@ -89,6 +91,11 @@ impl ReferenceHost {
     /// or read its state through this).
     pub fn bmc(&self) -> &SharedBmc {
         &self.bmc
+    }
+
+    /// The hub of the host's events, the BMC's indications included.
+    pub fn events(&self) -> &crate::events::EventHub {
+        self.server.events()
     }
 
     /// The WS-Man server.

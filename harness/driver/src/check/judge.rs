@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use report::Status;
 use schema_check::{ExpandedName, PrefixMap, XmlDocument};
-use wsman_proto::ns;
+use wsman_proto::{ns, Action};
 
 use super::catalogue::{self as cat, Check};
 use crate::corpus::{Expect, XPathAssertion};
@@ -214,7 +214,10 @@ pub fn judge(spec: &StepSpec, response: Result<&RawResponse, &ExchangeError>) ->
             v.add(&cat::ADDRESSING_ACTION, got.as_deref().is_some_and(|g| fault_actions.contains(&g)), format!("fault Action {got:?} is not a fault action"));
         } else {
             let want = expect.action.clone().unwrap_or_else(|| format!("{req_action}Response"));
-            v.add(&cat::ADDRESSING_ACTION, got.as_deref() == Some(want.as_str()), format!("Action {got:?}, expected {want:?}"));
+            // DSP0226 §10.2.5: the Pull of a subscription with Heartbeats may
+            // be answered by a heartbeat, a PullResponse whose Action is Heartbeat.
+            let heartbeat = Action::Pull.uri() == *req_action && got.as_deref() == Some(Action::Heartbeat.uri().as_str());
+            v.add(&cat::ADDRESSING_ACTION, got.as_deref() == Some(want.as_str()) || heartbeat, format!("Action {got:?}, expected {want:?}"));
         }
     }
     if let Some(max) = facts.max_envelope {

@@ -50,12 +50,21 @@ pub struct Sel {
     pub last_add: u32,
     /// Timestamp of the last erase.
     pub last_erase: u32,
+    /// Records ever added (erases and deletions do not lower it).
+    added: u64,
 }
 
 impl Sel {
     /// All records, oldest first.
     pub fn records(&self) -> &[SelRecord] {
         &self.records
+    }
+
+    /// How many records were ever added. An observer that remembers this
+    /// count finds the records added since: the last `added() - seen` of
+    /// [`Sel::records`] (fewer if some were deleted since).
+    pub fn added(&self) -> u64 {
+        self.added
     }
 
     /// Appends a record, assigning its id (bytes 0-1 are overwritten);
@@ -76,6 +85,7 @@ impl Sel {
         }
         self.records.push(SelRecord { id, bytes });
         self.last_add = timestamp;
+        self.added += 1;
         Some(id)
     }
 
@@ -136,7 +146,9 @@ mod tests {
         assert_eq!(next, 0xFFFF);
         assert!(sel.delete(a));
         assert_eq!(sel.records().len(), 1);
+        assert_eq!(sel.added(), 2);
         sel.clear(300);
+        assert_eq!(sel.added(), 2, "an erase does not lower the count of additions");
         assert!(sel.records().is_empty());
         assert_eq!(sel.last_erase, 300);
     }

@@ -502,6 +502,12 @@ impl<E: Clone, F: EventFilter<E>> SubscriptionStore<E, F> {
         self.subs.is_empty()
     }
 
+    /// True when `context` is the enumeration context of a Pull subscription
+    /// held here (expired or not).
+    pub fn has_context(&self, context: &str) -> bool {
+        self.contexts.contains_key(context)
+    }
+
     /// Moves with every publish; a Pull that found nothing waits for it to change.
     pub fn generation(&self) -> u64 {
         self.generation

@@ -3,14 +3,17 @@
 //! in each match.
 //!
 //! Requests are routed by (Action, ResourceURI): the WinRS cmd resource takes
-//! Create, Delete, Command, Send, Receive and Signal ([`shell`]); every other
-//! resource goes to the CIM provider mounted at its URI. `apply` is async:
+//! Create, Delete, Command, Send, Receive and Signal ([`shell`]); the
+//! eventing actions go to [`eventing`]; every other resource goes to the CIM
+//! provider mounted at its URI. One Pull serves both kinds of context: an
+//! enumeration's, and a Pull-mode subscription's ([`pull`]). `apply` is async:
 //! an operation may wait (a Receive long-polls until output or its
 //! deadline, [`Ctx::deadline`]) and stops when the server shuts down.
 
 pub(crate) mod create;
 pub(crate) mod delete;
 pub(crate) mod enumerate;
+pub(crate) mod eventing;
 pub(crate) mod get;
 pub(crate) mod identify;
 pub(crate) mod invoke;
@@ -93,6 +96,8 @@ pub(crate) enum Operation {
     Invoke(invoke::Invoke),
     /// A WinRS request on the cmd shell resource.
     Shell(shell::ShellOp),
+    /// Subscribe, Renew, GetStatus or Unsubscribe.
+    Eventing(eventing::EventingOp),
     /// An answer with an empty body (defects that pretend to succeed).
     Empty(Action),
 }
@@ -108,6 +113,14 @@ impl Operation {
             Action::Release => return release::Release::parse(env).map(Operation::Release),
             Action::Get | Action::Put | Action::Create | Action::Delete | Action::Enumerate | Action::Other(_) => {}
             Action::Command | Action::Send | Action::Receive | Action::Signal => {}
+            // Renew, GetStatus and Unsubscribe address a subscription (its
+            // wse:Identifier), Subscribe an event source.
+            Action::Subscribe | Action::SubscriptionRenew | Action::SubscriptionGetStatus | Action::Unsubscribe => {
+                return match eventing::EventingOp::parse(&action, env)? {
+                    Some(op) => Ok(Operation::Eventing(op)),
+                    None => unknown_action(&action, state),
+                };
+            }
             _ => return unknown_action(&action, state),
         }
         if h.resource_uri.as_deref() == Some(ns::SHELL_CMD_RESOURCE) {
@@ -147,6 +160,8 @@ impl Operation {
     pub(crate) async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         let result = match self {
             Operation::Shell(op) => op.apply(ctx).await,
+            Operation::Eventing(op) => op.apply(ctx).await,
+            Operation::Pull(op) => op.apply(ctx).await,
             other => other.apply_op(ctx),
         };
         match result {
@@ -165,10 +180,9 @@ impl Operation {
             Operation::Create(op) => op.apply(ctx),
             Operation::Delete(op) => op.apply(ctx),
             Operation::Enumerate(op) => op.apply(ctx),
-            Operation::Pull(op) => op.apply(ctx),
             Operation::Release(op) => op.apply(ctx),
             Operation::Invoke(op) => op.apply(ctx),
-            Operation::Shell(_) => unreachable!("shell operations are applied by `apply`"),
+            Operation::Shell(_) | Operation::Eventing(_) | Operation::Pull(_) => unreachable!("operations that may wait are applied by `apply`"),
             Operation::Empty(action) => Ok(Reply::new(&action, Vec::new())),
         }
     }

@@ -1,4 +1,5 @@
-//! WS-Enumeration Pull (WS-Enumeration §3.2, DSP0226 §8.4).
+//! WS-Enumeration Pull (WS-Enumeration §3.2, DSP0226 §8.4), of an
+//! enumeration context or of a Pull-mode subscription's (DSP0226 §10.2.9).
 //!
 //! ```text
 //! <wsen:Pull><wsen:EnumerationContext/>[<wsen:MaxElements>n</wsen:MaxElements>]</wsen:Pull>
@@ -17,6 +18,7 @@ pub(crate) struct Pull {
     context: String,
     max_elements: usize,
     max_characters: Option<usize>,
+    max_time: Option<std::time::Duration>,
 }
 
 impl Pull {
@@ -26,10 +28,20 @@ impl Pull {
             context: pull.context,
             max_elements: batch_size(pull.max_elements),
             max_characters: pull.max_characters.map(|c| usize::try_from(c).unwrap_or(usize::MAX)),
+            max_time: pull.max_time.map(|t| t.to_std()),
         })
     }
 
-    pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+    /// A subscription's context waits for events ([`super::eventing::pull`]);
+    /// an enumeration's answers at once.
+    pub(crate) async fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+        if super::eventing::is_subscription_context(ctx.state, &self.context) {
+            return super::eventing::pull(ctx, &self.context, self.max_elements, self.max_time).await;
+        }
+        self.pull_enumeration(ctx)
+    }
+
+    fn pull_enumeration(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
         let state = ctx.state;
         let max = self.max_elements.min(state.max_batch_items());
         let mut store = state.enumerations.lock().unwrap_or_else(|p| p.into_inner());

@@ -23,6 +23,8 @@ use std::sync::Arc;
 
 use wsman_proto::{ns, ResourceProvider};
 
+use crate::events::EventHub;
+
 pub mod computer_system;
 pub mod environment;
 pub mod operating_system;
@@ -49,10 +51,16 @@ pub fn windows_host(machine: &str) -> Vec<Arc<dyn ResourceProvider>> {
 /// Like [`windows_host`], serving `config` as `winrm/config`, so the server
 /// keeps a clone of the handle and reads the values a Put changed.
 pub fn windows_host_with_config(machine: &str, config: &WinRmConfig) -> Vec<Arc<dyn ResourceProvider>> {
+    windows_host_with_events(machine, config, &EventHub::default())
+}
+
+/// Like [`windows_host_with_config`], publishing the host's events (service
+/// state changes) on `events`.
+pub fn windows_host_with_events(machine: &str, config: &WinRmConfig, events: &EventHub) -> Vec<Arc<dyn ResourceProvider>> {
     vec![
         Arc::new(operating_system::OperatingSystem::new(machine)),
         Arc::new(computer_system::ComputerSystem::new(machine)),
-        Arc::new(service::Services::new(machine)),
+        Arc::new(service::Services::with_events(machine, events.clone())),
         Arc::new(environment::Environment::new(machine)),
         Arc::new(ping_status::PingStatus),
         Arc::new(config.provider()),

@@ -13,6 +13,11 @@
 //! `State`, `Started`, `ProcessId`, `AcceptStop`, `ExitCode` or `StartMode`,
 //! and every later Get or Enumerate shows the change.
 //!
+//! A StartService or StopService that changes `State` publishes the Service
+//! Control Manager's event 7036 in the System log on the provider's
+//! [`EventHub`] ([`events::windows`](crate::events::windows)), while the
+//! service's lock is held, so the events come in the order of the changes.
+//!
 //! Enumerations share one snapshot of every instance, built on the first
 //! Enumerate after a change (a method call drops it): an Enumerate does not
 //! rebuild the 179 instances, and a context opened before a change keeps the
@@ -23,6 +28,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use wsman_proto::fault::{Fault, FaultKind};
 use wsman_proto::xml::Element;
 use wsman_proto::{CallContext, Instance, MethodResult, ResourceProvider, SelectorSet, Value};
+
+use crate::events::windows::{publish_service_change, ServiceChange, ServiceState as ScmState};
+use crate::events::EventHub;
 
 use super::service_catalog::{ServiceSpec, StartMode, CATALOG, NOT_STOPPABLE, PAUSABLE};
 use super::{cimv2_uri, selectors};
@@ -80,6 +88,8 @@ pub struct Services {
     uri: String,
     machine: String,
     inner: Mutex<Inner>,
+    /// Where state changes are published (7036 in the System log).
+    events: EventHub,
 }
 
 /// A deterministic boot-time process id: FNV-1a of the hosting process name,
@@ -93,8 +103,14 @@ fn boot_pid(host: &str) -> u32 {
 }
 
 impl Services {
-    /// The services of the host named `machine`, in their boot state.
+    /// The services of the host named `machine`, in their boot state; their
+    /// state changes go to a hub of their own nobody listens to.
     pub fn new(machine: &str) -> Self {
+        Self::with_events(machine, EventHub::default())
+    }
+
+    /// Like [`Services::new`], publishing state changes on `events`.
+    pub fn with_events(machine: &str, events: EventHub) -> Self {
         let mut services: Vec<ServiceState> = CATALOG
             .iter()
             .map(|spec| ServiceState {
@@ -106,7 +122,12 @@ impl Services {
             })
             .collect();
         services.sort_by_key(|s| s.spec.name.to_ascii_lowercase());
-        Services { uri: cimv2_uri(CLASS), machine: machine.to_owned(), inner: Mutex::new(Inner { services, next_pid: FIRST_STARTED_PID, snapshot: None }) }
+        Services {
+            uri: cimv2_uri(CLASS),
+            machine: machine.to_owned(),
+            inner: Mutex::new(Inner { services, next_pid: FIRST_STARTED_PID, snapshot: None }),
+            events,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -245,7 +266,7 @@ impl ResourceProvider for Services {
         Some(["StartService", "StopService", "ChangeStartMode"].map(String::from).to_vec())
     }
 
-    fn invoke(&self, _ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodResult, Fault> {
+    fn invoke(&self, ctx: &CallContext<'_>, uri: &str, method: &str, set: &SelectorSet, input: &Element) -> Result<MethodResult, Fault> {
         let mut inner = self.lock();
         let i = self.find(&inner, uri, set)?;
         // Any method may change the service: the next Enumerate takes a new snapshot.
@@ -258,15 +279,28 @@ impl ResourceProvider for Services {
                 Fault::new(FaultKind::InvalidParameter, format!("{method} takes no parameter {}", p.name)).with_detail(wsman_proto::FaultDetail::InvalidValue)
             );
         }
-        let rv = if method.eq_ignore_ascii_case("StartService") {
-            start(&mut inner, i)
+        let (rv, entered) = if method.eq_ignore_ascii_case("StartService") {
+            (start(&mut inner, i), ScmState::Running)
         } else if method.eq_ignore_ascii_case("StopService") {
-            stop(&mut inner, i)
+            (stop(&mut inner, i), ScmState::Stopped)
         } else if method.eq_ignore_ascii_case("ChangeStartMode") {
-            change_start_mode(&mut inner, i, input)
+            return Ok(MethodResult::return_value(change_start_mode(&mut inner, i, input) as u32));
         } else {
             return Err(Fault::new(FaultKind::ActionNotSupported, format!("{CLASS} has no method {method}")));
         };
+        // start and stop succeed only when they change State.
+        if rv == ReturnValue::Success {
+            let spec = inner.services[i].spec;
+            let change = ServiceChange {
+                machine: &self.machine,
+                name: spec.name,
+                display_name: spec.display,
+                state: entered,
+                time: ctx.now,
+                scm_pid: boot_pid("services"),
+            };
+            publish_service_change(&self.events, change);
+        }
         Ok(MethodResult::return_value(rv as u32))
     }
 }

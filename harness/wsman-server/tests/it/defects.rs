@@ -1,6 +1,7 @@
 //! Every defect switch, shown changing the wire exactly as its description
 //! says. A test here per defect (the WinRS ones in `shell.rs`,
-//! `the_shell_defects_break_what_clients_rely_on`); `every_defect_has_a_test`
+//! `the_shell_defects_break_what_clients_rely_on`, the eventing ones in
+//! `subscriptions.rs`); `every_defect_has_a_test`
 //! keeps it so.
 
 use bytes::Bytes;
@@ -51,6 +52,10 @@ const TESTED: &[Defect] = &[
     Defect::ShellExitCodeZero,
     Defect::ShellReceiveNoTimeout,
     Defect::ShellStderrAsStdout,
+    // In subscriptions.rs:
+    Defect::SubscribeNoContext,
+    Defect::UnsubscribeIgnored,
+    Defect::AcceptInvalidExpires,
 ];
 
 #[test]

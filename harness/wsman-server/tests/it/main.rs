@@ -4,11 +4,13 @@ mod addressing;
 mod defects;
 mod edge;
 mod enumeration;
+mod events;
 mod faults;
 mod reference;
 mod robustness;
 mod shell;
 mod snapshots;
+mod subscriptions;
 mod transfer;
 
 use test_support::{Client, Reply, TestServer};
