@@ -4,6 +4,7 @@
 
 mod enumeration;
 mod errors;
+mod eventing;
 mod operations;
 mod shell;
 mod sink;
