@@ -456,7 +456,7 @@ pub(crate) struct ServeArgs {
     pub(crate) max_processes_per_shell: Option<u32>,
     /// Publish a timer event in the Application log every D (e.g. 1s), so event subscribers always have something to receive [default: off].
     #[arg(long, value_name = "D", value_parser = parse_timeout)]
-    pub(crate) event_timer: Option<std::time::Duration>,
+    pub(crate) event_timer: Option<Duration>,
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! ```text
 //!   [push modes: EventSink on --listen (127.0.0.1:0), NotifyTo and EndTo its URL]
 //!   Subscribe (SendBookmarks, --filter/--dialect, --heartbeats, --expires, --bookmark)
+//!     -> stderr: {"time":..,"kind":"subscribed","identifier":..,"expires":seconds|null,"notify_to":URL|null}
 //!     loop:  pull: Pull (MaxTime = --max-time, cut short for a renewal or the --duration end) | push: the sink's next notification
 //!            event      -> stdout: {"time":..,"action":..,"bookmark":..,"event":..}   (--events N: stop after N)
 //!            heartbeat  -> stderr: {"time":..,"kind":"heartbeat"}
@@ -20,9 +21,10 @@
 //! carries none); `"bookmark"` the bookmark that came with it (`null`
 //! without one; give it to `--bookmark` to resume after that event);
 //! `"event"` the payload, mapped as `--format json` maps elements
-//! ([`super::json`]), or its XML text with `--format xml`. Heartbeats,
-//! dropped-event notices and the end of a subscription go to stderr as
-//! JSON lines with a `"kind"`, so that stdout holds events only.
+//! ([`super::json`]), or its XML text with `--format xml`. The
+//! subscription, heartbeats, dropped-event notices and the end of a
+//! subscription go to stderr as JSON lines with a `"kind"`, so that stdout
+//! holds events only (the `subscribed` line says the collector is ready).
 //!
 //! Exit status: 0 at the end of `--duration` or after `--events`; 130
 //! after Ctrl-C, 143 after SIGTERM (unsubscribed first); 1 when the source
@@ -326,6 +328,9 @@ pub(crate) async fn run(a: CollectArgs) -> Result<ExitCode, String> {
         Ok(s) => s,
         Err(e) => return Ok(output::fail(&e, &url)),
     };
+    let granted = subscription.expires().map_or("null".to_owned(), |d| format!("{:.3}", d.as_secs_f64()));
+    let listener = sink.as_ref().map_or("null".to_owned(), |s| quoted(&s.url()));
+    eprintln!("{}", notice_line("subscribed", &[("identifier", quoted(subscription.identifier())), ("expires", granted), ("notify_to", listener)]));
     let settings = Collect { expires: a.expires, max_time, deadline: a.duration.map(|d| started + d) };
     let mut printer = Printer { format: a.format, limit: a.events.map(std::num::NonZeroU64::get), written: 0 };
     let outcome = match &mut sink {
