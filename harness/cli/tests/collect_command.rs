@@ -144,21 +144,23 @@ fn pull_records_a_stop_start_sequence_in_order_and_unsubscribes() {
 }
 
 #[test]
-fn push_with_ack_records_the_sequence_through_its_listener() {
+fn the_push_modes_record_the_sequence_through_their_listener() {
     let s = served();
-    let run = Running::start(collect(&s, &["--mode", "push-with-ack", "--filter", SCM_QUERY, "--events", "2", "--format", "xml"]));
-    let url = run.subscribed["notify_to"].as_str().expect("the listener's URL").to_owned();
-    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let id = run.identifier();
-    invoke(&s, "StopService", "Spooler");
-    invoke(&s, "StartService", "Spooler");
-    let (status, lines, err) = run.finish();
-    assert_eq!(status.code(), Some(0), "{err}");
-    assert_eq!(lines.len(), 2, "{lines:?}");
-    let states: Vec<_> = lines.iter().map(|l| l["event"].as_str().expect("XML text").to_owned()).collect();
-    assert!(states[0].contains(">stopped<") && states[1].contains(">running<"), "{states:?}");
-    assert!(lines.iter().all(|l| l["action"].as_str().is_some_and(|a| a.ends_with("/Event"))), "{lines:?}");
-    renew_faults(&s, &id);
+    for mode in ["push", "push-with-ack", "events"] {
+        let run = Running::start(collect(&s, &["--mode", mode, "--filter", SCM_QUERY, "--events", "2", "--format", "xml"]));
+        let url = run.subscribed["notify_to"].as_str().expect("the listener's URL").to_owned();
+        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        let id = run.identifier();
+        invoke(&s, "StopService", "Spooler");
+        invoke(&s, "StartService", "Spooler");
+        let (status, lines, err) = run.finish();
+        assert_eq!(status.code(), Some(0), "{mode}: {err}");
+        assert_eq!(lines.len(), 2, "{mode}: {lines:?}");
+        let states: Vec<_> = lines.iter().map(|l| l["event"].as_str().expect("XML text").to_owned()).collect();
+        assert!(states[0].contains(">stopped<") && states[1].contains(">running<"), "{mode}: {states:?}");
+        assert!(lines.iter().all(|l| l["action"].as_str().is_some_and(|a| a.ends_with("/Event"))), "{mode}: {lines:?}");
+        renew_faults(&s, &id);
+    }
 }
 
 #[test]

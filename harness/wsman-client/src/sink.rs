@@ -18,7 +18,7 @@
 //! - **Acknowledged means handed over.** A notification is in the channel
 //!   before the answer (and its Ack) goes out; a source that sees no Ack
 //!   sends again, so an event whose Ack was lost may come twice (with the
-//!   same [`ReceivedEvent::message_id`] when the source keeps it).
+//!   same [`ReceivedEvent::message_id`](crate::ReceivedEvent::message_id) when the source keeps it).
 //! - **Outages.** [`EventSink::pause`] closes the listening socket and every
 //!   open connection (a request in flight gets no answer): connections are
 //!   refused, as from a subscriber that went away. [`EventSink::resume`] binds
