@@ -358,17 +358,22 @@ impl Session {
 /// (best effort: [`Session::released`] waits; the source expires it anyway).
 #[derive(Debug)]
 pub struct Subscription {
+    /// The session every request of the subscription goes through (and the background Unsubscribe of a drop).
     session: Session,
     /// The subscribed resource: Pulls go there.
     source: Resource,
     /// The manager's resource: Renew, GetStatus and Unsubscribe go there.
     manager: Resource,
+    /// The manager EPR as the SubscribeResponse gave it.
     manager_epr: EndpointReference,
+    /// The `wse:Identifier` every manager request carries as a header.
     identifier: String,
+    /// The expiry last granted, from when its request was sent.
     expires: Option<Duration>,
     /// The Pull context, replaced by the one each PullResponse carries.
     context: Option<String>,
     mode: SubscribeMode,
+    /// Set by [`Subscription::unsubscribe`], so that the drop sends nothing more.
     unsubscribed: bool,
 }
 

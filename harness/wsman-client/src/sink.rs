@@ -96,6 +96,7 @@ struct Shared {
 /// ```
 #[derive(Debug)]
 pub struct EventSink {
+    /// The bound address: kept so that a resume binds the same port (the NotifyTo the source holds).
     addr: SocketAddr,
     /// The notifications, in arrival order.
     rx: mpsc::Receiver<Notification>,
@@ -103,7 +104,9 @@ pub struct EventSink {
     control: mpsc::UnboundedSender<Control>,
     /// The accept loop; aborted when the sink is dropped (its connections with it).
     task: tokio::task::JoinHandle<()>,
+    /// The counters the connection tasks update ([`EventSink::accepted`], [`EventSink::acks`]).
     shared: Arc<Shared>,
+    /// Between a pause and a resume: makes both idempotent.
     paused: bool,
 }
 
