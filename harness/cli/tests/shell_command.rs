@@ -190,3 +190,23 @@ fn the_checks_fail_against_shell_defects() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.is_empty() && text(&out.stdout).contains("is not recognized"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn serve_flags_set_the_shell_quota() {
+    let s = Served::start("http", &["--allow-unencrypted", "--max-shells-per-user", "1"]);
+    // The first shell stays open: `more` waits for stdin that has not ended.
+    let mut first = shell(&s, &["more"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("starts");
+    let mut input = first.stdin.take().expect("stdin");
+    input.write_all(b"held open\r\n").expect("stdin");
+    let mut out = first.stdout.take().expect("stdout");
+    let mut seen = [0u8; 11];
+    out.read_exact(&mut seen).expect("the first shell runs");
+    assert_eq!(&seen, b"held open\r\n");
+    let second = shell(&s, &["echo", "two"]).output().expect("runs");
+    assert_ne!(second.status.code(), Some(0), "a second shell is over the quota of 1");
+    assert!(text(&second.stderr).contains("QuotaLimit") || text(&second.stderr).contains("maximum number of 1 concurrent shells"), "{}", text(&second.stderr));
+    drop(input);
+    assert_eq!(first.wait().expect("ends").code(), Some(0));
+    let third = shell(&s, &["echo", "three"]).output().expect("runs");
+    assert_eq!((third.status.code(), text(&third.stdout).as_str()), (Some(0), "three\r\n"), "the quota is free again once the first shell is deleted");
+}

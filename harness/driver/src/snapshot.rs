@@ -43,10 +43,13 @@ fn redact(el: &mut Element, extra: &[&str], depth: usize) {
             a.value = REDACTED.to_owned();
         }
     }
+    // What is left of a subscription's life changes by the millisecond.
+    let status = el.is(ns::WSE, "GetStatusResponse");
     for c in &mut el.children {
         match c {
             Node::Text(t) if whole => *t = REDACTED.to_owned(),
             Node::Text(t) => *t = redact_text(t, extra),
+            Node::Element(e) if status && e.is(ns::WSE, "Expires") => e.children = vec![Node::Text(REDACTED.to_owned())],
             Node::Element(e) => redact(e, extra, depth + 1),
         }
     }

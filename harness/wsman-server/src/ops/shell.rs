@@ -323,6 +323,14 @@ fn run(ctx: &Ctx<'_>, c: RunCommand) -> Result<Reply, Fault> {
     Ok(Reply::of(rsp::CommandResponse { command_id: id }))
 }
 
+/// The output bytes one ReceiveResponse may carry within the response's
+/// MaxEnvelopeSize: base64 grows them by 4/3, and the envelope, headers and
+/// stream elements take the rest (a generous fixed allowance).
+fn output_budget(max_envelope: usize) -> usize {
+    const ENVELOPE_ALLOWANCE: usize = 4096;
+    (max_envelope.saturating_sub(ENVELOPE_ALLOWANCE) / 4 * 3).max(1024)
+}
+
 /// The long poll: answers as soon as the command has output or ends, else
 /// waits for stdin, a signal, the next streamed output, or the deadline.
 async fn receive(ctx: &Ctx<'_>, shell: &str, command: &str, names: &[String]) -> Result<Reply, Fault> {
@@ -337,7 +345,7 @@ async fn receive(ctx: &Ctx<'_>, shell: &str, command: &str, names: &[String]) ->
         notified.as_mut().enable();
         let (out, wakeup) = {
             let mut store = state.lock_shells();
-            let out = store.receive(shell, ctx.user, command, now).map_err(to_fault)?;
+            let out = store.receive(shell, ctx.user, command, output_budget(ctx.max_envelope), now).map_err(to_fault)?;
             let wakeup = store.command_mut(shell, ctx.user, command, now).ok().and_then(|c| c.command.next_wakeup());
             (out, wakeup)
         };

@@ -163,6 +163,33 @@ async fn stdin_reaches_the_command_and_wakes_a_waiting_receive() {
 }
 
 #[tokio::test]
+async fn output_larger_than_the_envelope_comes_in_several_receives() {
+    let (_s, c) = server_with(Limits::default(), &[]).await;
+    let sh = open(&c).await;
+    let id = sh.run("more", &[]).await;
+    let input: Vec<u8> = (0..4000).flat_map(|i| format!("line {i:05}\r\n").into_bytes()).collect();
+    assert_ok(&sh.send(&id, &input, true).await);
+    let mut out = Vec::new();
+    let mut responses = 0;
+    loop {
+        let receive = Receive { desired_stream: DesiredStream { command_id: Some(id.clone()), names: vec!["stdout".into()] }, ..Receive::default() };
+        let mut req = c.request(&in_shell(&sh.id), receive);
+        req.header.max_envelope_size = Some(16_384);
+        let reply = c.post(req.encode()).await;
+        assert!(reply.body.len() <= 16_384, "a response of {} octets exceeds MaxEnvelopeSize", reply.body.len());
+        let r = ReceiveResponse::decode(&assert_ok(&reply).body).unwrap();
+        out.extend(r.data_of("stdout"));
+        responses += 1;
+        if r.command_state.is_some_and(|s| s.state == CommandStateKind::Done) {
+            break;
+        }
+        assert!(responses < 100);
+    }
+    assert_eq!(out, input, "every byte once, in order");
+    assert!(responses > 3, "{} octets in {responses} responses", input.len());
+}
+
+#[tokio::test]
 async fn a_signal_ends_a_running_command() {
     let (_s, c) = server_with(Limits::default(), &[]).await;
     let sh = open(&c).await;

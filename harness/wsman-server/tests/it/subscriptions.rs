@@ -187,7 +187,7 @@ async fn push_with_ack_loses_nothing_across_a_subscriber_outage() {
 
     call(&c, "StopService", "Spooler").await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while events_of(&received).len() < 1 && tokio::time::Instant::now() < deadline {
+    while events_of(&received).is_empty() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(events_of(&received).len(), 1, "the first event arrives while the sink listens");

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use super::{Codepage, Command, FsTree, Host, Launch, LaunchError, Output, SendError, Signal};
+use super::{Codepage, Command, CommandState, FsTree, Host, Launch, LaunchError, Output, SendError, Signal};
 
 /// Quotas of the store (`winrm/config/winrs` MaxShellsPerUser,
 /// MaxProcessesPerShell, IdleTimeout).
@@ -96,6 +96,8 @@ pub struct CommandEntry<W> {
     pub waiter: W,
     /// The Done state has been handed to a Receive: the next Receive finds no command.
     done_delivered: bool,
+    /// Output polled but not yet handed out (a Receive takes at most what fits its envelope).
+    held: Output,
 }
 
 impl<W> CommandEntry<W> {
@@ -204,7 +206,8 @@ impl<W> ShellStore<W> {
         launch.working_directory = s.settings.working_directory.clone();
         launch.codepage = s.settings.codepage;
         let command = Command::new(&launch, host, fs, now)?;
-        s.commands.insert(command_id, CommandEntry { command, waiter, done_delivered: false });
+        let held = Output { stdout: Vec::new(), stderr: Vec::new(), state: CommandState::Running };
+        s.commands.insert(command_id, CommandEntry { command, waiter, done_delivered: false, held });
         Ok(())
     }
 
@@ -224,16 +227,32 @@ impl<W> ShellStore<W> {
         Ok(&c.waiter)
     }
 
-    /// One Receive's poll: the output not delivered before. When it carries
-    /// the Done state, the command is marked delivered, and a later Receive
-    /// finds no command.
-    pub fn receive(&mut self, shell: &str, user: &str, command_id: &str, now: Instant) -> Result<Output, ShellError> {
+    /// One Receive's poll: the output not delivered before, at most
+    /// `max_bytes` of it (stdout first, then stderr; the rest waits for the
+    /// next Receive). The Done state comes only with the last bytes; then the
+    /// command is marked delivered, and a later Receive finds no command.
+    pub fn receive(&mut self, shell: &str, user: &str, command_id: &str, max_bytes: usize, now: Instant) -> Result<Output, ShellError> {
         let c = self.command_mut(shell, user, command_id, now)?;
         let out = c.command.poll(now);
-        if c.command.is_done() {
+        c.held.stdout.extend_from_slice(&out.stdout);
+        c.held.stderr.extend_from_slice(&out.stderr);
+        c.held.state = out.state;
+        let max = max_bytes.max(1);
+        let n_out = c.held.stdout.len().min(max);
+        let stdout: Vec<u8> = c.held.stdout.drain(..n_out).collect();
+        let n_err = c.held.stderr.len().min(max - n_out);
+        let stderr: Vec<u8> = c.held.stderr.drain(..n_err).collect();
+        let drained = c.held.stdout.is_empty() && c.held.stderr.is_empty();
+        let state = if drained { c.held.state } else { CommandState::Running };
+        if drained && c.command.is_done() {
             c.done_delivered = true;
         }
-        Ok(out)
+        Ok(Output { stdout, stderr, state })
+    }
+
+    /// True when a command has output polled but not handed out (its next Receive answers at once).
+    pub fn has_held_output(&self, shell: &str, command_id: &str) -> bool {
+        self.shells.get(shell).and_then(|s| s.commands.get(command_id)).is_some_and(|c| !c.held.stdout.is_empty() || !c.held.stderr.is_empty())
     }
 
     /// `rsp:Signal`: a running command ends with the signal's exit code; a
@@ -293,7 +312,6 @@ fn info<W>(s: &ShellEntry<W>, now: Instant) -> ShellInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::shell::CommandState;
 
     fn host() -> Host {
         Host { machine: "WIN-REF01".into(), domain: "WIN-REF01".into(), user: "alice".into(), os_version: "10.0.20348".into() }
@@ -337,7 +355,7 @@ mod tests {
         st.create("s".into(), "alice", ShellSettings::default(), now).unwrap();
         run(&mut st, "s", "alice", "c1", "echo one", now).unwrap();
         assert_eq!(run(&mut st, "s", "alice", "c2", "echo two", now), Err(ShellError::CommandQuota(1)));
-        let out = st.receive("s", "alice", "c1", now).unwrap();
+        let out = st.receive("s", "alice", "c1", usize::MAX, now).unwrap();
         assert_eq!(out.stdout, b"one\r\n");
         assert_eq!(out.state, CommandState::Done { exit_code: 0 });
         run(&mut st, "s", "alice", "c2", "echo two", now).unwrap();
@@ -350,8 +368,8 @@ mod tests {
         let mut st = store(ShellLimits::default());
         st.create("s".into(), "alice", ShellSettings::default(), now).unwrap();
         run(&mut st, "s", "alice", "c", "exit /b 3", now).unwrap();
-        assert_eq!(st.receive("s", "alice", "c", now).unwrap().state, CommandState::Done { exit_code: 3 });
-        assert_eq!(st.receive("s", "alice", "c", now), Err(ShellError::UnknownCommand("c".into())));
+        assert_eq!(st.receive("s", "alice", "c", usize::MAX, now).unwrap().state, CommandState::Done { exit_code: 3 });
+        assert_eq!(st.receive("s", "alice", "c", usize::MAX, now), Err(ShellError::UnknownCommand("c".into())));
         assert_eq!(st.signal("s", "alice", "c", Signal::Terminate, now), Ok(Some(0)));
         assert_eq!(st.signal("s", "alice", "c", Signal::Terminate, now), Err(ShellError::UnknownCommand("c".into())));
     }
@@ -362,14 +380,40 @@ mod tests {
         let mut st = store(ShellLimits::default());
         st.create("s".into(), "alice", ShellSettings { codepage: Codepage::Utf8, ..ShellSettings::default() }, now).unwrap();
         run(&mut st, "s", "alice", "more", "more", now).unwrap();
-        assert_eq!(st.receive("s", "alice", "more", now).unwrap().state, CommandState::Running);
+        assert_eq!(st.receive("s", "alice", "more", usize::MAX, now).unwrap().state, CommandState::Running);
         st.send("s", "alice", "more", b"abc\r\n", true, now).unwrap();
-        let out = st.receive("s", "alice", "more", now).unwrap();
+        let out = st.receive("s", "alice", "more", usize::MAX, now).unwrap();
         assert_eq!(out.stdout, b"abc\r\n");
         assert_eq!(out.state, CommandState::Done { exit_code: 0 });
         run(&mut st, "s", "alice", "wait", "more", now).unwrap();
         assert_eq!(st.signal("s", "alice", "wait", Signal::CtrlC, now), Ok(None));
-        assert_eq!(st.receive("s", "alice", "wait", now).unwrap().state, CommandState::Done { exit_code: Signal::CtrlC.exit_code() });
+        assert_eq!(st.receive("s", "alice", "wait", usize::MAX, now).unwrap().state, CommandState::Done { exit_code: Signal::CtrlC.exit_code() });
+    }
+
+    #[test]
+    fn a_receive_takes_at_most_its_share_and_done_comes_with_the_last_bytes() {
+        let now = Instant::now();
+        let mut st = store(ShellLimits::default());
+        st.create("s".into(), "alice", ShellSettings::default(), now).unwrap();
+        run(&mut st, "s", "alice", "m", "more", now).unwrap();
+        let input: Vec<u8> = (0..1000).flat_map(|i| format!("line {i}\r\n").into_bytes()).collect();
+        st.send("s", "alice", "m", &input, true, now).unwrap();
+        let mut got = Vec::new();
+        let mut polls = 0;
+        loop {
+            let out = st.receive("s", "alice", "m", 1000, now).unwrap();
+            assert!(out.stdout.len() + out.stderr.len() <= 1000);
+            got.extend(out.stdout);
+            polls += 1;
+            if out.state != CommandState::Running {
+                assert_eq!(out.state, CommandState::Done { exit_code: 0 });
+                break;
+            }
+            assert!(st.has_held_output("s", "m") || got.len() == input.len());
+        }
+        assert_eq!(got, input);
+        assert!(polls >= input.len() / 1000);
+        assert_eq!(st.receive("s", "alice", "m", 1000, now), Err(ShellError::UnknownCommand("m".into())));
     }
 
     #[test]
@@ -384,7 +428,7 @@ mod tests {
         assert!(st.expire(t0 + Duration::from_secs(18)).is_empty());
         let gone = st.expire(t0 + Duration::from_secs(19));
         assert_eq!(gone, vec![("s".to_string(), vec![0])]);
-        assert_eq!(st.receive("s", "alice", "c", t0 + Duration::from_secs(19)), Err(ShellError::UnknownShell("s".into())));
+        assert_eq!(st.receive("s", "alice", "c", usize::MAX, t0 + Duration::from_secs(19)), Err(ShellError::UnknownShell("s".into())));
         assert_eq!(st.len(), 1);
     }
 }
