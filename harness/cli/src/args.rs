@@ -42,6 +42,8 @@ pub(crate) enum Command {
     Invoke(InvokeArgs),
     /// Run a command in a WinRS shell (as winrs): its stdout and stderr as they come, its exit code as ours.
     Shell(ShellArgs),
+    /// Subscribe to an event source (WS-Eventing), write one JSON line per event, unsubscribe at the end.
+    Collect(CollectArgs),
 }
 
 /// Where `identify`, `get`, ... connect without `--endpoint` (winrm's default
@@ -236,6 +238,78 @@ pub(crate) struct ShellArgs {
     /// Its arguments: everything after COMMAND, flags included, goes to the remote command.
     #[arg(value_name = "ARGS", trailing_var_arg = true, allow_hyphen_values = true)]
     pub(crate) args: Vec<String>,
+}
+
+/// Delivery modes of collect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CollectMode {
+    /// Pull the events (WS-Enumeration Pull of the subscription's context, long-polled).
+    Pull,
+    /// The source pushes each event to a loopback listener collect runs (unacknowledged).
+    Push,
+    /// As push, each event acknowledged (the source retries until the Ack).
+    PushWithAck,
+    /// As push-with-ack, in wsman:Events batches.
+    Events,
+}
+
+/// What collect prints as an event's "event".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum EventFormat {
+    /// The payload mapped as `--format json` maps elements.
+    Json,
+    /// The payload's XML text, as one string.
+    Xml,
+}
+
+/// `collect`: a subscription and where its events go.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("stop").args(["duration", "events"])))]
+#[command(mut_arg("endpoint", |a| a.help("Endpoint URL [default: http://127.0.0.1:5985/wsman; winrm's default is the local host]")))]
+#[command(mut_arg("timeout", |a| a.help("Deadline of one exchange (connect, send, whole response), e.g. 500ms, 10s, 2m").long_help(None::<&str>)))]
+pub(crate) struct CollectArgs {
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Print every HTTP request and response of the subscription to stderr (Authorization redacted).
+    #[arg(long)]
+    pub(crate) dump: bool,
+    /// The event source: a resource URI or winrm alias (wsman/windows/EventLog is the Windows event log).
+    #[arg(long, value_name = "URI")]
+    pub(crate) resource: String,
+    /// How the events come.
+    #[arg(long, value_enum, default_value = "pull")]
+    pub(crate) mode: CollectMode,
+    /// A filter: XML (a <QueryList> of the event query dialect) or text (a WQL query).
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) filter: Option<String>,
+    /// The filter's dialect: a URI, or wql, eventquery [default: eventquery for XML, wql for text].
+    #[arg(long, value_name = "URI", requires = "filter")]
+    pub(crate) dialect: Option<String>,
+    /// Ask for a heartbeat after this long without events (wsman:Heartbeats), e.g. 30s.
+    #[arg(long, value_name = "D", value_parser = parse_timeout)]
+    pub(crate) heartbeats: Option<Duration>,
+    /// The subscription's expiry (wse:Expires), renewed at half of what the source grants [default: the source's].
+    #[arg(long, value_name = "D", value_parser = parse_timeout)]
+    pub(crate) expires: Option<Duration>,
+    /// Stop (and unsubscribe) after this long.
+    #[arg(long, value_name = "D", value_parser = parse_timeout)]
+    pub(crate) duration: Option<Duration>,
+    /// Stop (and unsubscribe) after this many events.
+    #[arg(long, value_name = "N")]
+    pub(crate) events: Option<std::num::NonZeroU64>,
+    /// Resume after this bookmark (the "bookmark" of an earlier line), or `earliest`.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) bookmark: Option<String>,
+    /// How long one Pull waits on the endpoint (wsen:MaxTime and its
+    /// OperationTimeout; shorter than --timeout) [default: 2/3 of --timeout, at most 20s].
+    #[arg(long, value_name = "D", value_parser = parse_timeout)]
+    pub(crate) max_time: Option<Duration>,
+    /// The loopback address the push listener binds [default: 127.0.0.1:0, an ephemeral port].
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) listen: Option<SocketAddr>,
+    /// How each line's "event" is written.
+    #[arg(long, value_enum, default_value = "json")]
+    pub(crate) format: EventFormat,
 }
 
 /// The connection flags every command that talks to an endpoint takes.

@@ -32,6 +32,10 @@
 //!   [`Observer`] sees every HTTP message ([`WireMessage`], credentials cut out).
 //! - [`RemoteShell`], [`RemoteCommand`] ([`shell`]): WinRS, the remote
 //!   shell (Create, Command, Send, Receive long-polled, Signal, Delete).
+//! - [`Subscription`] ([`eventing`]): WS-Eventing, Subscribe, event Pull
+//!   (long-polled; TimedOut is "nothing yet"), Renew, GetStatus, Unsubscribe.
+//! - [`EventSink`] ([`sink`]): the loopback HTTP listener push deliveries
+//!   go to; it acknowledges them and hands their [`eventing::Notification`]s over in order.
 //! - [`alias`]: resource URIs as typed (winrm's aliases, `?Name=Value`), [`Resource::parse`].
 //! - [`auth`]: the [`auth::Authenticator`] trait (per-connection state, 401
 //!   challenges, body wrapping) and [`auth::Basic`].
@@ -51,15 +55,19 @@ pub mod auth;
 pub mod endpoint;
 pub mod enumeration;
 pub mod error;
+pub mod eventing;
 pub mod session;
 pub mod shell;
+pub mod sink;
 mod transport;
 
 pub use endpoint::{Endpoint, TlsMode, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};
 pub use enumeration::Enumeration;
 pub use error::{Error, ErrorKind, ProtocolKind, TransportKind};
+pub use eventing::{DroppedNotice, Notification, PulledEvents, ReceivedEvent, SubscribeMode, SubscribeOptions, Subscription};
 pub use session::{Resource, Session};
 pub use shell::{CommandOptions, Output, Received, RemoteCommand, RemoteShell, ShellOptions};
+pub use sink::EventSink;
 pub use transport::{Observer, RawAuth, RawRequest, RawResponse, WireMessage, POOL_IDLE_TIMEOUT};
 
 /// The HTTP types of the raw exchange (headers, header values).

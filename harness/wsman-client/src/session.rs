@@ -356,6 +356,24 @@ impl Session {
         answer(response, message_id.as_deref(), expect_action.as_deref())
     }
 
+    /// Sends a typed request and returns the whole answer envelope once the
+    /// checks up to the status have passed (HTTP, RelatesTo, fault), for an
+    /// operation whose answer may take more than one shape (an event Pull:
+    /// a PullResponse or a Heartbeat) or whose headers matter.
+    pub(crate) async fn exchange(&self, header: Header, body: Vec<Element>, replayable: bool) -> Result<Envelope, Error> {
+        let message_id = header.message_id.clone();
+        let envelope = Envelope { header, body };
+        let request = RawRequest {
+            content_type: Some(SOAP_CONTENT_TYPE.to_owned()),
+            auth: RawAuth::Session,
+            body: Bytes::from(envelope.encode()),
+            replayable,
+            ..RawRequest::default()
+        };
+        let response = self.raw(request).await?;
+        checked_envelope(response, message_id.as_deref())
+    }
+
     /// Identify (DSP0226 §11) with the session's credentials: the product, its
     /// protocol versions and security profiles.
     ///
@@ -504,6 +522,20 @@ fn is_soap(content_type: Option<&str>) -> bool {
 
 /// Reads the answer to a typed request (the checks of the module documentation).
 fn answer<R: Message>(response: RawResponse, message_id: Option<&str>, expect_action: Option<&str>) -> Result<R, Error> {
+    let envelope = checked_envelope(response, message_id)?;
+    if let Some(expected) = expect_action {
+        let action = envelope.header.action.as_ref().map(Action::uri);
+        if action.as_deref() != Some(expected) {
+            return Err(Error::protocol(ProtocolKind::Action, format!("wsa:Action is {action:?}, expected {expected}")).with_status(200));
+        }
+    }
+    R::decode_owned(envelope.body).map_err(|e| Error::protocol(ProtocolKind::Decode, format!("the response body: {e}")).with_status(200))
+}
+
+/// The checks of the module documentation up to the status (HTTP, SOAP,
+/// RelatesTo, fault, 200): the envelope of a successful answer, whose
+/// Action and body the caller judges.
+fn checked_envelope(response: RawResponse, message_id: Option<&str>) -> Result<Envelope, Error> {
     let status = response.status;
     let soap = is_soap(response.content_type());
     let http_status = |what: &str| {
@@ -530,11 +562,5 @@ fn answer<R: Message>(response: RawResponse, message_id: Option<&str>, expect_ac
     if status != 200 {
         return Err(http_status(" with a SOAP envelope that is not a fault"));
     }
-    if let Some(expected) = expect_action {
-        let action = envelope.header.action.as_ref().map(Action::uri);
-        if action.as_deref() != Some(expected) {
-            return Err(Error::protocol(ProtocolKind::Action, format!("wsa:Action is {action:?}, expected {expected}")).with_status(status));
-        }
-    }
-    R::decode_owned(envelope.body).map_err(|e| Error::protocol(ProtocolKind::Decode, format!("the response body: {e}")).with_status(status))
+    Ok(envelope)
 }

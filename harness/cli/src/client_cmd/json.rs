@@ -66,6 +66,43 @@ impl Json {
         out
     }
 
+    /// One line: no whitespace between tokens, no final newline (`collect`'s JSON lines).
+    pub(crate) fn to_compact(&self) -> String {
+        let mut out = String::new();
+        self.write_compact(&mut out);
+        out
+    }
+
+    fn write_compact(&self, out: &mut String) {
+        let string = |out: &mut String, s: &str| out.push_str(&serde_json::Value::String(s.to_owned()).to_string());
+        match self {
+            Json::Null => out.push_str("null"),
+            Json::Str(s) => string(out, s),
+            Json::Arr(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_compact(out);
+                }
+                out.push(']');
+            }
+            Json::Obj(fields) => {
+                out.push('{');
+                for (i, (k, v)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    string(out, k);
+                    out.push(':');
+                    v.write_compact(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
     fn write(&self, out: &mut String, depth: usize) {
         let pad = |out: &mut String, d: usize| out.extend(std::iter::repeat_n("  ", d));
         match self {
@@ -130,5 +167,8 @@ mod tests {
             _ => vec![],
         };
         assert_eq!(keys, ["Empty", "Gone", "List", "Name", "When", "Selector"]);
+        let line = json.to_compact();
+        assert!(!line.contains('\n'));
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&line).expect("valid JSON"), parsed, "the same value on one line");
     }
 }

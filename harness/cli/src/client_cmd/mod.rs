@@ -1,8 +1,9 @@
-//! The client commands, `identify|get|put|create|delete|enumerate|invoke|shell`:
+//! The client commands, `identify|get|put|create|delete|enumerate|invoke|shell|collect`:
 //! flags -> a [`Session`] and typed values -> one [`wsman_client`] call ->
 //! [`output`]. The protocol is the library's; this module only reads what
 //! was typed and prints what came back.
 
+mod collect;
 mod json;
 mod output;
 mod shell;
@@ -96,6 +97,7 @@ pub(crate) async fn run(command: Command) -> Result<ExitCode, String> {
         Command::Enumerate(a) => enumerate(a).await,
         Command::Invoke(a) => invoke(a).await,
         Command::Shell(a) => shell::run(a).await,
+        Command::Collect(a) => collect::run(a).await,
         other => Err(format!("not a client command: {other:?}")),
     }
 }

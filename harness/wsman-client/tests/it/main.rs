@@ -4,8 +4,10 @@
 
 mod enumeration;
 mod errors;
+mod eventing;
 mod operations;
 mod shell;
+mod sink;
 
 use std::time::Duration;
 
