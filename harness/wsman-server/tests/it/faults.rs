@@ -62,8 +62,9 @@ async fn unknown_action_and_resource() {
     let (_s, c) = setup().await;
     let r = c.post(empty(&c, Action::Other("http://example.test/NoSuchAction".into())).encode()).await;
     assert_fault(&r, FaultKind::ActionNotSupported, None);
+    // A Subscribe to a resource that is no event source.
     let r = c.post(empty(&c, Action::Subscribe).encode()).await;
-    assert_fault(&r, FaultKind::ActionNotSupported, None);
+    assert_fault(&r, FaultKind::DestinationUnreachable, Some(FaultDetail::InvalidResourceURI));
     let r = c.post(c.request(&Resource::cimv2("Win32_NoSuchClass"), Get).encode()).await;
     assert_fault(&r, FaultKind::DestinationUnreachable, Some(FaultDetail::InvalidResourceURI));
     let r = c.post(os_get(&c, |h| h.resource_uri = None).encode()).await;
