@@ -1,6 +1,7 @@
 //! Integration tests of the driver against the in-process reference server.
 
 mod defects;
+mod events;
 mod liveness;
 mod run;
 mod snapshots;
