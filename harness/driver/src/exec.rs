@@ -242,6 +242,36 @@ impl StepExecutor {
         Ok(PreparedStep { spec, request: http, action })
     }
 
+    /// Renders step `n` (from 0) of `case` as [`StepExecutor::run_case`]
+    /// does: a fresh `{{message_id}}` (or the case's pinned form of it),
+    /// `unique` as `{{unique}}`, `captured` values of earlier steps, then the
+    /// step's, the case's and the profile's variables.
+    ///
+    /// # Errors
+    /// As [`StepExecutor::prepare`]; also when the case has no step `n`.
+    pub fn prepare_step(&self, case: &Case, n: usize, unique: &str, captured: &BTreeMap<String, String>) -> Result<PreparedStep, String> {
+        let step = case.steps.get(n).ok_or_else(|| format!("case {} has no step {}", case.id, n + 1))?;
+        let empty = BTreeMap::new();
+        let profile_vars = self.corpus.profile(&case.profile).map(|p| &p.vars).unwrap_or(&empty);
+        let generated = new_message_id();
+        let mut scope = Scope {
+            to: self.endpoint(),
+            session_id: &self.session_id,
+            unique,
+            message_id: &generated,
+            captured: Some(captured),
+            layers: vec![&step.vars, &case.vars, profile_vars],
+        };
+        // A case may pin the MessageID form (`message_id = "urn:uuid:{{uuid}}"`): expand
+        // it once so the request and the assertions see the same value.
+        let fixed: BTreeMap<String, String> = match scope.expand("{{message_id}}") {
+            Ok(m) => [("message_id".to_owned(), m)].into_iter().collect(),
+            Err(_) => BTreeMap::new(),
+        };
+        scope.layers.insert(0, &fixed);
+        self.prepare(case, step, &scope)
+    }
+
     /// Sends a prepared step under the liveness rule and judges the response.
     pub async fn send(&self, prepared: &PreparedStep) -> StepOutcome {
         let started = Instant::now();
@@ -280,9 +310,6 @@ impl StepExecutor {
     /// unimplemented feature ends the case.
     pub async fn run_case(&self, case: &Case, unique: &str, mut on_exchange: impl FnMut(usize, &Exchange, Duration) + Send) -> CaseRun {
         let started = Instant::now();
-        let profile = self.corpus.profile(&case.profile);
-        let empty = BTreeMap::new();
-        let profile_vars = profile.map(|p| &p.vars).unwrap_or(&empty);
         let mut captured: BTreeMap<String, String> = BTreeMap::new();
         let mut tally = Tally::new();
         let mut exchanges = Vec::new();
@@ -294,23 +321,7 @@ impl StepExecutor {
             let label = format!("step {} ({name})", n + 1);
             let max = step.repeat.as_ref().map(|r| r.max).unwrap_or(1);
             for iteration in 0..max {
-                let generated = new_message_id();
-                let mut scope = Scope {
-                    to: &endpoint,
-                    session_id: &self.session_id,
-                    unique,
-                    message_id: &generated,
-                    captured: Some(&captured),
-                    layers: vec![&step.vars, &case.vars, profile_vars],
-                };
-                // A case may pin the MessageID form (`message_id = "urn:uuid:{{uuid}}"`): expand
-                // it once so the request and the assertions see the same value.
-                let fixed: BTreeMap<String, String> = match scope.expand("{{message_id}}") {
-                    Ok(m) => [("message_id".to_owned(), m)].into_iter().collect(),
-                    Err(_) => BTreeMap::new(),
-                };
-                scope.layers.insert(0, &fixed);
-                let prepared = match self.prepare(case, step, &scope) {
+                let prepared = match self.prepare_step(case, n, unique, &captured) {
                     Ok(p) => p,
                     Err(msg) => {
                         tally.add(&cat::CASE_RENDER, Status::Fail, format!("{label}: {msg}"));

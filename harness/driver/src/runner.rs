@@ -1,7 +1,7 @@
 //! Scheduling a run: selection, concurrency bound, exclusive cases, waivers,
 //! and the event stream ([`RunEvent`]) from which reporters and the final
 //! [`RunReport`] are built. Each case is carried out by the
-//! [`StepExecutor`](crate::exec::StepExecutor).
+//! [`StepExecutor`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -215,8 +215,8 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
 async fn schedule(ctx: Arc<Ctx>, selected: Vec<usize>, concurrency: usize, events: mpsc::UnboundedSender<RunEvent>) {
     let sem = Arc::new(Semaphore::new(concurrency));
     let mut set = JoinSet::new();
-    let (exclusive, parallel): (Vec<(usize, usize)>, Vec<(usize, usize)>) =
-        selected.into_iter().enumerate().partition(|(_, i)| ctx.exec.corpus().cases[*i].exclusive);
+    // (position in the selection, corpus index)
+    let (exclusive, parallel): (Vec<_>, Vec<_>) = selected.into_iter().enumerate().partition(|(_, i)| ctx.exec.corpus().cases[*i].exclusive);
     for (index, i) in parallel {
         let (ctx, sem, events) = (ctx.clone(), sem.clone(), events.clone());
         set.spawn(async move {

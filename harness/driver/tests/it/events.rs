@@ -145,7 +145,7 @@ async fn case_started_is_told_at_start_not_when_queued() {
     for e in &events {
         if let RunEvent::ExchangeFinished { case, exchange, .. } = e {
             let record = report.case(case).expect("record");
-            assert_eq!(record.exchanges, [exchange.clone()], "{case}");
+            assert_eq!(record.exchanges, std::slice::from_ref(exchange), "{case}");
             assert!(exchange.response_status > 0 && !exchange.request.is_empty(), "{exchange:?}");
         }
     }

@@ -2,6 +2,7 @@
 
 mod defects;
 mod events;
+mod exec;
 mod liveness;
 mod run;
 mod snapshots;

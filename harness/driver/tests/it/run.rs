@@ -10,13 +10,14 @@ use crate::{config, corpus};
 async fn every_case_runs_against_the_reference_server() {
     let server = TestServer::reference().await;
     let mut finished = 0usize;
-    let mut count = report::from_fn(|e: &RunEvent| {
-        if let RunEvent::CaseFinished { .. } = e {
-            finished += 1;
-        }
-    });
-    let report = run(config(&server.url, corpus()), &mut [&mut count]).await.expect("run");
-    drop(count);
+    let report = {
+        let mut count = report::from_fn(|e: &RunEvent| {
+            if let RunEvent::CaseFinished { .. } = e {
+                finished += 1;
+            }
+        });
+        run(config(&server.url, corpus()), &mut [&mut count]).await.expect("run")
+    };
     let corpus = corpus();
     assert_eq!(finished, corpus.cases.len());
     assert_eq!(report.cases.len(), corpus.cases.len());
