@@ -277,3 +277,20 @@ pub fn stable_unique(id: &str) -> String {
 
 /// Default per-exchange timeout: longer than the corpus's longest OperationTimeout wait.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_channel_reporter_forwards_events_and_outlives_its_receiver() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut r = ChannelReporter(tx);
+        let event = RunEvent::CaseStarted { id: "core/identify/basic".into(), profile: "core".into(), index: 0 };
+        r.on_event(&event);
+        assert_eq!(rx.recv().await, Some(event.clone()));
+        drop(rx);
+        // No receiver: the event is dropped, not a panic.
+        r.on_event(&event);
+    }
+}
