@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use driver::{Corpus, Endpoint, RunConfig, RunEvent, Waivers};
+use driver::{Corpus, Endpoint, Reporter, RunConfig, RunEvent, Waivers};
 use wsman_server::{BmcOptions, Config, ReferenceHost, User};
 
 use crate::args::CheckArgs;
@@ -61,34 +61,64 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
     cfg.embedded = embedded.is_some();
     cfg.tool = format!("wsman-harness {}", env!("CARGO_PKG_VERSION"));
 
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = indicatif::ProgressBar::new(0);
-        b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
-        b
-    });
-    let result = driver::run(cfg, |ev| {
-        if let Some(b) = &bar {
-            match ev {
-                RunEvent::Started { cases } => b.set_length(cases as u64),
-                RunEvent::CaseFinished { .. } => b.inc(1),
-                _ => {}
-            }
-        }
-    })
-    .await;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
+    if cfg.embedded {
+        cfg.required_profiles = wsman_server::IMPLEMENTED_PROFILES.iter().map(|p| (*p).to_owned()).collect();
     }
+
+    let mut progress = Progress::new(std::io::stderr().is_terminal());
+    let result = driver::run(cfg, &mut [&mut progress]).await;
+    progress.finish();
     if let Some((stop, task)) = embedded {
         let _ = stop.send(());
         let _ = task.await;
     }
-    let mut report = result.map_err(|e| e.to_string())?;
-    if report.embedded {
-        report.required_profiles = wsman_server::IMPLEMENTED_PROFILES.iter().map(|p| (*p).to_owned()).collect();
-    }
+    let report = result.map_err(|e| e.to_string())?;
     report::write_all(&report, &a.report.report_dir, &formats).map_err(|e| format!("{}: {e}", a.report.report_dir.display()))?;
     let mut out = std::io::stdout().lock();
     report::console::write(&report, &mut out).map_err(|e| e.to_string())?;
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// The console's progress bar (on a terminal only): one tick per finished
+/// case, the cases running shown beside it.
+#[derive(Debug)]
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    /// Cases started and not finished yet.
+    running: usize,
+}
+
+impl Progress {
+    fn new(terminal: bool) -> Progress {
+        let bar = terminal.then(|| {
+            let b = indicatif::ProgressBar::new(0);
+            b.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} cases {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+        Progress { bar, running: 0 }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Reporter for Progress {
+    fn on_event(&mut self, event: &RunEvent) {
+        let Some(b) = &self.bar else { return };
+        match event {
+            RunEvent::RunStarted { meta } => b.set_length(meta.cases as u64),
+            RunEvent::CaseStarted { .. } => self.running += 1,
+            RunEvent::CaseFinished { .. } => {
+                self.running = self.running.saturating_sub(1);
+                b.inc(1);
+            }
+            RunEvent::ExchangeFinished { .. } | RunEvent::RunFinished { .. } => return,
+        }
+        b.set_message(format!("({} running)", self.running));
+    }
 }

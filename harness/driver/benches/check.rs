@@ -26,7 +26,7 @@ fn bench_check(c: &mut Criterion) {
 
     // One run outside the measurement: it must reach every case.
     let started = Instant::now();
-    let report = rt.block_on(run(config(&server.url, corpus.clone()), |_| {})).expect("run");
+    let report = rt.block_on(run(config(&server.url, corpus.clone()), &mut [])).expect("run");
     let transport = report.results.iter().filter(|r| r.assertion == "transport.response" && r.status == Status::Fail).count();
     assert_eq!(transport, 0, "transport failures in the warm-up run");
     eprintln!("one run: {} cases, {} results, {:?} in {:.2?}", report.cases.len(), report.results.len(), report.summary(), started.elapsed());
@@ -35,7 +35,7 @@ fn bench_check(c: &mut Criterion) {
     group.sample_size(10).measurement_time(Duration::from_secs(20)).warm_up_time(Duration::from_secs(2));
     group.bench_function("embedded-corpus", |b| {
         b.iter(|| {
-            let report = rt.block_on(run(config(&server.url, corpus.clone()), |_| {})).expect("run");
+            let report = rt.block_on(run(config(&server.url, corpus.clone()), &mut [])).expect("run");
             std::hint::black_box(report.results.len())
         })
     });

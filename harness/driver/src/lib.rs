@@ -11,8 +11,11 @@
 //! - [`snapshot`]: canonical redacted XML, compare, diff, update.
 //! - [`validate`]: [`validate::validate_paths`] — offline XSD and structural
 //!   checks of envelope files, in parallel.
-//! - [`runner`]: [`run`] — concurrency bound, scenarios with captures,
-//!   waivers, events, the [`report::RunReport`].
+//! - [`exec`]: [`StepExecutor`] — one step (render, send, judge, snapshot)
+//!   or one case (steps in order, repeats, captures across steps).
+//! - [`runner`]: [`run`] — selection, concurrency bound, exclusive cases,
+//!   waivers, the [`RunEvent`] stream told to [`report::Reporter`]s, and the
+//!   [`report::RunReport`] collected from it.
 //! - [`liveness`]: the rule that fails fast the exchanges of an action the
 //!   endpoint stopped answering (two consecutive timeouts), on top of
 //!   [`wsman_client`]'s raw exchange (the transport: pooled connections over
@@ -20,10 +23,12 @@
 //!   connection).
 //!
 //! The path of a case: corpus case -> render -> raw exchange -> response ->
-//! checks -> snapshot compare -> results (assertion ids and clauses) -> report.
+//! checks -> snapshot compare -> results (assertion ids and clauses) ->
+//! events -> reporters (the report collector among them).
 
 pub mod check;
 pub mod corpus;
+pub mod exec;
 pub mod liveness;
 pub mod render;
 pub mod runner;
@@ -32,7 +37,9 @@ pub mod validate;
 
 pub use check::{Check, CATALOGUE};
 pub use corpus::{Corpus, CorpusError, Waivers};
+pub use exec::{CaseRun, PreparedStep, RequestAction, StepExecutor, StepOutcome};
 pub use liveness::ExchangeError;
-pub use runner::{run, DriverError, RunConfig, RunEvent, DEFAULT_TIMEOUT};
+pub use report::{Reporter, RunEvent, RunMeta};
+pub use runner::{run, ChannelReporter, DriverError, RunConfig, DEFAULT_TIMEOUT};
 pub use validate::{validate_paths, ValidateError};
 pub use wsman_client::{Endpoint, TlsMode};

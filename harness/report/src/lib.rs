@@ -1,10 +1,15 @@
 //! Reporters for wsman-harness runs.
 //!
-//! The driver (or the fuzzer, or `validate`) fills a [`RunReport`]; this crate
-//! turns it into files and text, and compares or merges runs.
+//! A runner (the driver's `check`, later `fuzz`) tells its reporters what
+//! happens through a stream of [`RunEvent`]s; [`ReportCollector`] builds the
+//! [`RunReport`] from that stream, and this crate turns the report into files
+//! and text, and compares or merges runs.
 //!
 //! # Layout
 //!
+//! - [`event`]: the stream ([`RunEvent`], [`RunMeta`]) and the [`Reporter`]
+//!   trait its consumers implement.
+//! - [`collect`]: [`ReportCollector`], the reporter that assembles a [`RunReport`].
 //! - [`model`]: the run data model, whose JSON form is the DESIGN.md contract
 //!   (`RunReport`, `AssertionResult`, `Status`, `CaseRecord`, `Exchange`);
 //!   the summary and case outcomes are computed, never stored.
@@ -16,8 +21,10 @@
 //! - [`diff`](mod@diff): [`diff()`] of two runs (regressions, fixes, ...);
 //!   [`merge`](mod@merge): [`merge()`] of several runs.
 
+pub mod collect;
 pub mod console;
 pub mod diff;
+pub mod event;
 pub mod format;
 pub mod html;
 pub mod json;
@@ -26,7 +33,9 @@ pub mod markdown;
 pub mod merge;
 pub mod model;
 
+pub use collect::ReportCollector;
 pub use diff::{diff, Diff, DiffEntry};
+pub use event::{from_fn, FnReporter, Reporter, RunEvent, RunMeta};
 pub use format::{parse_formats, write_all, Format, UnknownFormat};
 pub use merge::{merge, MergeError};
 pub use model::{AssertionResult, CaseRecord, Exchange, ResultKey, RunKind, RunReport, Severity, StalledAction, Status, Summary, SummaryMismatch};

@@ -120,7 +120,7 @@ fn selection(p: &Provocation, url: &str, defective: bool) -> RunConfig {
 
 async fn run_against(defects: DefectSet, c: impl FnOnce(&str) -> RunConfig) -> RunReport {
     let server = TestServer::start(Config { defects, ..Default::default() }).await;
-    let report = run(c(&server.url), |_| {}).await;
+    let report = run(c(&server.url), &mut []).await;
     server.stop().await;
     report.unwrap_or_else(|e| panic!("run failed: {e}"))
 }

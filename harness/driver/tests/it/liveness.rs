@@ -21,7 +21,7 @@ async fn a_hung_action_fails_fast_after_two_timeouts() {
     let mut c = config(&server.url, corpus());
     c.target.timeout = timeout;
     let started = Instant::now();
-    let report = run(c, |_| {}).await.expect("run");
+    let report = run(c, &mut []).await.expect("run");
     let elapsed = started.elapsed();
     server.stop().await;
 
@@ -56,7 +56,7 @@ async fn an_answering_endpoint_has_no_stalled_action() {
     let mut c = config(&server.url, corpus());
     c.target.timeout = Duration::from_secs(2);
     c.case_glob = Some("transfer/*".into());
-    let report = run(c, |_| {}).await.expect("run");
+    let report = run(c, &mut []).await.expect("run");
     server.stop().await;
     assert!(report.stalled.is_empty(), "{:?}", report.stalled);
     assert_eq!(report.summary().failed, 0, "{:?}", report.failures().next());
@@ -78,7 +78,7 @@ async fn the_oversized_body_refusal_is_read_over_https_every_time() {
         let mut c = config(&server.url, corpus());
         c.target.tls = TlsMode::Insecure;
         c.case_glob = Some("core/http/oversized-body".into());
-        let report = run(c, |_| {}).await.expect("run");
+        let report = run(c, &mut []).await.expect("run");
         let failures: Vec<_> = report.failures().map(|r| format!("{} {}", r.assertion, r.message)).collect();
         assert!(failures.is_empty(), "round {round}: {failures:#?}");
         assert_eq!(report.case_status("core/http/oversized-body"), Some(Status::Pass));

@@ -1,6 +1,8 @@
 //! Integration tests of the driver against the in-process reference server.
 
 mod defects;
+mod events;
+mod exec;
 mod liveness;
 mod run;
 mod snapshots;

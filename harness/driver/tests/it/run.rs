@@ -10,13 +10,14 @@ use crate::{config, corpus};
 async fn every_case_runs_against_the_reference_server() {
     let server = TestServer::reference().await;
     let mut finished = 0usize;
-    let report = run(config(&server.url, corpus()), |e| {
-        if let RunEvent::CaseFinished { .. } = e {
-            finished += 1;
-        }
-    })
-    .await
-    .expect("run");
+    let report = {
+        let mut count = report::from_fn(|e: &RunEvent| {
+            if let RunEvent::CaseFinished { .. } = e {
+                finished += 1;
+            }
+        });
+        run(config(&server.url, corpus()), &mut [&mut count]).await.expect("run")
+    };
     let corpus = corpus();
     assert_eq!(finished, corpus.cases.len());
     assert_eq!(report.cases.len(), corpus.cases.len());
@@ -50,6 +51,6 @@ async fn every_case_runs_against_the_reference_server() {
 #[tokio::test]
 async fn unreachable_endpoint_is_a_setup_error() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = run(config(&format!("http://127.0.0.1:{port}/wsman"), corpus()), |_| {}).await.unwrap_err();
+    let err = run(config(&format!("http://127.0.0.1:{port}/wsman"), corpus()), &mut []).await.unwrap_err();
     assert!(err.is_unreachable(), "{err}");
 }

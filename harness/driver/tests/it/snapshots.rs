@@ -26,7 +26,7 @@ fn reference_run() -> RunReport {
         let mut c = config(&server.url, corpus());
         c.stable_names = true;
         c.keep_exchanges = true;
-        let report = run(c, |_| {}).await.expect("run");
+        let report = run(c, &mut []).await.expect("run");
         server.stop().await;
         report
     })
