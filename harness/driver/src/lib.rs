@@ -13,6 +13,8 @@
 //!   checks of envelope files, in parallel.
 //! - [`runner`]: [`run`] — concurrency bound, scenarios with captures,
 //!   waivers, events, the [`report::RunReport`].
+//! - [`fuzz`]: mutation operators, the XML attack library, proptest
+//!   strategies over a rendered request, and the fuzz oracle.
 //! - [`liveness`]: the rule that fails fast the exchanges of an action the
 //!   endpoint stopped answering (two consecutive timeouts), on top of
 //!   [`wsman_client`]'s raw exchange (the transport: pooled connections over
@@ -24,6 +26,7 @@
 
 pub mod check;
 pub mod corpus;
+pub mod fuzz;
 pub mod liveness;
 pub mod render;
 pub mod runner;
