@@ -17,7 +17,8 @@
 //!   deep nesting, attribute and namespace-declaration bombs, a 100 MB body).
 //! - [`body`]: [`RequestBody`], either bytes or a [`GeneratedBody`] produced
 //!   chunk by chunk, so a 100 MB body is never held in memory unless the
-//!   sender asks for it in one piece.
+//!   sender asks for it in one piece; [`RequestBody::to_wire`] gives a hyper
+//!   body that streams it with Content-Length or chunked ([`Framing`]).
 //! - [`strategy`]: proptest strategies ([`mutations`]) whose shrinking
 //!   removes operators and lowers choices (shorter text, smaller cuts), and
 //!   [`seeded_runner`], a `TestRunner` that gives the same sequence for a seed.
@@ -40,7 +41,7 @@ pub mod strategy;
 #[cfg(test)]
 mod tests;
 
-pub use body::{GeneratedBody, RequestBody};
+pub use body::{GeneratedBody, RequestBody, WireBody};
 pub use chain::{CaptureKind, CapturedState, ChainKind, ChainRequest};
 pub use operator::{build, Family, Mutation, Operator};
 pub use oracle::{judge, Finding, FindingKind, Oracle, Outcome, Verdict};
@@ -79,7 +80,8 @@ pub enum Framing {
     ContentLength,
     /// `Transfer-Encoding: chunked` with chunks of this many octets and no
     /// Content-Length. The raw exchange of wsman-client sends only
-    /// Content-Length bodies today: a sender must stream these itself.
+    /// Content-Length bodies in one piece today: a sender streams these with
+    /// [`RequestBody::to_wire`].
     Chunked {
         /// Octets per chunk (at least 1).
         chunk: usize,
