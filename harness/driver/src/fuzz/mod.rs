@@ -22,6 +22,9 @@
 //! - [`strategy`]: proptest strategies ([`mutations`]) whose shrinking
 //!   removes operators and lowers choices (shorter text, smaller cuts), and
 //!   [`seeded_runner`], a `TestRunner` that gives the same sequence for a seed.
+//! - [`shrink`]: [`Shrinker`], the same shrinking step by step for a caller
+//!   that sends each candidate asynchronously, plus removal of seed
+//!   elements (towards a minimal envelope).
 //! - [`oracle`]: [`judge`], the verdict on one answer, and the finding kinds
 //!   failures are grouped by.
 //! - [`chain`]: the stateful family (use after Release, Pull after expiry,
@@ -36,6 +39,7 @@ pub mod body;
 pub mod chain;
 pub mod operator;
 pub mod oracle;
+pub mod shrink;
 pub mod strategy;
 
 #[cfg(test)]
@@ -45,6 +49,7 @@ pub use body::{GeneratedBody, RequestBody, WireBody};
 pub use chain::{CaptureKind, CapturedState, ChainKind, ChainRequest};
 pub use operator::{build, Family, Mutation, Operator};
 pub use oracle::{judge, Finding, FindingKind, Oracle, Outcome, Verdict};
+pub use shrink::Shrinker;
 pub use strategy::{mutations, mutations_of, seeded_runner};
 
 use wsman_client::RawAuth;
