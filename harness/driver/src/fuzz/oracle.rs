@@ -13,9 +13,11 @@
 //!   400, 401, 413 or 415.
 //!
 //! It never passes: a 5xx without a SOAP body, a dropped connection, an
-//! answer after the deadline, a fault with 200, a success to a request sent
-//! without credentials (other than Identify), a RelatesTo that is not the
-//! request's MessageID. Each failure has a [`FindingKind`] so that a run can
+//! answer after the deadline, a fault with 200, a success or a fault other
+//! than AccessDenied to a request sent without valid credentials (other than
+//! Identify: those must be refused, 401), a RelatesTo that is not the
+//! request's MessageID, or (a stateful chain) a success or refusal where a
+//! fault of given kinds is expected. Each failure has a [`FindingKind`] so that a run can
 //! group its finds.
 
 use std::time::Duration;
@@ -183,6 +185,10 @@ impl Oracle {
         }
         let root = xml::parse(&resp.body, &RESPONSE_LIMITS).ok().filter(|r| r.is(ns::SOAP, "Envelope") && r.child(ns::SOAP, "Body").is_some());
         let Some(root) = root else {
+            if let (Expectation::Fault(kinds), true) = (&request.expect, REFUSAL_STATUSES.contains(&resp.status)) {
+                let want: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+                return fail(FindingKind::WrongFault, status, format!("HTTP {} without a SOAP envelope, expected one of {want:?}", resp.status));
+            }
             return match resp.status {
                 s if REFUSAL_STATUSES.contains(&s) => Verdict::Pass(Outcome::Refused(s)),
                 s if s >= 500 => fail(FindingKind::ServerErrorWithoutSoap, status, format!("HTTP {s} without a SOAP envelope ({} octets)", resp.body.len())),
@@ -221,9 +227,16 @@ impl Oracle {
             return fail(FindingKind::UnknownFault, st, format!("fault {} is not in the fault table", label()));
         };
         let sender = wire.code.as_ref().is_some_and(|(n, l)| n == ns::SOAP && SoapCode::from_local_name(l) == Some(SoapCode::Sender));
-        let status_ok = status == 500 || (!self.reference && status == 400 && sender);
+        // Other endpoints: 400 for a Sender fault (SOAP 1.2 HTTP binding), 401 for AccessDenied.
+        let status_ok = status == 500 || (!self.reference && ((status == 400 && sender) || (status == 401 && kind == FaultKind::AccessDenied)));
         if !status_ok {
             return fail(FindingKind::FaultStatus, st, format!("fault {} with HTTP {status}", kind.name()));
+        }
+        // Without valid credentials only a refusal (401), or an AccessDenied
+        // fault, may come back: any other fault means the request was
+        // processed unauthenticated.
+        if request.credentials.is_stripped() && !request.facts.identify && kind != FaultKind::AccessDenied {
+            return fail(FindingKind::AuthBypass, st, format!("fault {} to a request without valid credentials (expected 401)", kind.name()));
         }
         if !action.as_deref().is_some_and(|a| FAULT_ACTIONS.contains(&a)) {
             return fail(FindingKind::WrongAction, st, format!("fault {} with Action {action:?}", kind.name()));

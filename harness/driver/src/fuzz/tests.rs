@@ -409,6 +409,13 @@ fn oracle_rejects_bad_answers() {
     let noauth = one(Operator::CredentialsMissing, 0);
     let ok = response(200, SOAP_CT, &envelope(&format!("{action}Response"), &mid, "Fake"));
     assert_eq!(judge(&noauth, Ok(&ok), DEADLINE).finding_kind(), Some(FindingKind::AuthBypass));
+    // ... and so is any fault but AccessDenied (which other endpoints may send with 401).
+    let fault = response(500, SOAP_CT, &fault_envelope(&mid, FaultKind::InvalidSelectors, None));
+    assert_eq!(judge(&noauth, Ok(&fault), DEADLINE).finding_kind(), Some(FindingKind::AuthBypass));
+    let denied = response(401, SOAP_CT, &fault_envelope(&mid, FaultKind::AccessDenied, None));
+    assert_eq!(judge(&noauth, Ok(&denied), DEADLINE), Verdict::Pass(Outcome::Fault(FaultKind::AccessDenied)));
+    assert_eq!(Oracle::reference().judge(&noauth, Ok(&denied), DEADLINE).finding_kind(), Some(FindingKind::FaultStatus));
+    assert_eq!(judge(&noauth, Ok(&response(401, None, "")), DEADLINE), Verdict::Pass(Outcome::Refused(401)));
     // Without an Action, a success is unexpected.
     let noaction = one(Operator::ActionMissing, 0);
     assert_eq!(judge(&noaction, Ok(&ok), DEADLINE).finding_kind(), Some(FindingKind::UnexpectedSuccess));
@@ -418,6 +425,7 @@ fn oracle_rejects_bad_answers() {
     assert_eq!(judge(&chain, Ok(&ok), DEADLINE).finding_kind(), Some(FindingKind::UnexpectedSuccess));
     let other = response(500, SOAP_CT, &fault_envelope(&mid, FaultKind::InvalidSelectors, None));
     assert_eq!(judge(&chain, Ok(&other), DEADLINE).finding_kind(), Some(FindingKind::WrongFault));
+    assert_eq!(judge(&chain, Ok(&response(400, None, "")), DEADLINE).finding_kind(), Some(FindingKind::WrongFault));
     let right = response(500, SOAP_CT, &fault_envelope(&mid, FaultKind::InvalidEnumerationContext, None));
     assert!(judge(&chain, Ok(&right), DEADLINE).passed());
 }
