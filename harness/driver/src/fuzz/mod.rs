@@ -21,7 +21,9 @@
 //!   body that streams it with Content-Length or chunked ([`Framing`]).
 //! - [`strategy`]: proptest strategies ([`mutations`]) whose shrinking
 //!   removes operators and lowers choices (shorter text, smaller cuts), and
-//!   [`seeded_runner`], a `TestRunner` that gives the same sequence for a seed.
+//!   [`seeded_runner`], a `TestRunner` that gives the same sequence for a
+//!   seed, and [`case_runner`], one per case so a case is generated again
+//!   alone from (seed, case number).
 //! - [`shrink`]: [`Shrinker`], the same shrinking step by step for a caller
 //!   that sends each candidate asynchronously, plus removal of seed
 //!   elements (towards a minimal envelope).
@@ -47,10 +49,10 @@ mod tests;
 
 pub use body::{GeneratedBody, RequestBody, WireBody};
 pub use chain::{CaptureKind, CapturedState, ChainKind, ChainRequest};
-pub use operator::{build, Family, Mutation, Operator};
+pub use operator::{build, Family, Mutation, Operator, ParseMutationError};
 pub use oracle::{judge, Finding, FindingKind, Oracle, Outcome, Verdict};
 pub use shrink::Shrinker;
-pub use strategy::{mutations, mutations_of, seeded_runner};
+pub use strategy::{case_runner, mutations, mutations_of, seeded_runner};
 
 use wsman_client::RawAuth;
 

@@ -49,6 +49,32 @@ impl std::fmt::Display for Mutation {
     }
 }
 
+/// A mutation's text form could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseMutationError {
+    /// Not `name:choice`.
+    #[error("expected OPERATOR:CHOICE, not {0:?}")]
+    Form(String),
+    /// No operator has this name.
+    #[error("unknown operator {0:?}")]
+    Operator(String),
+    /// The choice is not a `u32`.
+    #[error("bad choice {0:?}")]
+    Choice(String),
+}
+
+impl std::str::FromStr for Mutation {
+    type Err = ParseMutationError;
+
+    /// Reads the [`Display`](std::fmt::Display) form, `header-drop:3`.
+    fn from_str(s: &str) -> Result<Mutation, ParseMutationError> {
+        let (name, choice) = s.trim().split_once(':').ok_or_else(|| ParseMutationError::Form(s.to_owned()))?;
+        let operator = Operator::from_name(name).ok_or_else(|| ParseMutationError::Operator(name.to_owned()))?;
+        let choice = choice.parse().map_err(|_| ParseMutationError::Choice(choice.to_owned()))?;
+        Ok(Mutation { operator, choice })
+    }
+}
+
 /// What part of a request an operator works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Family {

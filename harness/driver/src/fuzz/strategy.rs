@@ -40,10 +40,22 @@ pub fn mutations_of(seed: &CaseRequest, operators: &[Operator]) -> impl Strategy
 /// A `TestRunner` whose values depend only on `seed` (`--seed`): the same
 /// seed gives the same sequence of generated requests.
 pub fn seeded_runner(seed: u64) -> TestRunner {
+    runner_from(seed, 0)
+}
+
+/// A `TestRunner` for case number `case` of the run seeded `seed`: each case
+/// drawn from its own runner can be generated again alone (`--seed S --case N`)
+/// without drawing the cases before it.
+pub fn case_runner(seed: u64, case: u64) -> TestRunner {
+    runner_from(seed, case.wrapping_add(1))
+}
+
+fn runner_from(seed: u64, case: u64) -> TestRunner {
     let mut bytes = [0u8; 32];
     bytes[..8].copy_from_slice(&seed.to_le_bytes());
     // Spread the seed so that nearby seeds do not share most of their key.
     bytes[8..16].copy_from_slice(&seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).to_le_bytes());
+    bytes[16..24].copy_from_slice(&case.to_le_bytes());
     let config = Config { failure_persistence: None, ..Config::default() };
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }

@@ -300,6 +300,29 @@ fn a_seed_gives_the_same_sequence() {
 }
 
 #[test]
+fn a_case_is_generated_again_alone_from_seed_and_number() {
+    let s = seed();
+    let strategy = mutations_of(&s, &[Operator::HeaderDrop, Operator::TextEmpty, Operator::CharsetWrong, Operator::ActionWrong]);
+    let draw = |seed_value: u64, case: u64| strategy.new_tree(&mut case_runner(seed_value, case)).unwrap().current().applied;
+    let run: Vec<_> = (0..50).map(|n| draw(9, n)).collect();
+    assert_eq!(draw(9, 37), run[37]);
+    let distinct: std::collections::BTreeSet<_> = run.iter().map(|a| format!("{a:?}")).collect();
+    assert!(distinct.len() > 40, "cases differ from each other: {}", distinct.len());
+    assert_ne!(draw(10, 37), run[37]);
+}
+
+#[test]
+fn mutations_read_back_from_their_text() {
+    for op in Operator::ALL {
+        let m = Mutation::new(*op, 4_000_000_007);
+        assert_eq!(m.to_string().parse::<Mutation>(), Ok(m));
+    }
+    assert!(matches!("header-drop".parse::<Mutation>(), Err(ParseMutationError::Form(_))));
+    assert!(matches!("no-such-op:1".parse::<Mutation>(), Err(ParseMutationError::Operator(_))));
+    assert!(matches!("header-drop:-1".parse::<Mutation>(), Err(ParseMutationError::Choice(_))));
+}
+
+#[test]
 fn shrinking_reduces_to_the_operator_that_fails() {
     // A property failing whenever the Action is missing shrinks to that one mutation, choice 0.
     let s = seed();
