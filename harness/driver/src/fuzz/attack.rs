@@ -18,10 +18,10 @@
 
 use bytes::Bytes;
 use wsman_proto::ns;
-use wsman_proto::xml::{self, Element, Limits, Node};
+use wsman_proto::xml::{self, Element, Node};
 
 use super::body::{GeneratedBody, RequestBody};
-use super::operator::Operator;
+use super::operator::{Operator, SEED_LIMITS};
 use super::Framing;
 
 /// Nesting depth of `attack-deep-nesting`.
@@ -41,8 +41,7 @@ const XXE_FILES: &[&str] = &["file:///etc/passwd", "file:///c:/windows/win.ini",
 
 /// The envelope split around its Body content: (before, after).
 fn split_envelope(envelope: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let limits = Limits { max_depth: 512, max_elements: 1_000_000, max_attributes: 100_000 };
-    let mut tree = xml::parse(envelope, &limits)
+    let mut tree = xml::parse(envelope, &SEED_LIMITS)
         .ok()
         .filter(|t| t.is(ns::SOAP, "Envelope"))
         .unwrap_or_else(|| Element::ns(ns::SOAP, "Envelope").with_child(Element::ns(ns::SOAP, "Header")).with_child(Element::ns(ns::SOAP, "Body")));

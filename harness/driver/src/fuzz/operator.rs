@@ -209,7 +209,7 @@ impl Operator {
 
 /// Limits for reading seed requests (the corpus's own, trusted, but raw
 /// cases may be large or deep on purpose).
-const SEED_LIMITS: Limits = Limits { max_depth: 512, max_elements: 1_000_000, max_attributes: 100_000 };
+pub(crate) const SEED_LIMITS: Limits = Limits { max_depth: 512, max_elements: 1_000_000, max_attributes: 100_000 };
 
 /// Applies `mutations` to `seed` (see the module docs for the order).
 pub fn build(seed: &CaseRequest, mutations: &[Mutation]) -> MutatedRequest {

@@ -17,9 +17,9 @@
 //! until nothing smaller fails or [`MAX_STEPS`] candidates were tried.
 
 use wsman_proto::ns;
-use wsman_proto::xml::{self, Element, Limits, Node};
+use wsman_proto::xml::{self, Element, Node};
 
-use super::operator::{build, Mutation};
+use super::operator::{build, Mutation, SEED_LIMITS};
 use super::{CaseRequest, MutatedRequest};
 
 /// Most candidates one shrink proposes.
@@ -144,9 +144,6 @@ impl Shrinker {
     }
 }
 
-/// Limits for reading seeds (as the operators do).
-const SEED_LIMITS: Limits = Limits { max_depth: 512, max_elements: 1_000_000, max_attributes: 100_000 };
-
 /// The seed without its `k`-th removable element (depth first), if it has one.
 fn without_element(seed: &CaseRequest, k: usize) -> Option<CaseRequest> {
     let mut tree = xml::parse(&seed.body, &SEED_LIMITS).ok()?;
@@ -181,6 +178,7 @@ fn remove_nth(el: &mut Element, left: &mut usize, top: bool) -> bool {
 mod tests {
     use super::*;
     use crate::fuzz::operator::Operator;
+    use wsman_proto::xml::Limits;
 
     fn seed() -> CaseRequest {
         let mut root = Element::ns(ns::SOAP, "Envelope");
