@@ -16,6 +16,8 @@
 //! - [`runner`]: [`run`] — selection, concurrency bound, exclusive cases,
 //!   waivers, the [`RunEvent`] stream told to [`report::Reporter`]s, and the
 //!   [`report::RunReport`] collected from it.
+//! - [`fuzz`]: mutation operators, the XML attack library, proptest
+//!   strategies over a rendered request, and the fuzz oracle.
 //! - [`liveness`]: the rule that fails fast the exchanges of an action the
 //!   endpoint stopped answering (two consecutive timeouts), on top of
 //!   [`wsman_client`]'s raw exchange (the transport: pooled connections over
@@ -29,6 +31,7 @@
 pub mod check;
 pub mod corpus;
 pub mod exec;
+pub mod fuzz;
 pub mod liveness;
 pub mod render;
 pub mod runner;
