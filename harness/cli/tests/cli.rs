@@ -154,7 +154,9 @@ fn check_against_hang_on_get_fails_the_get_cases_fast_and_judges_the_rest() {
     let served = Served::start("http", &["--allow-unencrypted", "--defect", "hang-on-get"]);
     let dir = tempdir("hang");
     let started = std::time::Instant::now();
-    let out = bin().args(["check", "--endpoint", &served.url, "--user", "u:p", "--timeout", "1s", "--report-dir"]).arg(&dir).output().expect("runs");
+    // 3 s: longer than the eventing cases' own waits (a Pull with MaxTime or
+    // Heartbeats of 1 s, OperationTimeout 2 s), so only the hung Gets time out.
+    let out = bin().args(["check", "--endpoint", &served.url, "--user", "u:p", "--timeout", "3s", "--report-dir"]).arg(&dir).output().expect("runs");
     let elapsed = started.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout:.2000}{}", String::from_utf8_lossy(&out.stderr));

@@ -41,6 +41,8 @@ pub mod body;
 pub mod chain;
 pub mod operator;
 pub mod oracle;
+pub mod regression;
+pub mod run;
 pub mod shrink;
 pub mod strategy;
 
@@ -51,6 +53,7 @@ pub use body::{GeneratedBody, RequestBody, WireBody};
 pub use chain::{CaptureKind, CapturedState, ChainKind, ChainRequest};
 pub use operator::{build, Family, Mutation, Operator, ParseMutationError};
 pub use oracle::{judge, Finding, FindingKind, Oracle, Outcome, Verdict};
+pub use run::{fuzz, Find, FuzzConfig, FuzzOutcome, DEFAULT_CASES};
 pub use shrink::Shrinker;
 pub use strategy::{case_runner, mutations, mutations_of, seeded_runner};
 

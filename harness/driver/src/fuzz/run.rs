@@ -1,0 +1,446 @@
+//! A fuzz run: seeds from the corpus, generated cases sent through
+//! wsman-client's raw exchange, the oracle's verdict, an Identify probe after
+//! every failure, shrinking, and the run's events and report.
+//!
+//! ```text
+//!  corpus cases -> first step rendered -> seeds (CaseRequest)
+//!  attack pass: every attack operator once, on the first seed
+//!  case n = 0..N (or until --duration): seed = hash(seed, n) % seeds, mutations from case_runner(seed, n)
+//!     -> send -> judge -> pass | find -> Identify probe (dead endpoint ends the run)
+//!                                    -> shrink (Shrinker, each candidate sent and judged)
+//!                                    -> "reproduce with: wsman-harness fuzz --seed S --case n"
+//!                                    -> saved as a corpus case (--save-regressions)
+//! ```
+//!
+//! Case `n` of seed `S` is the same request whatever else runs: `--seed S
+//! --case n` generates and sends only it. Chunked framing is not sent: the
+//! raw exchange writes whole bodies with Content-Length.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use proptest::strategy::{Strategy, ValueTree};
+use report::{AssertionResult, CaseRecord, Exchange, Reporter, RunEvent, RunKind, RunMeta, Status};
+use wsman_client::{Endpoint, Session};
+
+use super::oracle::{Oracle, Verdict};
+use super::{case_runner, mutations_of, CaseRequest, Family, MutatedRequest, Operator, Shrinker};
+use crate::corpus::Corpus;
+use crate::exec::StepExecutor;
+use crate::runner::DriverError;
+
+/// The default number of cases (DESIGN.md: `fuzz` without `--cases` or `--duration`).
+pub const DEFAULT_CASES: u64 = 10_000;
+
+/// Most candidates one find's shrinking sends.
+const MAX_SHRINK_STEPS: usize = 200;
+
+/// What to fuzz and how much.
+#[derive(Debug, Clone)]
+pub struct FuzzConfig {
+    /// The endpoint.
+    pub target: Endpoint,
+    /// The corpus the seeds come from.
+    pub corpus: Arc<Corpus>,
+    /// Profiles whose cases seed the run (empty: all).
+    pub profiles: Vec<String>,
+    /// Cases to run (`None` with no duration: [`DEFAULT_CASES`]).
+    pub cases: Option<u64>,
+    /// Run for this long instead of a count.
+    pub duration: Option<Duration>,
+    /// The run's seed.
+    pub seed: u64,
+    /// Run only this case number (reproduce a find).
+    pub only_case: Option<u64>,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// The in-process reference server (its oracle is the strict one).
+    pub embedded: bool,
+    /// Where finds are written as corpus cases.
+    pub save_regressions: Option<PathBuf>,
+    /// `"wsman-harness VERSION"`.
+    pub tool: String,
+}
+
+/// One find, shrunk.
+#[derive(Debug, Clone)]
+pub struct Find {
+    /// Its case number (with the run's seed, it reproduces the find).
+    pub case: u64,
+    /// The corpus case of the seed.
+    pub seed_case: String,
+    /// The finding kind (`fault-with-200`, ...).
+    pub kind: String,
+    /// What the oracle saw.
+    pub message: String,
+    /// The shrunk mutations, in their text form (`name:choice`).
+    pub mutations: Vec<String>,
+    /// The shrunk request, as sent (lossy UTF-8 for display).
+    pub request: String,
+    /// What the endpoint answered to it.
+    pub response: String,
+    /// After the find the endpoint still answered an Identify.
+    pub alive: bool,
+    /// The command line that runs it again.
+    pub reproduce: String,
+}
+
+/// What a fuzz run did.
+#[derive(Debug, Clone, Default)]
+pub struct FuzzOutcome {
+    /// Cases sent (attack pass included).
+    pub cases: u64,
+    /// Cases per operator (each operator that changed the request counts once).
+    pub per_operator: BTreeMap<String, u64>,
+    /// Verdicts by outcome kind (`success`, `fault`, `refused`, `find`).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Shrunk finds.
+    pub finds: Vec<Find>,
+    /// The endpoint stopped answering (the run ended early).
+    pub endpoint_died: bool,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Finds that could not be saved as corpus cases, and why.
+    pub unsaved: Vec<String>,
+}
+
+impl FuzzOutcome {
+    /// Cases per second.
+    pub fn rate(&self) -> f64 {
+        self.cases as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// The operators of the random mix: all but chunked framing (not sendable
+/// through the raw exchange) and the huge bodies (sent once, in the attack pass).
+fn mix_operators() -> Vec<Operator> {
+    Operator::ALL.iter().copied().filter(|o| !matches!(o, Operator::Chunked | Operator::HugeBody | Operator::HugeBodyChunked)).collect()
+}
+
+/// The attack pass: each attack operator that can be sent, once.
+fn attack_operators() -> Vec<Operator> {
+    Operator::of_family(Family::Attack).filter(|o| *o != Operator::HugeBodyChunked).collect()
+}
+
+fn case_seed_index(seed: u64, case: u64, seeds: usize) -> usize {
+    // SplitMix64 of (seed, case): a stable spread over the seeds.
+    let mut z = seed ^ case.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z % seeds.max(1) as u64) as usize
+}
+
+/// The request of case `n`.
+pub fn generate(seeds: &[CaseRequest], seed: u64, case: u64) -> MutatedRequest {
+    let base = &seeds[case_seed_index(seed, case, seeds.len())];
+    let mut runner = case_runner(seed, case);
+    mutations_of(base, &mix_operators()).new_tree(&mut runner).map(|t| t.current()).unwrap_or_else(|_| super::build(base, &[]))
+}
+
+/// The first step of every selected case, rendered: the seeds.
+pub fn seeds(exec: &StepExecutor, corpus: &Corpus, profiles: &[String]) -> Vec<CaseRequest> {
+    let captured = BTreeMap::new();
+    let mut out = Vec::new();
+    for case in corpus.cases.iter().filter(|c| profiles.is_empty() || c.profiles.iter().any(|p| profiles.contains(p))) {
+        // Steps that need values captured from an earlier step cannot be rendered alone.
+        let Ok(step) = exec.prepare_step(case, 0, "fuzz", &captured) else { continue };
+        let body = step.request.body.to_vec();
+        if body.is_empty() || std::str::from_utf8(&body).is_err() {
+            continue;
+        }
+        out.push(CaseRequest { case: case.id.clone(), body, content_type: step.request.content_type.clone(), headers: step.request.headers.clone() });
+    }
+    out
+}
+
+struct Shared {
+    client: Session,
+    oracle: Oracle,
+    deadline: Duration,
+    counts: Mutex<(BTreeMap<String, u64>, BTreeMap<String, u64>)>,
+    sent: AtomicU64,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    async fn send(&self, req: &MutatedRequest) -> (Verdict, String) {
+        let started = Instant::now();
+        let result = self.client.raw(req.to_raw()).await;
+        let elapsed = started.elapsed();
+        let verdict = match &result {
+            Ok(r) => self.oracle.judge(req, Ok(r), elapsed),
+            Err(e) => self.oracle.judge(req, Err(e), elapsed),
+        };
+        let answer = match &result {
+            Ok(r) => format!("HTTP {}\n{}", r.status, String::from_utf8_lossy(&r.body[..r.body.len().min(64 * 1024)])),
+            Err(e) => format!("no answer: {e}"),
+        };
+        (verdict, answer)
+    }
+
+    fn count(&self, req: &MutatedRequest, verdict: &Verdict) {
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        for name in req.operator_names() {
+            *c.0.entry(name.to_owned()).or_default() += 1;
+        }
+        let kind = match verdict {
+            Verdict::Pass(super::Outcome::Success(_)) => "success",
+            Verdict::Pass(super::Outcome::Fault(_)) => "fault",
+            Verdict::Pass(super::Outcome::Refused(_)) => "refused",
+            Verdict::Fail(_) => "find",
+        };
+        *c.1.entry(kind.to_owned()).or_default() += 1;
+    }
+
+    /// True when the endpoint answers an unauthenticated Identify at all.
+    async fn alive(&self) -> bool {
+        let req = wsman_client::RawRequest {
+            content_type: Some(super::SOAP_CONTENT_TYPE.to_owned()),
+            auth: wsman_client::RawAuth::None,
+            headers: vec![("WSMANIDENTIFY".into(), "unauthenticated".into())],
+            body: bytes::Bytes::from_static(IDENTIFY.as_bytes()),
+            ..Default::default()
+        };
+        matches!(self.client.raw(req).await, Ok(r) if r.status == 200)
+    }
+}
+
+const IDENTIFY: &str = concat!(
+    r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" "#,
+    r#"xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd">"#,
+    r#"<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>"#
+);
+
+async fn shrink(shared: &Shared, seed: CaseRequest, mutations: Vec<super::Mutation>) -> (MutatedRequest, String) {
+    let mut s = Shrinker::new(seed, mutations);
+    let mut last_answer = String::new();
+    while let Some(candidate) = s.candidate() {
+        if s.steps() > MAX_SHRINK_STEPS {
+            break;
+        }
+        let (verdict, answer) = shared.send(&candidate).await;
+        let fails = !verdict.passed();
+        if fails {
+            last_answer = answer;
+        }
+        s.report(fails);
+    }
+    let best = s.best_request();
+    if last_answer.is_empty() {
+        last_answer = shared.send(&best).await.1;
+    }
+    (best, last_answer)
+}
+
+fn reproduce(config: &FuzzConfig, case: u64) -> String {
+    let endpoint = if config.embedded { String::new() } else { format!(" --endpoint {}", config.target.url) };
+    format!("wsman-harness fuzz{endpoint} --seed {} --case {case}", config.seed)
+}
+
+/// Runs the fuzzer; the events go to `reporters` (one case record per find,
+/// and one for the run's counts).
+///
+/// # Errors
+/// [`DriverError`] for setup problems (no seed, an unreachable endpoint).
+pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Result<FuzzOutcome, DriverError> {
+    let started = Instant::now();
+    let exec = StepExecutor::new(config.target.clone(), config.corpus.clone())?;
+    exec.probe().await?;
+    let seeds = Arc::new(seeds(&exec, &config.corpus, &config.profiles));
+    if seeds.is_empty() {
+        return Err(DriverError::NoCases);
+    }
+    let client = Session::new(config.target.clone()).map_err(DriverError::Client)?;
+    let shared = Arc::new(Shared {
+        client,
+        oracle: if config.embedded { Oracle::reference() } else { Oracle::default() },
+        deadline: config.target.timeout,
+        counts: Mutex::new((BTreeMap::new(), BTreeMap::new())),
+        sent: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+    });
+    let _ = shared.deadline;
+    let total = match (config.only_case, config.cases, config.duration) {
+        (Some(_), _, _) => 1,
+        (None, Some(n), _) => n,
+        (None, None, Some(_)) => u64::MAX,
+        (None, None, None) => DEFAULT_CASES,
+    };
+    let meta = RunMeta {
+        tool: config.tool.clone(),
+        kind: RunKind::Fuzz,
+        endpoint: config.target.url.clone(),
+        embedded: config.embedded,
+        started_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        // Finds are not known in advance: the report holds one case per find and one of counts.
+        cases: 0,
+        profiles: config.profiles.clone(),
+        required_profiles: Vec::new(),
+        seed: Some(config.seed),
+        concurrency: config.concurrency.max(1),
+    };
+    let tell = |reporters: &mut [&mut dyn Reporter], ev: &RunEvent| reporters.iter_mut().for_each(|r| r.on_event(ev));
+    tell(reporters, &RunEvent::RunStarted { meta });
+
+    // Finds come back from the workers over a channel; the reporters stay on this task.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, MutatedRequest, String, String)>();
+    let mut workers = tokio::task::JoinSet::new();
+    // The attack pass, before the mix (and alone, for a clean reading of memory).
+    if config.only_case.is_none() {
+        for op in attack_operators() {
+            let req = super::build(&seeds[0], &[super::Mutation { operator: op, choice: 0 }]);
+            let (verdict, answer) = shared.send(&req).await;
+            shared.count(&req, &verdict);
+            shared.sent.fetch_add(1, Ordering::Relaxed);
+            if let Verdict::Fail(f) = verdict {
+                let _ = tx.send((u64::MAX, req, f.kind.name().to_owned(), format!("{}\n{answer}", f.message)));
+            }
+        }
+    }
+    let next = Arc::new(AtomicU64::new(config.only_case.unwrap_or(0)));
+    let last = config.only_case.map_or(total, |c| c.saturating_add(1));
+    let until = config.duration.map(|d| started + d);
+    for _ in 0..config.concurrency.max(1) {
+        let (shared, seeds, next, tx) = (shared.clone(), seeds.clone(), next.clone(), tx.clone());
+        let seed = config.seed;
+        workers.spawn(async move {
+            loop {
+                if shared.stop.load(Ordering::Relaxed) || until.is_some_and(|u| Instant::now() >= u) {
+                    break;
+                }
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= last {
+                    break;
+                }
+                let req = generate(&seeds, seed, n);
+                let (verdict, answer) = shared.send(&req).await;
+                shared.count(&req, &verdict);
+                shared.sent.fetch_add(1, Ordering::Relaxed);
+                if let Verdict::Fail(f) = verdict {
+                    let _ = tx.send((n, req, f.kind.name().to_owned(), format!("{}\n{answer}", f.message)));
+                }
+            }
+        });
+    }
+    drop(tx);
+    let mut outcome = FuzzOutcome::default();
+    let mut emitted: Vec<AssertionResult> = Vec::new();
+    let mut found_kinds: BTreeMap<String, usize> = BTreeMap::new();
+    while let Some((n, req, kind, message)) = rx.recv().await {
+        // One shrunk find per finding kind and seed case is enough to report.
+        let key = format!("{kind} {}", req.case);
+        let seen = found_kinds.entry(key).or_default();
+        *seen += 1;
+        if *seen > 1 {
+            continue;
+        }
+        let alive = shared.alive().await;
+        if !alive {
+            shared.stop.store(true, Ordering::Relaxed);
+            outcome.endpoint_died = true;
+        }
+        let seed_req = seeds.iter().find(|s| s.case == req.case).cloned().unwrap_or_else(|| seeds[0].clone());
+        let (best, response) = if alive { shrink(&shared, seed_req, req.applied.clone()).await } else { (req.clone(), message.clone()) };
+        let find = Find {
+            case: n,
+            seed_case: req.case.clone(),
+            kind: kind.clone(),
+            message: message.lines().next().unwrap_or_default().to_owned(),
+            mutations: best.applied.iter().map(|m| m.to_string()).collect(),
+            request: {
+                let bytes = best.body.to_bytes();
+                String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]).into_owned()
+            },
+            response,
+            alive,
+            reproduce: if n == u64::MAX { format!("(attack pass) {}", best.operator_names().join(",")) } else { reproduce(&config, n) },
+        };
+        if let Some(dir) = &config.save_regressions {
+            if let Err(e) = super::regression::save(dir, &find, &best) {
+                outcome.unsaved.push(format!("{}: {e}", find.reproduce));
+            }
+        }
+        let id = format!("fuzz/{kind}/{}", if n == u64::MAX { "attack".to_owned() } else { n.to_string() });
+        let result = AssertionResult {
+            case: id.clone(),
+            assertion: format!("fuzz.{kind}"),
+            clause: "DSP0226 §5-§7; DESIGN.md fuzz oracle".to_owned(),
+            severity: report::Severity::Must,
+            status: Status::Fail,
+            message: format!("{} (mutations {}; reproduce with: {})", find.message, find.mutations.join(" "), find.reproduce),
+            waiver: None,
+        };
+        let record = CaseRecord {
+            id: id.clone(),
+            title: format!("{kind} from {}", find.seed_case),
+            profile: "fuzz".to_owned(),
+            clause: result.clause.clone(),
+            duration_ms: 0,
+            exchanges: vec![Exchange {
+                step: "shrunk".to_owned(),
+                request: find.request.clone(),
+                response_status: find.response.strip_prefix("HTTP ").and_then(|r| r.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0),
+                response: find.response.clone(),
+            }],
+        };
+        tell(reporters, &RunEvent::CaseStarted { id: id.clone(), profile: "fuzz".to_owned(), index: outcome.finds.len() });
+        emitted.push(result.clone());
+        tell(reporters, &RunEvent::CaseFinished { index: outcome.finds.len(), record, results: vec![result] });
+        outcome.finds.push(find);
+    }
+    while let Some(joined) = workers.join_next().await {
+        if let Err(e) = joined {
+            if e.is_panic() {
+                std::panic::resume_unwind(e.into_panic());
+            }
+        }
+    }
+    let (per_operator, outcomes) = shared.counts.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    outcome.per_operator = per_operator;
+    outcome.outcomes = outcomes;
+    outcome.cases = shared.sent.load(Ordering::Relaxed);
+    outcome.elapsed = started.elapsed();
+    // The counts as one record: a passing result per operator exercised and per outcome.
+    let index = outcome.finds.len();
+    let id = "fuzz/operators".to_owned();
+    let mut results: Vec<AssertionResult> = outcome
+        .per_operator
+        .iter()
+        .map(|(op, n)| AssertionResult {
+            case: id.clone(),
+            assertion: format!("fuzz.operator.{op}"),
+            clause: "DESIGN.md fuzz".to_owned(),
+            severity: report::Severity::Should,
+            status: Status::Pass,
+            message: format!("{n} cases"),
+            waiver: None,
+        })
+        .collect();
+    results.extend(outcome.outcomes.iter().map(|(kind, n)| AssertionResult {
+        case: id.clone(),
+        assertion: format!("fuzz.outcome.{kind}"),
+        clause: "DESIGN.md fuzz".to_owned(),
+        severity: report::Severity::Should,
+        status: Status::Pass,
+        message: format!("{n} cases"),
+        waiver: None,
+    }));
+    let record = CaseRecord {
+        id: id.clone(),
+        title: format!("{} cases, seed {}, {:.0} cases/s", outcome.cases, config.seed, outcome.rate()),
+        profile: "fuzz".to_owned(),
+        clause: "DESIGN.md fuzz".to_owned(),
+        duration_ms: u64::try_from(outcome.elapsed.as_millis()).unwrap_or(u64::MAX),
+        exchanges: Vec::new(),
+    };
+    tell(reporters, &RunEvent::CaseStarted { id, profile: "fuzz".to_owned(), index });
+    emitted.extend(results.iter().cloned());
+    tell(reporters, &RunEvent::CaseFinished { index, record, results });
+    let summary = report::Summary::from_results(emitted.iter());
+    tell(reporters, &RunEvent::RunFinished { summary, duration: outcome.elapsed, stalled: Vec::new() });
+    Ok(outcome)
+}
