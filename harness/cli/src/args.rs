@@ -22,6 +22,8 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Judge captured envelopes offline: XSD and structural rules.
     Validate(ValidateArgs),
+    /// Send structured mutations of the corpus and shrink every answer the oracle refuses (the embedded reference server without --endpoint).
+    Fuzz(FuzzArgs),
     /// Merge or compare reports.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -381,6 +383,38 @@ pub(crate) struct CheckArgs {
     /// Cases in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8)]
     pub(crate) concurrency: usize,
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct FuzzArgs {
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Cases to run [default: 10000 when --duration is not given either].
+    #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) cases: Option<u64>,
+    /// Run for this long instead of a number of cases, e.g. 30s, 5m.
+    #[arg(long, value_name = "D", value_parser = parse_timeout)]
+    pub(crate) duration: Option<Duration>,
+    /// The seed: the same seed gives the same cases [default: from the clock, printed].
+    #[arg(long, value_name = "S")]
+    pub(crate) seed: Option<u64>,
+    /// Run only this case number of the seed (what a find's "reproduce with" line says).
+    #[arg(long = "case", value_name = "ID")]
+    pub(crate) case: Option<u64>,
+    /// Seed only from this profile's cases (repeatable).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub(crate) profiles: Vec<String>,
+    /// Use this corpus folder instead of the built-in corpus.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) corpus: Option<PathBuf>,
+    /// Write each shrunk find as a corpus case in this folder (a profile named after it), for check to replay.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) save_regressions: Option<PathBuf>,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) concurrency: u64,
     #[command(flatten)]
     pub(crate) report: ReportArgs,
 }

@@ -14,7 +14,7 @@ use crate::connection::target;
 const EXIT_FAILED: u8 = 1;
 
 /// The reference server (and BMC) on ephemeral loopback ports, with internal credentials.
-async fn start_embedded(timeout: std::time::Duration) -> Result<(Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {
+pub(crate) async fn start_embedded(timeout: std::time::Duration) -> Result<(Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {
     let password = uuid::Uuid::new_v4().simple().to_string();
     let user = User { name: "harness".into(), password: password.clone() };
     let config = Config { http: Some(([127, 0, 0, 1], 0).into()), users: vec![user], allow_unencrypted: true, ..Config::default() };

@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod client_cmd;
 mod connection;
+mod fuzz;
 mod report_cmd;
 mod serve;
 mod validate;
@@ -84,6 +85,7 @@ fn main() -> ExitCode {
             args::Command::Check(a) => check::run(a).await,
             args::Command::Report(c) => report_cmd::run(c),
             args::Command::Validate(a) => validate::run(a),
+            args::Command::Fuzz(a) => fuzz::run(a).await,
             c => client_cmd::run(c).await,
         }
     });

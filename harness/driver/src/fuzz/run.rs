@@ -329,13 +329,14 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
     drop(tx);
     let mut outcome = FuzzOutcome::default();
     let mut emitted: Vec<AssertionResult> = Vec::new();
-    let mut found_kinds: BTreeMap<String, usize> = BTreeMap::new();
+    let mut found_kinds: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let mut shrunk_kinds: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     while let Some((n, req, kind, message)) = rx.recv().await {
-        // One shrunk find per finding kind and seed case is enough to report.
-        let key = format!("{kind} {}", req.case);
-        let seen = found_kinds.entry(key).or_default();
-        *seen += 1;
-        if *seen > 1 {
+        // A find is reported once per finding kind and set of operators:
+        // before shrinking (the operators as generated) and after (as shrunk).
+        let mut ops = req.operator_names();
+        ops.sort_unstable();
+        if !found_kinds.insert(format!("{kind} {}", ops.join(","))) {
             continue;
         }
         let alive = shared.alive().await;
@@ -345,12 +346,17 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
         }
         let seed_req = seeds.iter().find(|s| s.case == req.case).cloned().unwrap_or_else(|| seeds[0].clone());
         let (best, response) = if alive { shrink(&shared, seed_req, req.applied.clone()).await } else { (req.clone(), message.clone()) };
+        let mut shrunk_ops = best.operator_names();
+        shrunk_ops.sort_unstable();
+        if !shrunk_kinds.insert(format!("{kind} {}", shrunk_ops.join(","))) {
+            continue;
+        }
         let find = Find {
             case: n,
             seed_case: req.case.clone(),
             kind: kind.clone(),
             message: message.lines().next().unwrap_or_default().to_owned(),
-            mutations: best.applied.iter().map(|m| m.to_string()).collect(),
+            mutations: if best.applied.is_empty() { vec!["none".to_owned()] } else { best.applied.iter().map(|m| m.to_string()).collect() },
             request: {
                 let bytes = best.body.to_bytes();
                 String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]).into_owned()

@@ -1,0 +1,94 @@
+//! `wsman-harness fuzz` as a user runs it: against the embedded server no
+//! find; against `serve --defect` switches that break error handling a find,
+//! shrunk, reproducible from its seed and case, and saved as a corpus case
+//! that `check` fails on the defect and passes on a correct server.
+
+mod support;
+
+use std::process::Output;
+
+use support::{bin, Served};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("wsman-harness-fuzz-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+fn fuzz(args: &[&str], report_dir: &std::path::Path) -> Output {
+    bin().arg("fuzz").args(args).arg("--report-dir").arg(report_dir).output().expect("runs")
+}
+
+#[test]
+fn the_embedded_server_gives_no_find_and_every_operator_is_counted() {
+    let dir = tempdir("embedded");
+    let out = fuzz(&["--cases", "600", "--seed", "11"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("(embedded), seed 11") && stdout.contains(" 0 find(s)"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("json")).expect("parses");
+    assert_eq!(json["kind"], "fuzz");
+    let operators: Vec<&str> =
+        json["results"].as_array().expect("results").iter().filter_map(|r| r["assertion"].as_str()).filter(|a| a.starts_with("fuzz.operator.")).collect();
+    // Every operator the mix and the attack pass send (chunked framing is not sendable).
+    assert!(operators.len() >= 37, "{operators:?}");
+    assert!(operators.contains(&"fuzz.operator.attack-billion-laughs") && operators.contains(&"fuzz.operator.attack-huge-body"), "{operators:?}");
+}
+
+#[test]
+fn finds_on_defects_are_shrunk_reproducible_and_saved_as_cases_check_replays() {
+    let clean = Served::start("http", &["--allow-unencrypted"]);
+    for defect in ["fault-http-200", "html-error-page", "wrong-content-type"] {
+        let served = Served::start("http", &["--allow-unencrypted", "--defect", defect]);
+        let dir = tempdir(defect);
+        let corpus = dir.join("corpus");
+        let regressions = corpus.join("regressions");
+        let out = fuzz(
+            &["--endpoint", &served.url, "--user", "u:p", "--cases", "150", "--seed", "5", "--save-regressions", regressions.to_str().unwrap()],
+            &dir.join("report"),
+        );
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{defect}: {stdout}{}", text(&out.stderr));
+        let reproduce = stdout
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("reproduce with: wsman-harness fuzz "))
+            .filter(|l| l.contains("--case"))
+            .unwrap_or_else(|| panic!("{defect}: no reproduce line in {stdout}"))
+            .to_owned();
+        // The find again, alone, from its seed and case number.
+        let args: Vec<&str> = reproduce.split_whitespace().collect();
+        let mut again_args = args.clone();
+        again_args.extend(["--user", "u:p"]);
+        let again = fuzz(&again_args, &dir.join("again"));
+        assert_eq!(again.status.code(), Some(1), "{defect}: {reproduce} found nothing: {}", text(&again.stdout));
+        // Saved as corpus cases: check fails them on the defect, passes them on a correct server.
+        assert!(regressions.join("manifest.toml").exists(), "{defect}: no manifest");
+        let check = |url: &str| {
+            bin()
+                .args(["check", "--endpoint", url, "--user", "u:p", "--corpus"])
+                .arg(&corpus)
+                .arg("--report-dir")
+                .arg(dir.join("check"))
+                .output()
+                .expect("runs")
+        };
+        let on_defect = check(&served.url);
+        assert_eq!(on_defect.status.code(), Some(1), "{defect}: {}", text(&on_defect.stdout));
+        let on_clean = check(&clean.url);
+        assert_eq!(on_clean.status.code(), Some(0), "{defect}: a regression fails a correct server: {}", text(&on_clean.stdout));
+    }
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempdir("usage");
+    for args in [&["--cases", "0"][..], &["--cases", "5", "--duration", "1s"], &["--seed", "x"], &["--concurrency", "0"]] {
+        let out = fuzz(args, &dir);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
+    }
+}
