@@ -84,6 +84,37 @@ fn finds_on_defects_are_shrunk_reproducible_and_saved_as_cases_check_replays() {
     }
 }
 
+/// `VmRSS` or `VmHWM` of a process, in KiB (Linux).
+fn memory_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in {status}"))
+}
+
+#[test]
+fn the_xml_attacks_are_answered_and_the_servers_memory_stays_under_twice_its_idle_size() {
+    let served = Served::start("http", &["--allow-unencrypted"]);
+    // Idle: after one ordinary exchange, so lazily built state is counted.
+    let warm = bin().args(["identify", "--endpoint", &served.url, "--user", "u:p"]).output().expect("runs");
+    assert_eq!(warm.status.code(), Some(0), "{}", text(&warm.stderr));
+    let idle = memory_kib(served.pid(), "VmRSS:");
+    let dir = tempdir("attacks");
+    // --cases 1: the attack pass (every attack operator once), then one case.
+    let out = fuzz(&["--endpoint", &served.url, "--user", "u:p", "--cases", "1", "--seed", "1"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "every attack gets a fault or a refusal: {stdout}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).expect("json")).expect("parses");
+    let attacks =
+        json["results"].as_array().expect("results").iter().filter(|r| r["assertion"].as_str().is_some_and(|a| a.starts_with("fuzz.operator.attack-"))).count();
+    assert!(attacks >= 6, "{attacks} attack operators sent");
+    let peak = memory_kib(served.pid(), "VmHWM:");
+    assert!(peak < 2 * idle, "peak RSS {peak} KiB is not under twice the idle {idle} KiB");
+    eprintln!("serve: idle RSS {idle} KiB, peak {peak} KiB over the attack pass");
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let dir = tempdir("usage");
