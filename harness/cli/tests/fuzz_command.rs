@@ -123,3 +123,16 @@ fn usage_errors_exit_2() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", text(&out.stderr));
     }
 }
+
+#[test]
+fn a_stateful_chain_finds_a_context_that_outlives_its_release() {
+    let served = Served::start("http", &["--allow-unencrypted", "--defect", "accept-released-context"]);
+    let dir = tempdir("chain");
+    let out = fuzz(&["--endpoint", &served.url, "--user", "u:p", "--cases", "20", "--seed", "9"], &dir);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with("FIND chain-use-after-release") && l.contains("InvalidEnumerationContext")), "{stdout}");
+    let clean = Served::start("http", &["--allow-unencrypted"]);
+    let out = fuzz(&["--endpoint", &clean.url, "--user", "u:p", "--cases", "20", "--seed", "9"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+}

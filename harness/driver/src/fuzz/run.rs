@@ -182,6 +182,12 @@ impl Shared {
         (verdict, answer)
     }
 
+    fn count_name(&self, name: &str, passed: bool) {
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *c.0.entry(name.to_owned()).or_default() += 1;
+        *c.1.entry(if passed { "chain" } else { "find" }.to_owned()).or_default() += 1;
+    }
+
     fn count(&self, req: &MutatedRequest, verdict: &Verdict) {
         let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         for name in req.operator_names() {
@@ -215,6 +221,106 @@ const IDENTIFY: &str = concat!(
     r#"<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>"#
 );
 
+/// The stateful chains, once per run: state is made (an enumeration
+/// context, a created instance, a shell), used up (Release, Delete) or left
+/// to expire, then used again; the last answer must be the chain's fault.
+/// Returns (chain name, the find's message) for each chain that failed.
+async fn chains(shared: &Shared) -> Vec<(String, String)> {
+    use wsman_proto::message::{self, shell as rsp, Message};
+    use wsman_proto::ns;
+
+    use super::chain::{CaptureKind, CapturedState, ChainKind};
+
+    let session = &shared.client;
+    let send = |env: wsman_proto::Envelope| async move {
+        let req =
+            wsman_client::RawRequest { content_type: Some(super::SOAP_CONTENT_TYPE.to_owned()), body: bytes::Bytes::from(env.encode()), ..Default::default() };
+        session.raw(req).await.ok().and_then(|r| wsman_proto::Envelope::decode(&r.body, &Default::default()).ok().map(|e| (r.status, e)))
+    };
+    let mut states = Vec::new();
+    let now = Instant::now();
+    // An enumeration context that is kept (a Pull follows).
+    let svc = wsman_client::Resource::cimv2("Win32_Service");
+    let enumerate = message::Enumerate { max_elements: std::num::NonZeroU64::new(1), optimize: false, ..Default::default() };
+    if let Some((200, env)) = send(session.request(&svc, enumerate)).await {
+        if let Ok(r) = message::EnumerateResponse::decode(&env.body) {
+            if let Some(context) = r.context.filter(|c| !c.is_empty()) {
+                states.push((
+                    ChainKind::UseAfterRelease,
+                    CapturedState {
+                        kind: CaptureKind::EnumerationContext,
+                        resource_uri: svc.uri.clone(),
+                        value: context,
+                        selectors: Vec::new(),
+                        captured_at: now,
+                        expires_at: None,
+                    },
+                ));
+            }
+        }
+    }
+    // A shell.
+    let shell = rsp::Shell { input_streams: vec!["stdin".into()], output_streams: vec!["stdout".into(), "stderr".into()], ..rsp::Shell::default() };
+    let cmd = wsman_client::Resource::new(ns::SHELL_CMD_RESOURCE);
+    if let Some((200, env)) = send(session.request(&cmd, shell.to_create())).await {
+        if let Some(id) = message::CreateResponse::decode(&env.body).ok().as_ref().and_then(rsp::shell_id_of) {
+            states.push((
+                ChainKind::ReceiveOnDeletedShell,
+                CapturedState {
+                    kind: CaptureKind::ShellId,
+                    resource_uri: cmd.uri.clone(),
+                    value: id.clone(),
+                    selectors: vec![("ShellId".into(), id)],
+                    captured_at: now,
+                    expires_at: None,
+                },
+            ));
+        }
+    }
+    let mut failed = Vec::new();
+    for (chain, state) in states {
+        let Ok(plan) = chain.plan(&state, Instant::now()) else { continue };
+        let mut last = None;
+        for step in &plan {
+            let mut resource = wsman_client::Resource::new(step.resource_uri.clone());
+            for (k, v) in &step.selectors {
+                resource = resource.selector(k, v.clone());
+            }
+            let env = chain_envelope(session, &resource, step);
+            last = send(env).await;
+        }
+        let expected = chain.expected_faults();
+        let got = last.as_ref().and_then(|(_, e)| e.fault()).and_then(|f| f.kind());
+        let ok = last.as_ref().is_some_and(|(status, _)| *status == 500 || *status == 400) && got.is_some_and(|k| expected.contains(&k));
+        shared.count_name(chain.name(), ok);
+        if !ok {
+            failed.push((chain.name().to_owned(), format!("expected one of {expected:?}, got {got:?} (HTTP {:?})", last.as_ref().map(|(s, _)| *s))));
+        }
+    }
+    failed
+}
+
+/// The envelope of one chain step.
+fn chain_envelope(session: &Session, resource: &wsman_client::Resource, step: &super::chain::ChainRequest) -> wsman_proto::Envelope {
+    use wsman_proto::message::{self, shell as rsp};
+    use wsman_proto::Action;
+    let context = step.context.clone().unwrap_or_default();
+    match &step.action {
+        Action::Release => session.request(resource, message::Release { context }),
+        Action::Pull => session.request(resource, message::Pull { context, ..Default::default() }),
+        Action::Delete => session.request(resource, message::Delete),
+        Action::Get => session.request(resource, message::Get),
+        // A Receive names a command: the shell's absence must be what is refused.
+        _ => session.request(
+            resource,
+            rsp::Receive {
+                desired_stream: rsp::DesiredStream { command_id: Some("00000000-0000-0000-0000-000000000000".into()), names: vec!["stdout".into()] },
+                ..rsp::Receive::default()
+            },
+        ),
+    }
+}
+
 async fn shrink(shared: &Shared, seed: CaseRequest, mutations: Vec<super::Mutation>) -> (MutatedRequest, String) {
     let mut s = Shrinker::new(seed, mutations);
     let mut last_answer = String::new();
@@ -239,6 +345,39 @@ async fn shrink(shared: &Shared, seed: CaseRequest, mutations: Vec<super::Mutati
 fn reproduce(config: &FuzzConfig, case: u64) -> String {
     let endpoint = if config.embedded { String::new() } else { format!(" --endpoint {}", config.target.url) };
     format!("wsman-harness fuzz{endpoint} --seed {} --case {case}", config.seed)
+}
+
+/// Tells a find to the reporters as a failed case; returns its result.
+fn emit_find(reporters: &mut [&mut dyn Reporter], index: usize, find: &Find) -> AssertionResult {
+    let kind = &find.kind;
+    let id = format!("fuzz/{kind}/{}", if find.case == u64::MAX { "run".to_owned() } else { find.case.to_string() });
+    let result = AssertionResult {
+        case: id.clone(),
+        assertion: format!("fuzz.{kind}"),
+        clause: "DSP0226 §5-§7; DESIGN.md fuzz oracle".to_owned(),
+        severity: report::Severity::Must,
+        status: Status::Fail,
+        message: format!("{} (mutations {}; reproduce with: {})", find.message, find.mutations.join(" "), find.reproduce),
+        waiver: None,
+    };
+    let record = CaseRecord {
+        id: id.clone(),
+        title: format!("{kind} from {}", find.seed_case),
+        profile: "fuzz".to_owned(),
+        clause: result.clause.clone(),
+        duration_ms: 0,
+        exchanges: vec![Exchange {
+            step: "shrunk".to_owned(),
+            request: find.request.clone(),
+            response_status: find.response.strip_prefix("HTTP ").and_then(|r| r.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0),
+            response: find.response.clone(),
+        }],
+    };
+    let started = RunEvent::CaseStarted { id, profile: "fuzz".to_owned(), index };
+    let finished = RunEvent::CaseFinished { index, record, results: vec![result.clone()] };
+    reporters.iter_mut().for_each(|r| r.on_event(&started));
+    reporters.iter_mut().for_each(|r| r.on_event(&finished));
+    result
 }
 
 /// Runs the fuzzer; the events go to `reporters` (one case record per find,
@@ -300,6 +439,11 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
                 let _ = tx.send((u64::MAX, req, f.kind.name().to_owned(), format!("{}\n{answer}", f.message)));
             }
         }
+    }
+    let mut chain_finds = Vec::new();
+    if config.only_case.is_none() {
+        chain_finds = chains(&shared).await;
+        shared.sent.fetch_add(2, Ordering::Relaxed);
     }
     let next = Arc::new(AtomicU64::new(config.only_case.unwrap_or(0)));
     let last = config.only_case.map_or(total, |c| c.saturating_add(1));
@@ -370,32 +514,24 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
                 outcome.unsaved.push(format!("{}: {e}", find.reproduce));
             }
         }
-        let id = format!("fuzz/{kind}/{}", if n == u64::MAX { "attack".to_owned() } else { n.to_string() });
-        let result = AssertionResult {
-            case: id.clone(),
-            assertion: format!("fuzz.{kind}"),
-            clause: "DSP0226 §5-§7; DESIGN.md fuzz oracle".to_owned(),
-            severity: report::Severity::Must,
-            status: Status::Fail,
-            message: format!("{} (mutations {}; reproduce with: {})", find.message, find.mutations.join(" "), find.reproduce),
-            waiver: None,
+        let index = outcome.finds.len();
+        emitted.push(emit_find(reporters, index, &find));
+        outcome.finds.push(find);
+    }
+    for (chain, message) in chain_finds {
+        let find = Find {
+            case: u64::MAX,
+            seed_case: chain.clone(),
+            kind: chain.clone(),
+            message,
+            mutations: vec![chain.clone()],
+            request: String::new(),
+            response: String::new(),
+            alive: shared.alive().await,
+            reproduce: reproduce(&config, 0).replace(" --case 0", ""),
         };
-        let record = CaseRecord {
-            id: id.clone(),
-            title: format!("{kind} from {}", find.seed_case),
-            profile: "fuzz".to_owned(),
-            clause: result.clause.clone(),
-            duration_ms: 0,
-            exchanges: vec![Exchange {
-                step: "shrunk".to_owned(),
-                request: find.request.clone(),
-                response_status: find.response.strip_prefix("HTTP ").and_then(|r| r.get(..3)).and_then(|c| c.parse().ok()).unwrap_or(0),
-                response: find.response.clone(),
-            }],
-        };
-        tell(reporters, &RunEvent::CaseStarted { id: id.clone(), profile: "fuzz".to_owned(), index: outcome.finds.len() });
-        emitted.push(result.clone());
-        tell(reporters, &RunEvent::CaseFinished { index: outcome.finds.len(), record, results: vec![result] });
+        let index = outcome.finds.len();
+        emitted.push(emit_find(reporters, index, &find));
         outcome.finds.push(find);
     }
     while let Some(joined) = workers.join_next().await {
