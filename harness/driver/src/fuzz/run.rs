@@ -208,18 +208,13 @@ impl Shared {
             content_type: Some(super::SOAP_CONTENT_TYPE.to_owned()),
             auth: wsman_client::RawAuth::None,
             headers: vec![("WSMANIDENTIFY".into(), "unauthenticated".into())],
-            body: bytes::Bytes::from_static(IDENTIFY.as_bytes()),
+            body: bytes::Bytes::from(identify()),
             ..Default::default()
         };
         matches!(self.client.raw(req).await, Ok(r) if r.status == 200)
     }
 }
 
-const IDENTIFY: &str = concat!(
-    r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" "#,
-    r#"xmlns:wsmid="http://schemas.dmtf.org/wbem/wsman/identity/1/wsmanidentity.xsd">"#,
-    r#"<s:Header/><s:Body><wsmid:Identify/></s:Body></s:Envelope>"#
-);
 
 /// The stateful chains, once per run: state is made (an enumeration
 /// context, a created instance, a shell), used up (Release, Delete) or left
@@ -319,6 +314,12 @@ fn chain_envelope(session: &Session, resource: &wsman_client::Resource, step: &s
             },
         ),
     }
+}
+
+/// An Identify envelope (no addressing headers).
+fn identify() -> Vec<u8> {
+    use wsman_proto::message::Message;
+    wsman_proto::Envelope { header: wsman_proto::Header::default(), body: wsman_proto::message::Identify.into_body() }.encode()
 }
 
 async fn shrink(shared: &Shared, seed: CaseRequest, mutations: Vec<super::Mutation>) -> (MutatedRequest, String) {
