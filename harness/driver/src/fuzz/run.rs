@@ -215,7 +215,6 @@ impl Shared {
     }
 }
 
-
 /// The stateful chains, once per run: state is made (an enumeration
 /// context, a created instance, a shell), used up (Release, Delete) or left
 /// to expire, then used again; the last answer must be the chain's fault.
