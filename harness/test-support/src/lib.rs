@@ -229,6 +229,7 @@ impl Client {
             // As hyper's pooled client did: a kept-alive connection found
             // closed before any answer is not a failure of the test.
             replayable: true,
+            streamed: None,
         };
         let resp = match session.raw(request).await {
             Ok(r) => r,

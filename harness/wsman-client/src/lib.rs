@@ -68,8 +68,10 @@ pub use eventing::{DroppedNotice, Notification, PulledEvents, ReceivedEvent, Sub
 pub use session::{Resource, Session};
 pub use shell::{CommandOptions, Output, Received, RemoteCommand, RemoteShell, ShellOptions};
 pub use sink::EventSink;
-pub use transport::{Observer, RawAuth, RawRequest, RawResponse, WireMessage, POOL_IDLE_TIMEOUT};
+pub use transport::{BodySource, Observer, RawAuth, RawRequest, RawResponse, WireMessage, POOL_IDLE_TIMEOUT};
 
+/// Body combinators ([`BodySource`] returns a boxed body).
+pub use http_body_util;
 /// The HTTP types of the raw exchange (headers, header values).
 pub use hyper;
 /// The typed message bodies requests are built from and responses decoded to.

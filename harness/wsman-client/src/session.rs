@@ -350,6 +350,7 @@ impl Session {
             auth,
             body: Bytes::from(envelope.encode()),
             replayable,
+            streamed: None,
             ..RawRequest::default()
         };
         let response = self.raw(request).await?;
@@ -368,6 +369,7 @@ impl Session {
             auth: RawAuth::Session,
             body: Bytes::from(envelope.encode()),
             replayable,
+            streamed: None,
             ..RawRequest::default()
         };
         let response = self.raw(request).await?;

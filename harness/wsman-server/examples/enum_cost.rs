@@ -39,6 +39,7 @@ async fn post_raw(session: &Session, body: &Bytes) -> (u16, Bytes) {
         auth: RawAuth::Session,
         body: body.clone(),
         replayable: true,
+        streamed: None,
         ..RawRequest::default()
     };
     let response = session.raw(request).await.expect("an answer");

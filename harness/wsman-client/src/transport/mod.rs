@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::SendRequest;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONNECTION, CONTENT_TYPE, HOST};
@@ -73,6 +74,20 @@ pub enum RawAuth {
     Header(HeaderValue),
 }
 
+/// A request body made while it is sent: chunked framing (a body whose
+/// length is not announced) or a body too large to hold in memory.
+///
+/// [`BodySource::body`] is called once per request that goes out: an
+/// authentication leg or the retry on a fresh connection sends it again.
+pub trait BodySource: Send + Sync + std::fmt::Debug {
+    /// A new body. With an exact [`hyper::body::Body::size_hint`] hyper sends
+    /// `Content-Length`; without one, `Transfer-Encoding: chunked`.
+    fn body(&self) -> UnsyncBoxBody<Bytes, std::convert::Infallible>;
+}
+
+/// The body type every connection sends.
+type SendBody = UnsyncBoxBody<Bytes, std::convert::Infallible>;
+
 /// One request of the raw exchange: the caller's own bytes and headers.
 #[derive(Debug, Clone, Default)]
 pub struct RawRequest {
@@ -88,6 +103,10 @@ pub struct RawRequest {
     pub auth: RawAuth,
     /// Body bytes.
     pub body: Bytes,
+    /// A streamed body instead of `body` (which is then not sent). The
+    /// authenticator's message wrapping, which needs the whole body, is not
+    /// applied to it; observers see it as empty.
+    pub streamed: Option<Arc<dyn BodySource>>,
     /// Whether sending the request twice cannot change what the endpoint
     /// does or answers (Identify, Get, ...): only such a request is retried
     /// when its kept-alive connection closes before the response (RFC 9110
@@ -190,7 +209,7 @@ fn redacted(headers: &HeaderMap) -> HeaderMap {
 
 /// A connection owned by the transport.
 struct Connection {
-    sender: SendRequest<Full<Bytes>>,
+    sender: SendRequest<SendBody>,
     wire: WireHandle,
     state: ConnState,
     idle_since: Instant,
@@ -226,6 +245,7 @@ struct Prepared {
     headers: HeaderMap,
     auth: RawAuth,
     body: Bytes,
+    streamed: Option<Arc<dyn BodySource>>,
     replayable: bool,
 }
 
@@ -344,7 +364,16 @@ impl Transport {
         if let Some(ct) = &req.content_type {
             HeaderValue::from_str(ct).map_err(|e| invalid(e.to_string()))?;
         }
-        Ok(Prepared { method, path, content_type: req.content_type, headers, auth: req.auth, body: req.body, replayable: req.replayable })
+        Ok(Prepared {
+            method,
+            path,
+            content_type: req.content_type,
+            headers,
+            auth: req.auth,
+            body: req.body,
+            streamed: req.streamed,
+            replayable: req.replayable,
+        })
     }
 
     /// An idle connection that can take a request, or a new one.
@@ -431,7 +460,9 @@ impl Transport {
                 }
                 (_, Some(a)) => {
                     a.authorize(&mut conn.state, &mut headers).map_err(Error::from)?;
-                    payload = a.wrap(&mut conn.state, payload).map_err(Error::from)?;
+                    if p.streamed.is_none() {
+                        payload = a.wrap(&mut conn.state, payload).map_err(Error::from)?;
+                    }
                 }
                 _ => {}
             }
@@ -447,7 +478,11 @@ impl Transport {
             if let Some(o) = &self.observer {
                 o.observe(&WireMessage::Request { method: &p.method, path: &p.path, headers: &redacted(&headers), body: &payload.bytes });
             }
-            let mut request = Request::new(Full::new(payload.bytes));
+            let body = match &p.streamed {
+                Some(source) => source.body(),
+                None => Full::new(payload.bytes).boxed_unsync(),
+            };
+            let mut request = Request::new(body);
             *request.method_mut() = p.method.clone();
             *request.uri_mut() = p.path.clone();
             *request.headers_mut() = headers;

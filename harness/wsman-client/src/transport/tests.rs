@@ -390,3 +390,72 @@ async fn an_authenticator_that_gives_up_returns_the_401() {
     assert_eq!(resp.status, 401);
     assert_eq!(log.lock().unwrap().len(), MAX_AUTH_LEGS, "bounded legs");
 }
+
+/// A body of `parts`, each its own frame, with no announced length.
+#[derive(Debug)]
+struct Parts(Vec<&'static [u8]>);
+
+/// The body of [`Parts`]: its frames in order, then the end.
+struct PartsBody(std::collections::VecDeque<&'static [u8]>);
+
+impl hyper::body::Body for PartsBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, std::convert::Infallible>>> {
+        std::task::Poll::Ready(self.0.pop_front().map(|p| Ok(hyper::body::Frame::data(Bytes::from_static(p)))))
+    }
+}
+
+impl BodySource for Parts {
+    fn body(&self) -> UnsyncBoxBody<Bytes, std::convert::Infallible> {
+        PartsBody(self.0.iter().copied().collect()).boxed_unsync()
+    }
+}
+
+/// One request, as a loopback server saw it: the head (lower case) and the body octets as sent.
+async fn one_request_server() -> (String, tokio::task::JoinHandle<(String, Vec<u8>)>) {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/wsman", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = Vec::new();
+        let (head_end, head) = read_head(&mut sock, &mut buf).await.unwrap();
+        let length: usize = header_field(&head, "content-length:").parse().unwrap_or(0);
+        if head.contains("transfer-encoding: chunked") {
+            while !buf[head_end..].ends_with(b"0\r\n\r\n") {
+                assert!(read_more(&mut sock, &mut buf).await, "the chunked body ends");
+            }
+        } else {
+            assert!(read_to(&mut sock, &mut buf, head_end + length).await);
+        }
+        sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await.unwrap();
+        (head, buf[head_end..].to_vec())
+    });
+    (url, task)
+}
+
+#[tokio::test]
+async fn a_streamed_body_without_a_length_goes_chunked_frame_by_frame() {
+    let (url, seen) = one_request_server().await;
+    let c = client(target(&url)).unwrap();
+    let req = RawRequest { streamed: Some(Arc::new(Parts(vec![b"<a>", b"hello", b"</a>"]))), ..soap(b"ignored".to_vec()) };
+    let resp = c.send(req).await.unwrap();
+    assert_eq!((resp.status, &resp.body[..]), (200, &b"ok"[..]));
+    let (head, body) = seen.await.unwrap();
+    assert!(head.contains("transfer-encoding: chunked") && !head.contains("content-length"), "{head}");
+    assert_eq!(body, b"3\r\n<a>\r\n5\r\nhello\r\n4\r\n</a>\r\n0\r\n\r\n", "{}", String::from_utf8_lossy(&body));
+}
+
+#[tokio::test]
+async fn a_body_in_one_piece_goes_with_content_length() {
+    let (url, seen) = one_request_server().await;
+    let c = client(target(&url)).unwrap();
+    c.send(soap(b"<whole/>".to_vec())).await.unwrap();
+    let (head, body) = seen.await.unwrap();
+    assert!(header_field(&head, "content-length:") == "8" && !head.contains("transfer-encoding"), "{head}");
+    assert_eq!(body, b"<whole/>");
+}
