@@ -14,20 +14,25 @@ use crate::connection::target;
 const EXIT_FAILED: u8 = 1;
 
 /// The reference server (and BMC) on ephemeral loopback ports, with internal credentials.
-pub(crate) async fn start_embedded(timeout: std::time::Duration) -> Result<(Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>), String> {
+/// The reference server started in-process: its endpoint, the switch that
+/// stops it, its task and its connection counts.
+pub(crate) type Embedded = (Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, std::sync::Arc<wsman_server::ConnectionStats>);
+
+pub(crate) async fn start_embedded(timeout: std::time::Duration) -> Result<Embedded, String> {
     let password = uuid::Uuid::new_v4().simple().to_string();
     let user = User { name: "harness".into(), password: password.clone() };
     let config = Config { http: Some(([127, 0, 0, 1], 0).into()), users: vec![user], allow_unencrypted: true, ..Config::default() };
     let bmc = BmcOptions { ipmi: Some(([127, 0, 0, 1], 0).into()), ..BmcOptions::default() };
     let reference = ReferenceHost::bind(config, bmc).await.map_err(|e| e.to_string())?;
     let addr = reference.server().http_addr().ok_or("the embedded server has no HTTP listener")?;
+    let connections = reference.server().connections();
     let url = format!("http://{addr}/wsman");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(reference.run(async {
         let _ = rx.await;
     }));
     let target = Endpoint::new(url).with_user("harness", password).with_timeout(timeout);
-    Ok((target, tx, task))
+    Ok((target, tx, task, connections))
 }
 
 pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
@@ -47,7 +52,7 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let (target, embedded) = match &a.conn.endpoint {
         Some(url) => (target(&a.conn, url)?, None),
         None => {
-            let (t, stop, task) = start_embedded(a.conn.timeout).await?;
+            let (t, stop, task, _) = start_embedded(a.conn.timeout).await?;
             (t, Some((stop, task)))
         }
     };

@@ -56,8 +56,10 @@ pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>,
         let state = state.clone();
         let tls = tls.clone();
         let in_flight = in_flight.clone();
+        let open = state.connections.opened();
         tokio::spawn(async move {
             let _in_flight = in_flight;
+            let _open = open;
             match tls {
                 Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                     Ok(Ok(s)) => serve_connection(TokioIo::new(s), state, true, peer).await,

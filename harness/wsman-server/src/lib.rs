@@ -202,6 +202,53 @@ pub(crate) struct State {
     pub(crate) shutdown: watch::Receiver<bool>,
     /// Where the host's event sources publish; eventing subscribes here.
     pub(crate) events: events::EventHub,
+    /// Connections open now, at most, and in all.
+    pub(crate) connections: Arc<ConnectionStats>,
+}
+
+/// Connection counts of a running server, for a harness that runs it
+/// in-process (`fuzz` and `load` record them against the embedded server).
+#[derive(Debug, Default)]
+pub struct ConnectionStats {
+    open: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+    accepted: std::sync::atomic::AtomicU64,
+}
+
+impl ConnectionStats {
+    /// Connections open now (TCP accepted, not yet closed).
+    pub fn open(&self) -> usize {
+        self.open.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The most connections open at once.
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Connections accepted in all.
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Counts a new connection; the guard counts it closed when dropped.
+    pub(crate) fn opened(self: &Arc<Self>) -> OpenConnection {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.accepted.fetch_add(1, Relaxed);
+        let now = self.open.fetch_add(1, Relaxed) + 1;
+        self.peak.fetch_max(now, Relaxed);
+        OpenConnection(self.clone())
+    }
+}
+
+/// One open connection of [`ConnectionStats`].
+#[derive(Debug)]
+pub(crate) struct OpenConnection(Arc<ConnectionStats>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl State {
@@ -315,6 +362,7 @@ impl Server {
             eventing_changed: tokio::sync::Notify::new(),
             shutdown: shutdown_rx,
             events,
+            connections: Arc::default(),
         };
         state.sync_enumeration_expiry(std::time::Instant::now());
         Ok(Server { state: Arc::new(state), http, https, shutdown_tx, generated_cert_pem })
@@ -339,6 +387,11 @@ impl Server {
     /// The configured users (admin:admin when none were given).
     pub fn users(&self) -> &[User] {
         &self.state.users
+    }
+
+    /// The server's connection counts (live while it runs).
+    pub fn connections(&self) -> Arc<ConnectionStats> {
+        self.state.connections.clone()
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets the
