@@ -5,7 +5,7 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use driver::fuzz::{FuzzConfig, FuzzOutcome};
+use driver::fuzz::{FuzzConfig, FuzzOutcome, ServerProbe, ServerSample};
 use driver::{Corpus, Reporter};
 
 use crate::args::FuzzArgs;
@@ -22,11 +22,15 @@ pub(crate) async fn run(a: FuzzArgs) -> Result<ExitCode, String> {
         None => Corpus::embedded(),
     }
     .map_err(|e| format!("corpus: {e}"))?;
-    let (endpoint, embedded) = match &a.conn.endpoint {
-        Some(url) => (target(&a.conn, url)?, None),
+    let (endpoint, embedded, server_probe) = match &a.conn.endpoint {
+        Some(url) => (target(&a.conn, url)?, None, None),
         None => {
-            let (t, stop, task) = start_embedded(a.conn.timeout).await?;
-            (t, Some((stop, task)))
+            let (t, stop, task, connections) = start_embedded(a.conn.timeout).await?;
+            let probe = ServerProbe(Arc::new(move || {
+                let (rss, rss_peak) = process_memory();
+                ServerSample { rss, rss_peak, open_connections: connections.open(), peak_connections: connections.peak() }
+            }));
+            (t, Some((stop, task)), Some(probe))
         }
     };
     let seed = a.seed.unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(1));
@@ -42,6 +46,7 @@ pub(crate) async fn run(a: FuzzArgs) -> Result<ExitCode, String> {
         embedded: embedded.is_some(),
         save_regressions: a.save_regressions.clone(),
         tool: format!("wsman-harness {}", env!("CARGO_PKG_VERSION")),
+        server_probe,
     };
     let url = config.target.url.clone();
     let mut collector = report::ReportCollector::new();
@@ -60,6 +65,16 @@ pub(crate) async fn run(a: FuzzArgs) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     write_summary(&mut out, &url, embedded_label(a.conn.endpoint.is_none()), seed, &outcome).map_err(|e| e.to_string())?;
     Ok(if outcome.finds.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FOUND) })
+}
+
+/// This process's resident set size and its high-water mark, in octets
+/// (`VmRSS`, `VmHWM` of /proc/self/status; zeros where there is none).
+fn process_memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.split_whitespace().next()).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) * 1024
+    };
+    (kib("VmRSS:"), kib("VmHWM:"))
 }
 
 fn embedded_label(embedded: bool) -> &'static str {
@@ -83,6 +98,19 @@ fn write_summary(out: &mut impl Write, url: &str, label: &str, seed: u64, o: &Fu
     )?;
     let outcomes: Vec<String> = o.outcomes.iter().map(|(k, n)| format!("{k} {n}")).collect();
     writeln!(out, "answers: {}", outcomes.join(", "))?;
+    if let Some(r) = &o.server {
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        writeln!(
+            out,
+            "embedded server: RSS {:.1} MiB idle, {:.1} MiB after the attacks, {:.1} MiB at the end (peak {:.1} MiB); connections at most {}, {} open at the end",
+            mib(r.idle.rss),
+            mib(r.after_attacks.rss),
+            mib(r.end.rss),
+            mib(r.end.rss_peak),
+            r.end.peak_connections,
+            r.end.open_connections
+        )?;
+    }
     if o.endpoint_died {
         writeln!(out, "the endpoint stopped answering Identify after a find: the run ended early")?;
     }

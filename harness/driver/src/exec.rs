@@ -227,6 +227,7 @@ impl StepExecutor {
                 (Some("wrong"), Some(h)) => RawAuth::Header(h.clone()),
                 _ => RawAuth::Session,
             },
+            streamed: step.http.chunked.map(|chunk| crate::fuzz::chunked_source(body.clone().into(), chunk)),
             body: body.into(),
             replayable: action.as_ref().is_some_and(|a| a.replayable),
         };

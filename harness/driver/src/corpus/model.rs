@@ -114,6 +114,10 @@ pub struct HttpOptions {
     /// Body encoding: `utf-8` (default) or `utf-16le` (with BOM).
     #[serde(default)]
     pub encoding: Option<String>,
+    /// Sends the body with `Transfer-Encoding: chunked` in chunks of this
+    /// many octets (at least 1) instead of with Content-Length.
+    #[serde(default)]
+    pub chunked: Option<usize>,
 }
 
 /// The expected outcome of a step.

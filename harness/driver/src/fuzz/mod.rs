@@ -53,10 +53,11 @@ pub use body::{GeneratedBody, RequestBody, WireBody};
 pub use chain::{CaptureKind, CapturedState, ChainKind, ChainRequest};
 pub use operator::{build, Family, Mutation, Operator, ParseMutationError};
 pub use oracle::{judge, Finding, FindingKind, Oracle, Outcome, Verdict};
-pub use run::{fuzz, Find, FuzzConfig, FuzzOutcome, DEFAULT_CASES};
+pub use run::{fuzz, Find, FuzzConfig, FuzzOutcome, ServerProbe, ServerReadings, ServerSample, DEFAULT_CASES};
 pub use shrink::Shrinker;
 pub use strategy::{case_runner, mutations, mutations_of, seeded_runner};
 
+use bytes::Bytes;
 use wsman_client::RawAuth;
 
 /// The default Content-Type of a rendered request.
@@ -85,13 +86,11 @@ impl CaseRequest {
 /// How the body is framed on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Framing {
-    /// `Content-Length` with the body's length (what the raw exchange sends).
+    /// `Content-Length` with the body's length.
     #[default]
     ContentLength,
     /// `Transfer-Encoding: chunked` with chunks of this many octets and no
-    /// Content-Length. The raw exchange of wsman-client sends only
-    /// Content-Length bodies in one piece today: a sender streams these with
-    /// [`RequestBody::to_wire`].
+    /// Content-Length ([`RequestBody::to_wire`], streamed by the transport).
     Chunked {
         /// Octets per chunk (at least 1).
         chunk: usize,
@@ -185,27 +184,49 @@ impl MutatedRequest {
         self.applied.iter().map(|m| m.operator.name()).collect()
     }
 
-    /// True when the request cannot go through the raw exchange as it is
-    /// (chunked framing or a generated body): the sender must stream it.
+    /// True when the body is streamed rather than sent in one piece
+    /// (chunked framing or a generated body).
     pub fn needs_streaming(&self) -> bool {
         matches!(self.framing, Framing::Chunked { .. }) || matches!(self.body, RequestBody::Generated(_))
     }
 
-    /// The raw exchange's request, with the body in one piece (a generated
-    /// body is produced here, once). Chunked framing is not expressible: the
-    /// body then goes with Content-Length; see [`MutatedRequest::needs_streaming`].
+    /// The raw exchange's request. A body that needs streaming (chunked
+    /// framing, a generated body) goes as a [`wsman_client::BodySource`]
+    /// that makes it chunk by chunk, never whole; any other in one piece.
     pub fn to_raw(&self) -> wsman_client::RawRequest {
+        let streamed: Option<std::sync::Arc<dyn wsman_client::BodySource>> =
+            if self.needs_streaming() { Some(std::sync::Arc::new(Streamed { body: self.body.clone(), framing: self.framing })) } else { None };
         wsman_client::RawRequest {
             method: None,
             path: None,
             content_type: self.content_type.clone(),
             headers: self.headers.clone(),
             auth: self.credentials.to_raw_auth(),
-            body: self.body.to_bytes(),
+            body: if streamed.is_some() { Bytes::new() } else { self.body.to_bytes() },
+            streamed,
             // The transport retries only when a kept-alive connection was found
             // closed before any byte of the answer, on a fresh connection: a
             // close there is still reported, so no dropped connection is hidden.
             replayable: true,
         }
+    }
+}
+
+/// `bytes` sent chunked, `chunk` octets a chunk (a corpus step's `http.chunked`).
+pub(crate) fn chunked_source(bytes: Bytes, chunk: usize) -> std::sync::Arc<dyn wsman_client::BodySource> {
+    std::sync::Arc::new(Streamed { body: RequestBody::Bytes(bytes), framing: Framing::Chunked { chunk: chunk.max(1) } })
+}
+
+/// A body the transport streams: [`RequestBody::to_wire`] in its framing.
+#[derive(Debug)]
+struct Streamed {
+    body: RequestBody,
+    framing: Framing,
+}
+
+impl wsman_client::BodySource for Streamed {
+    fn body(&self) -> wsman_client::http_body_util::combinators::UnsyncBoxBody<Bytes, std::convert::Infallible> {
+        use wsman_client::http_body_util::BodyExt;
+        self.body.to_wire(self.framing).boxed_unsync()
     }
 }

@@ -162,7 +162,7 @@ operators! {
     MaxEnvelopeSizeEdge => ("max-envelope-size-edge", Structural),
     /// Sets wsman:OperationTimeout to an edge value or a bad duration.
     OperationTimeoutEdge => ("operation-timeout-edge", Structural),
-    /// Makes the text of one element huge (64 KiB to 704 KiB).
+    /// Makes the text of one element huge (4 KiB to 64 KiB; one choice in 8: 64 KiB to 704 KiB).
     TextHuge => ("text-huge", Structural),
     /// Empties the text of one element.
     TextEmpty => ("text-empty", Structural),
@@ -474,8 +474,25 @@ const BOUNDED: &[Bounded] = &[
 /// Huge text sizes: 64 KiB plus up to 640 KiB (smaller choices, shorter
 /// text): both sides of the 500 KB MaxEnvelopeSizekb of Windows, and of the
 /// 150 KB envelopes pywinrm asks for, without sending megabytes per case.
-const HUGE_TEXT_MIN: usize = 64 * 1024;
-const HUGE_TEXT_SPAN: u32 = 640 * 1024;
+/// Huge text: choices below [`HUGE_TEXT_PAST_ENVELOPE_FROM`] (seven in
+/// eight) give 4 KiB to 64 KiB, past common element and header buffers; the
+/// rest give 64 KiB to 704 KiB, past the 512 000-octet MaxEnvelopeSize
+/// Windows accepts. A smaller choice in the upper range gives shorter text,
+/// so shrinking shortens it.
+const HUGE_TEXT_MIN: usize = 4 * 1024;
+const HUGE_TEXT_SPAN: u32 = 60 * 1024;
+const HUGE_TEXT_PAST_ENVELOPE_MIN: usize = 64 * 1024;
+const HUGE_TEXT_PAST_ENVELOPE_SPAN: u32 = 640 * 1024;
+/// The first choice of huge text past the envelope limit.
+pub(crate) const HUGE_TEXT_PAST_ENVELOPE_FROM: u32 = u32::MAX / 8 * 7;
+
+/// The length of huge text for `choice`.
+fn huge_text_len(choice: u32) -> usize {
+    match choice.checked_sub(HUGE_TEXT_PAST_ENVELOPE_FROM) {
+        Some(above) => HUGE_TEXT_PAST_ENVELOPE_MIN + (above % HUGE_TEXT_PAST_ENVELOPE_SPAN) as usize,
+        None => HUGE_TEXT_MIN + (choice % HUGE_TEXT_SPAN) as usize,
+    }
+}
 
 fn apply_structural(m: Mutation, tree: &mut Element) -> bool {
     let c = m.choice as usize;
@@ -626,7 +643,7 @@ fn apply_structural(m: Mutation, tree: &mut Element) -> bool {
             }
             let Some(el) = at_path(tree, &leaves[c % leaves.len()]) else { return false };
             if huge {
-                set_text(el, "x".repeat(HUGE_TEXT_MIN + (m.choice % HUGE_TEXT_SPAN) as usize));
+                set_text(el, "x".repeat(huge_text_len(m.choice)));
             } else {
                 el.children.clear();
             }

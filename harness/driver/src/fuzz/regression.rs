@@ -79,6 +79,9 @@ pub fn save(dir: &Path, find: &Find, request: &MutatedRequest) -> Result<(), Str
         let hs: Vec<String> = request.headers.iter().map(|(k, v)| format!("{} = {}", toml_string(k), toml_string(v))).collect();
         http.push(format!("headers = {{ {} }}", hs.join(", ")));
     }
+    if let super::Framing::Chunked { chunk } = request.framing {
+        http.push(format!("chunked = {chunk}"));
+    }
     http.retain(|h| h != "headers = { }");
     if !http.is_empty() {
         entry.push_str(&format!("http = {{ {} }}\n", http.join(", ")));

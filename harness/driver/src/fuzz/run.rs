@@ -4,7 +4,7 @@
 //!
 //! ```text
 //!  corpus cases -> first step rendered -> seeds (CaseRequest)
-//!  attack pass: every attack operator once, on the first seed
+//!  attack pass: every attack operator in its variants, on the first seed
 //!  case n = 0..N (or until --duration): seed = hash(seed, n) % seeds, mutations from case_runner(seed, n)
 //!     -> send -> judge -> pass | find -> Identify probe (dead endpoint ends the run)
 //!                                    -> shrink (Shrinker, each candidate sent and judged)
@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Case `n` of seed `S` is the same request whatever else runs: `--seed S
-//! --case n` generates and sends only it. Chunked framing is not sent: the
-//! raw exchange writes whole bodies with Content-Length.
+//! --case n` generates and sends only it. Chunked and generated (100 MB)
+//! bodies are streamed by the transport ([`wsman_client::BodySource`]).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -63,6 +63,43 @@ pub struct FuzzConfig {
     pub save_regressions: Option<PathBuf>,
     /// `"wsman-harness VERSION"`.
     pub tool: String,
+    /// Reads the in-process server's memory and connections (the embedded
+    /// server only: a remote endpoint's cannot be seen from here).
+    pub server_probe: Option<ServerProbe>,
+}
+
+/// A reading of the in-process server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerSample {
+    /// Resident set size of the process now, in octets.
+    pub rss: u64,
+    /// The process's resident high-water mark, in octets.
+    pub rss_peak: u64,
+    /// Connections open now.
+    pub open_connections: usize,
+    /// The most connections open at once.
+    pub peak_connections: usize,
+}
+
+/// Takes a [`ServerSample`].
+#[derive(Clone)]
+pub struct ServerProbe(pub Arc<dyn Fn() -> ServerSample + Send + Sync>);
+
+impl std::fmt::Debug for ServerProbe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerProbe")
+    }
+}
+
+/// The in-process server's readings at three points of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerReadings {
+    /// Before any case (idle).
+    pub idle: ServerSample,
+    /// After the attack pass.
+    pub after_attacks: ServerSample,
+    /// At the end, once every case has been answered.
+    pub end: ServerSample,
 }
 
 /// One find, shrunk.
@@ -105,6 +142,8 @@ pub struct FuzzOutcome {
     pub elapsed: Duration,
     /// Finds that could not be saved as corpus cases, and why.
     pub unsaved: Vec<String>,
+    /// The in-process server's memory and connections, when it was probed.
+    pub server: Option<ServerReadings>,
 }
 
 impl FuzzOutcome {
@@ -114,15 +153,27 @@ impl FuzzOutcome {
     }
 }
 
-/// The operators of the random mix: all but chunked framing (not sendable
-/// through the raw exchange) and the huge bodies (sent once, in the attack pass).
+/// The operators of the random mix: all but the XML attacks. An attack body
+/// is megabytes (100 000 nesting levels, attributes or namespace
+/// declarations, 100 MB of text) of a fixed shape: drawn at random it would
+/// be a quarter of the cases and most of the run's bytes while finding no
+/// more than the attack pass, which sends each attack in every variant.
 fn mix_operators() -> Vec<Operator> {
-    Operator::ALL.iter().copied().filter(|o| !matches!(o, Operator::Chunked | Operator::HugeBody | Operator::HugeBodyChunked)).collect()
+    Operator::ALL.iter().copied().filter(|o| o.family() != Family::Attack).collect()
 }
 
-/// The attack pass: each attack operator that can be sent, once.
-fn attack_operators() -> Vec<Operator> {
-    Operator::of_family(Family::Attack).filter(|o| *o != Operator::HugeBodyChunked).collect()
+/// Variants of each attack in the attack pass (choices 0..N: the billion
+/// laughs' depths, the external entities' files and forms).
+const ATTACK_VARIANTS: u32 = 8;
+
+/// The attack pass: each attack operator in its variants (the huge bodies once each).
+fn attack_pass() -> Vec<super::Mutation> {
+    Operator::of_family(Family::Attack)
+        .flat_map(|operator| {
+            let variants = if matches!(operator, Operator::HugeBody | Operator::HugeBodyChunked) { 1 } else { ATTACK_VARIANTS };
+            (0..variants).map(move |choice| super::Mutation { operator, choice })
+        })
+        .collect()
 }
 
 fn case_seed_index(seed: u64, case: u64, seeds: usize) -> usize {
@@ -182,10 +233,12 @@ impl Shared {
         (verdict, answer)
     }
 
-    fn count_name(&self, name: &str, passed: bool) {
+    /// Counts a chain under its name and `outcome` (`chain`, `chain-skipped`, `find`).
+    fn count_chain(&self, name: &str, outcome: &str) {
         let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         *c.0.entry(name.to_owned()).or_default() += 1;
-        *c.1.entry(if passed { "chain" } else { "find" }.to_owned()).or_default() += 1;
+        *c.1.entry(outcome.to_owned()).or_default() += 1;
+        self.sent.fetch_add(1, Ordering::Relaxed);
     }
 
     fn count(&self, req: &MutatedRequest, verdict: &Verdict) {
@@ -218,80 +271,127 @@ impl Shared {
 /// The stateful chains, once per run: state is made (an enumeration
 /// context, a created instance, a shell), used up (Release, Delete) or left
 /// to expire, then used again; the last answer must be the chain's fault.
-/// Returns (chain name, the find's message) for each chain that failed.
-async fn chains(shared: &Shared) -> Vec<(String, String)> {
-    use wsman_proto::message::{self, shell as rsp, Message};
-    use wsman_proto::ns;
+/// A chain whose state the endpoint cannot make (no Win32_Environment, no
+/// winrm/config) is counted as skipped, not failed. Returns (chain name,
+/// the find's message) for each chain that failed.
+async fn chains(shared: &Shared, seed: u64) -> Vec<(String, String)> {
+    use super::chain::ChainKind;
 
-    use super::chain::{CaptureKind, CapturedState, ChainKind};
-
-    let session = &shared.client;
-    let send = |env: wsman_proto::Envelope| async move {
-        let req =
-            wsman_client::RawRequest { content_type: Some(super::SOAP_CONTENT_TYPE.to_owned()), body: bytes::Bytes::from(env.encode()), ..Default::default() };
-        session.raw(req).await.ok().and_then(|r| wsman_proto::Envelope::decode(&r.body, &Default::default()).ok().map(|e| (r.status, e)))
-    };
-    let mut states = Vec::new();
-    let now = Instant::now();
-    // An enumeration context that is kept (a Pull follows).
-    let svc = wsman_client::Resource::cimv2("Win32_Service");
-    let enumerate = message::Enumerate { max_elements: std::num::NonZeroU64::new(1), optimize: false, ..Default::default() };
-    if let Some((200, env)) = send(session.request(&svc, enumerate)).await {
-        if let Ok(r) = message::EnumerateResponse::decode(&env.body) {
-            if let Some(context) = r.context.filter(|c| !c.is_empty()) {
-                states.push((
-                    ChainKind::UseAfterRelease,
-                    CapturedState {
-                        kind: CaptureKind::EnumerationContext,
-                        resource_uri: svc.uri.clone(),
-                        value: context,
-                        selectors: Vec::new(),
-                        captured_at: now,
-                        expires_at: None,
-                    },
-                ));
-            }
-        }
-    }
-    // A shell.
-    let shell = rsp::Shell { input_streams: vec!["stdin".into()], output_streams: vec!["stdout".into(), "stderr".into()], ..rsp::Shell::default() };
-    let cmd = wsman_client::Resource::new(ns::SHELL_CMD_RESOURCE);
-    if let Some((200, env)) = send(session.request(&cmd, shell.to_create())).await {
-        if let Some(id) = message::CreateResponse::decode(&env.body).ok().as_ref().and_then(rsp::shell_id_of) {
-            states.push((
-                ChainKind::ReceiveOnDeletedShell,
-                CapturedState {
-                    kind: CaptureKind::ShellId,
-                    resource_uri: cmd.uri.clone(),
-                    value: id.clone(),
-                    selectors: vec![("ShellId".into(), id)],
-                    captured_at: now,
-                    expires_at: None,
-                },
-            ));
-        }
-    }
     let mut failed = Vec::new();
-    for (chain, state) in states {
-        let Ok(plan) = chain.plan(&state, Instant::now()) else { continue };
+    for chain in ChainKind::ALL.iter().copied() {
+        let Some(state) = chain_state(shared, chain, seed).await else {
+            shared.count_chain(chain.name(), "chain-skipped");
+            continue;
+        };
+        let Ok(plan) = chain.plan(&state, Instant::now()) else {
+            shared.count_chain(chain.name(), "chain-skipped");
+            continue;
+        };
         let mut last = None;
         for step in &plan {
             let mut resource = wsman_client::Resource::new(step.resource_uri.clone());
             for (k, v) in &step.selectors {
                 resource = resource.selector(k, v.clone());
             }
-            let env = chain_envelope(session, &resource, step);
-            last = send(env).await;
+            last = chain_send(shared, chain_envelope(&shared.client, &resource, step)).await;
         }
         let expected = chain.expected_faults();
         let got = last.as_ref().and_then(|(_, e)| e.fault()).and_then(|f| f.kind());
         let ok = last.as_ref().is_some_and(|(status, _)| *status == 500 || *status == 400) && got.is_some_and(|k| expected.contains(&k));
-        shared.count_name(chain.name(), ok);
+        shared.count_chain(chain.name(), if ok { "chain" } else { "find" });
         if !ok {
             failed.push((chain.name().to_owned(), format!("expected one of {expected:?}, got {got:?} (HTTP {:?})", last.as_ref().map(|(s, _)| *s))));
         }
     }
     failed
+}
+
+/// Sends `env`; the status and the decoded answer, when it is an envelope.
+async fn chain_send(shared: &Shared, env: wsman_proto::Envelope) -> Option<(u16, wsman_proto::Envelope)> {
+    let req =
+        wsman_client::RawRequest { content_type: Some(super::SOAP_CONTENT_TYPE.to_owned()), body: bytes::Bytes::from(env.encode()), ..Default::default() };
+    let r = shared.client.raw(req).await.ok()?;
+    wsman_proto::Envelope::decode(&r.body, &Default::default()).ok().map(|e| (r.status, e))
+}
+
+/// An enumeration context of Win32_Service that is kept (MaxElements 1, not optimized).
+async fn kept_context(shared: &Shared) -> Option<String> {
+    use wsman_proto::message::{self, Message};
+    let svc = wsman_client::Resource::cimv2("Win32_Service");
+    let enumerate = message::Enumerate { max_elements: std::num::NonZeroU64::new(1), optimize: false, ..Default::default() };
+    let (status, env) = chain_send(shared, shared.client.request(&svc, enumerate)).await?;
+    (status == 200).then_some(())?;
+    message::EnumerateResponse::decode(&env.body).ok()?.context.filter(|c| !c.is_empty())
+}
+
+/// How long a context is left idle past the shortened expiry before it is pulled.
+const EXPIRY_MARGIN: Duration = Duration::from_millis(400);
+
+/// The shortened `EnumerationTimeoutms` of the expiry chain (as the corpus'
+/// scenario/context-expiry case sets it).
+const SHORT_EXPIRY_MS: u64 = 500;
+
+/// The state `chain` starts from, made on the endpoint.
+async fn chain_state(shared: &Shared, chain: super::chain::ChainKind, seed: u64) -> Option<super::chain::CapturedState> {
+    use wsman_proto::message::{self, shell as rsp, Message};
+    use wsman_proto::{ns, Property, Value};
+
+    use super::chain::{CaptureKind, CapturedState, ChainKind};
+
+    let session = &shared.client;
+    let now = Instant::now();
+    let state = |kind, resource_uri: String, value: String, selectors: Vec<(String, String)>| CapturedState {
+        kind,
+        resource_uri,
+        value,
+        selectors,
+        captured_at: now,
+        expires_at: None,
+    };
+    let svc_uri = wsman_client::Resource::cimv2("Win32_Service").uri;
+    match chain {
+        ChainKind::UseAfterRelease => Some(state(CaptureKind::EnumerationContext, svc_uri, kept_context(shared).await?, Vec::new())),
+        ChainKind::PullAfterExpiry => {
+            // Windows' idle expiry is winrm/config/service EnumerationTimeoutms
+            // (240 s by default): shortened for the chain, put back before the Pull.
+            let config = wsman_client::Resource::new(format!("{}/service", ns::CFG));
+            let current = session.get(&config).await.ok()?;
+            let name = "EnumerationTimeoutms";
+            let original = current.representation.elements().find(|e| e.name == name).map(|e| e.text().trim().to_owned())?;
+            let set = |ms: String| Property { name: name.to_owned(), value: Value::str(ms) };
+            session.set(&config, &[set(SHORT_EXPIRY_MS.to_string())]).await.ok()?;
+            let context = kept_context(shared).await;
+            let expires = Instant::now() + Duration::from_millis(SHORT_EXPIRY_MS);
+            if context.is_some() {
+                tokio::time::sleep_until((expires + EXPIRY_MARGIN).into()).await;
+            }
+            // Put back whatever happened; contexts idle past the short expiry stay expired.
+            session.set(&config, &[set(original)]).await.ok()?;
+            let mut s = state(CaptureKind::EnumerationContext, svc_uri, context?, Vec::new());
+            s.expires_at = Some(expires);
+            Some(s)
+        }
+        ChainKind::DeleteThenGet => {
+            let env = wsman_client::Resource::cimv2("Win32_Environment");
+            let name = format!("WSMAN_FUZZ_{seed:016X}");
+            let value = wsman_proto::Instance::new(&env.uri, "Win32_Environment")
+                .with("Name", Value::str(name))
+                .with("UserName", Value::str("<SYSTEM>"))
+                .with("VariableValue", Value::str("fuzz"));
+            let epr = session.create(&env, value.to_element()).await.ok()?;
+            let created = wsman_client::Resource::from_epr(&epr)?;
+            let selectors: Vec<(String, String)> = created.selectors.selectors.iter().map(|s| (s.name.clone(), s.value.clone())).collect();
+            Some(state(CaptureKind::CreatedResource, created.uri.clone(), String::new(), selectors))
+        }
+        ChainKind::ReceiveOnDeletedShell => {
+            let shell = rsp::Shell { input_streams: vec!["stdin".into()], output_streams: vec!["stdout".into(), "stderr".into()], ..rsp::Shell::default() };
+            let cmd = wsman_client::Resource::new(ns::SHELL_CMD_RESOURCE);
+            let (status, env) = chain_send(shared, session.request(&cmd, shell.to_create())).await?;
+            (status == 200).then_some(())?;
+            let id = message::CreateResponse::decode(&env.body).ok().as_ref().and_then(rsp::shell_id_of)?;
+            Some(state(CaptureKind::ShellId, cmd.uri.clone(), id.clone(), vec![("ShellId".into(), id)]))
+        }
+    }
 }
 
 /// The envelope of one chain step.
@@ -428,10 +528,16 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
     // Finds come back from the workers over a channel; the reporters stay on this task.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u64, MutatedRequest, String, String)>();
     let mut workers = tokio::task::JoinSet::new();
-    // The attack pass, before the mix (and alone, for a clean reading of memory).
+    let sample = || config.server_probe.as_ref().map(|p| (p.0)());
+    let idle = sample();
+    // The chains (one waits out an expiry) beside the attack pass, both before the mix.
+    let chain_task = config.only_case.is_none().then(|| {
+        let (shared, seed) = (shared.clone(), config.seed);
+        tokio::spawn(async move { chains(&shared, seed).await })
+    });
     if config.only_case.is_none() {
-        for op in attack_operators() {
-            let req = super::build(&seeds[0], &[super::Mutation { operator: op, choice: 0 }]);
+        for m in attack_pass() {
+            let req = super::build(&seeds[0], &[m]);
             let (verdict, answer) = shared.send(&req).await;
             shared.count(&req, &verdict);
             shared.sent.fetch_add(1, Ordering::Relaxed);
@@ -440,11 +546,11 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
             }
         }
     }
-    let mut chain_finds = Vec::new();
-    if config.only_case.is_none() {
-        chain_finds = chains(&shared).await;
-        shared.sent.fetch_add(2, Ordering::Relaxed);
-    }
+    let after_attacks = sample();
+    let chain_finds = match chain_task {
+        Some(task) => task.await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
+        None => Vec::new(),
+    };
     let next = Arc::new(AtomicU64::new(config.only_case.unwrap_or(0)));
     let last = config.only_case.map_or(total, |c| c.saturating_add(1));
     let until = config.duration.map(|d| started + d);
@@ -546,6 +652,9 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
     outcome.outcomes = outcomes;
     outcome.cases = shared.sent.load(Ordering::Relaxed);
     outcome.elapsed = started.elapsed();
+    if let (Some(idle), Some(after_attacks), Some(end)) = (idle, after_attacks, sample()) {
+        outcome.server = Some(ServerReadings { idle, after_attacks, end });
+    }
     // The counts as one record: a passing result per operator exercised and per outcome.
     let index = outcome.finds.len();
     let id = "fuzz/operators".to_owned();
@@ -571,6 +680,37 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
         message: format!("{n} cases"),
         waiver: None,
     }));
+    if let Some(r) = &outcome.server {
+        let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+        let reading = |name: &str, message: String| AssertionResult {
+            case: id.clone(),
+            assertion: format!("fuzz.server.{name}"),
+            clause: "DESIGN.md fuzz".to_owned(),
+            severity: report::Severity::Should,
+            status: Status::Pass,
+            message,
+            waiver: None,
+        };
+        results.push(reading(
+            "rss",
+            format!(
+                "process RSS {:.1} MiB idle, {:.1} MiB after the attack pass, {:.1} MiB at the end; high-water mark {:.1} MiB",
+                mib(r.idle.rss),
+                mib(r.after_attacks.rss),
+                mib(r.end.rss),
+                mib(r.end.rss_peak)
+            ),
+        ));
+        results.push(reading(
+            "connections",
+            format!(
+                "{} open at the end, at most {} at once (the run's concurrency {})",
+                r.end.open_connections,
+                r.end.peak_connections,
+                config.concurrency.max(1)
+            ),
+        ));
+    }
     let record = CaseRecord {
         id: id.clone(),
         title: format!("{} cases, seed {}, {:.0} cases/s", outcome.cases, config.seed, outcome.rate()),

@@ -8,7 +8,8 @@
 //!
 //! ```text
 //!   1. drop one mutation            (towards a minimal mutation set)
-//!   2. lower each choice: 0, then halves   (shorter text, earlier cuts)
+//!   2. lower each choice: 0, then bisect between the highest choice known
+//!      to pass and the lowest known to fail   (shorter text, earlier cuts)
 //!   3. drop one element of the seed envelope, other than Envelope, Header
 //!      and Body                     (towards a minimal envelope)
 //! ```
@@ -28,7 +29,11 @@ pub const MAX_STEPS: usize = 512;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stage {
     DropMutation(usize),
-    LowerChoice { index: usize, tried_zero: bool },
+    /// `passes`: the highest choice below the current one known to pass (`None`: 0 not tried yet).
+    LowerChoice {
+        index: usize,
+        passes: Option<u32>,
+    },
     DropElement(usize),
     Done,
 }
@@ -85,21 +90,22 @@ impl Shrinker {
                 Stage::DropMutation(i) => {
                     // Keep at least one mutation: a seed without any is a corpus case, not a find.
                     if i >= self.mutations.len() || self.mutations.len() == 1 {
-                        self.stage = Stage::LowerChoice { index: 0, tried_zero: false };
+                        self.stage = Stage::LowerChoice { index: 0, passes: None };
                         continue;
                     }
                     let mut ms = self.mutations.clone();
                     ms.remove(i);
                     return Some(self.propose(self.seed.clone(), ms));
                 }
-                Stage::LowerChoice { index, tried_zero } => {
+                Stage::LowerChoice { index, passes } => {
                     let Some(m) = self.mutations.get(index).copied() else {
                         self.stage = Stage::DropElement(0);
                         continue;
                     };
-                    let lower = if tried_zero { m.choice / 2 } else { 0 };
-                    if m.choice == 0 || (tried_zero && lower == 0) {
-                        self.stage = Stage::LowerChoice { index: index + 1, tried_zero: false };
+                    // The midpoint between what passes and what fails (the current choice).
+                    let lower = passes.map_or(0, |p| p + (m.choice - p) / 2);
+                    if m.choice == 0 || passes.is_some_and(|p| m.choice - p <= 1) {
+                        self.stage = Stage::LowerChoice { index: index + 1, passes: None };
                         continue;
                     }
                     let mut ms = self.mutations.clone();
@@ -127,6 +133,10 @@ impl Shrinker {
     /// Whether the last candidate still fails.
     pub fn report(&mut self, still_fails: bool) {
         let Some((seed, mutations)) = self.pending.take() else { return };
+        let tried = match self.stage {
+            Stage::LowerChoice { index, .. } => mutations.get(index).map_or(0, |m| m.choice),
+            _ => 0,
+        };
         if still_fails {
             self.seed = seed;
             self.mutations = mutations;
@@ -135,9 +145,10 @@ impl Shrinker {
         // under it, or the choice may shrink further); a rejected one moves on.
         self.stage = match (self.stage, still_fails) {
             (Stage::DropMutation(i), false) => Stage::DropMutation(i + 1),
-            (Stage::LowerChoice { index, tried_zero: false }, false) => Stage::LowerChoice { index, tried_zero: true },
-            (Stage::LowerChoice { index, tried_zero: true }, false) => Stage::LowerChoice { index: index + 1, tried_zero: false },
-            (Stage::LowerChoice { index, .. }, true) => Stage::LowerChoice { index, tried_zero: true },
+            // The candidate's choice passed: it is the new lower bound. It failed: it
+            // is the current choice now, and the bound below it stays.
+            (Stage::LowerChoice { index, .. }, false) => Stage::LowerChoice { index, passes: Some(tried) },
+            (Stage::LowerChoice { index, passes }, true) => Stage::LowerChoice { index, passes: Some(passes.unwrap_or(0)) },
             (Stage::DropElement(k), false) => Stage::DropElement(k + 1),
             (s, _) => s,
         };
@@ -205,14 +216,18 @@ mod tests {
 
     #[test]
     fn shrinks_to_the_failing_mutation_a_small_choice_and_a_minimal_envelope() {
-        // Fails when the body is over 100 KiB: only text-huge matters, and only its size.
-        let ms = vec![Mutation::new(Operator::HeaderReorder, 5), Mutation::new(Operator::TextHuge, 1_500_000), Mutation::new(Operator::ContentTypeWrong, 3)];
-        let s = shrink(seed(), ms, |r| r.body.len() > 100 * 1024);
+        // Fails when a text is over 100 KiB: only text-huge matters, and only its size.
+        let from = crate::fuzz::operator::HUGE_TEXT_PAST_ENVELOPE_FROM;
+        let ms =
+            vec![Mutation::new(Operator::HeaderReorder, 5), Mutation::new(Operator::TextHuge, from + 500_000), Mutation::new(Operator::ContentTypeWrong, 3)];
+        let longest_text = |r: &MutatedRequest| r.body.to_bytes().split(|b| *b == b'<' || *b == b'>').map(<[u8]>::len).max().unwrap_or(0);
+        let s = shrink(seed(), ms, |r| longest_text(r) > 100 * 1024);
         let (seed, best) = s.best();
         assert_eq!(best.len(), 1);
         assert_eq!(best[0].operator, Operator::TextHuge);
-        // The choice came down from 1.5 M to near the smallest that still exceeds 100 KiB.
-        assert!(best[0].choice < 100_000, "{}", best[0].choice);
+        // The choice came down from 500 000 past the long texts' first to near the
+        // smallest that still exceeds 100 KiB (36 864 past it, 64 KiB + 36 KiB).
+        assert!(best[0].choice - from < 100_000, "{}", best[0].choice - from);
         assert!(s.best_request().body.len() > 100 * 1024);
         // Every removable element went: the envelope keeps Header and Body and one leaf for the text.
         let tree = xml::parse(&seed.body, &Limits::default()).unwrap();
