@@ -16,7 +16,7 @@ const EXIT_FAILED: u8 = 1;
 /// The reference server (and BMC) on ephemeral loopback ports, with internal credentials.
 /// The reference server started in-process: its endpoint, the switch that
 /// stops it, its task and its connection counts.
-pub(crate) type Embedded = (Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, std::sync::Arc<wsman_server::ConnectionStats>);
+pub(crate) type Embedded = (Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, Arc<wsman_server::ConnectionStats>);
 
 pub(crate) async fn start_embedded(timeout: std::time::Duration) -> Result<Embedded, String> {
     let password = uuid::Uuid::new_v4().simple().to_string();
