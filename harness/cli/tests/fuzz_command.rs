@@ -35,11 +35,23 @@ fn the_embedded_server_gives_no_find_and_every_operator_is_counted() {
     assert_eq!(json["kind"], "fuzz");
     let operators: Vec<&str> =
         json["results"].as_array().expect("results").iter().filter_map(|r| r["assertion"].as_str()).filter(|a| a.starts_with("fuzz.operator.")).collect();
-    // Every operator: the mix sends all but the huge bodies, the attack pass those.
-    assert_eq!(operators.len(), driver::fuzz::Operator::ALL.len(), "{operators:?}");
+    // Every operator: the mix sends all but the attacks, the attack pass those.
+    let (chains, mutation_ops): (Vec<&str>, Vec<&str>) = operators.iter().partition(|a| a.starts_with("fuzz.operator.chain-"));
+    assert_eq!(mutation_ops.len(), driver::fuzz::Operator::ALL.len(), "{mutation_ops:?}");
     for op in ["attack-billion-laughs", "attack-huge-body", "attack-huge-body-chunked", "body-chunked"] {
-        assert!(operators.contains(&format!("fuzz.operator.{op}").as_str()), "{op} not exercised: {operators:?}");
+        assert!(mutation_ops.contains(&format!("fuzz.operator.{op}").as_str()), "{op} not exercised: {mutation_ops:?}");
     }
+    // Every stateful chain ran to its fault (none skipped against the reference server).
+    assert_eq!(chains.len(), driver::fuzz::ChainKind::ALL.len(), "{chains:?}");
+    let outcome = |kind: &str| {
+        json["results"].as_array().expect("results").iter().find(|r| r["assertion"] == format!("fuzz.outcome.{kind}")).map(|r| r["message"].clone())
+    };
+    assert_eq!(outcome("chain"), Some(serde_json::Value::from(format!("{} cases", driver::fuzz::ChainKind::ALL.len()))));
+    assert_eq!(outcome("chain-skipped"), None);
+    // The embedded server's memory and connections are recorded.
+    assert!(stdout.contains("embedded server: RSS "), "{stdout}");
+    let rss = json["results"].as_array().expect("results").iter().find(|r| r["assertion"] == "fuzz.server.rss").expect("an RSS reading");
+    assert!(rss["message"].as_str().is_some_and(|m| m.contains("MiB idle")), "{rss}");
 }
 
 #[test]
@@ -127,14 +139,23 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
-fn a_stateful_chain_finds_a_context_that_outlives_its_release() {
-    let served = Served::start("http", &["--allow-unencrypted", "--defect", "accept-released-context"]);
-    let dir = tempdir("chain");
-    let out = fuzz(&["--endpoint", &served.url, "--user", "u:p", "--cases", "20", "--seed", "9"], &dir);
-    let stdout = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(stdout.lines().any(|l| l.starts_with("FIND chain-use-after-release") && l.contains("InvalidEnumerationContext")), "{stdout}");
+fn the_stateful_chains_find_state_that_outlives_its_end() {
+    // Each defect keeps one kind of state alive; its chain, and only its, finds it.
+    for (defect, chain, fault) in [
+        ("accept-released-context", "chain-use-after-release", "InvalidEnumerationContext"),
+        ("leak-enumeration-contexts", "chain-pull-after-expiry", "InvalidEnumerationContext"),
+        ("delete-ignored", "chain-delete-then-get", "DestinationUnreachable"),
+    ] {
+        let served = Served::start("http", &["--allow-unencrypted", "--defect", defect]);
+        let dir = tempdir(defect);
+        let out = fuzz(&["--endpoint", &served.url, "--user", "u:p", "--cases", "20", "--seed", "9"], &dir);
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{defect}: {stdout}");
+        let finds: Vec<&str> = stdout.lines().filter(|l| l.starts_with("FIND ")).collect();
+        assert!(finds.iter().any(|l| l.starts_with(&format!("FIND {chain} ")) && l.contains(fault)), "{defect}: {stdout}");
+        assert_eq!(finds.len(), 1, "{defect}: only its chain finds it: {stdout}");
+    }
     let clean = Served::start("http", &["--allow-unencrypted"]);
-    let out = fuzz(&["--endpoint", &clean.url, "--user", "u:p", "--cases", "20", "--seed", "9"], &dir);
+    let out = fuzz(&["--endpoint", &clean.url, "--user", "u:p", "--cases", "20", "--seed", "9"], &tempdir("chain-clean"));
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
 }

@@ -68,6 +68,7 @@ defects! {
     SubscribeNoContext = "subscribe-no-context": "a Pull-mode SubscribeResponse carries no wsen:EnumerationContext",
     UnsubscribeIgnored = "unsubscribe-ignored": "Unsubscribe answers but the subscription stays alive (a later Renew succeeds)",
     AcceptInvalidExpires = "accept-invalid-expires": "a Subscribe whose wse:Expires is neither a duration nor a dateTime is granted the default expiry",
+    DeleteIgnored = "delete-ignored": "a WS-Transfer Delete of an existing instance answers DeleteResponse but the instance stays (a later Get finds it)",
 }
 
 impl fmt::Display for Defect {

@@ -6,7 +6,7 @@ use wsman_proto::message::{self, DeleteResponse, Message};
 use wsman_proto::SelectorSet;
 
 use super::{check_selectors, Ctx, Reply, Target};
-use crate::State;
+use crate::{Defect, State};
 
 pub(crate) struct Delete {
     target: Target,
@@ -21,6 +21,11 @@ impl Delete {
     }
 
     pub(crate) fn apply(self, ctx: &Ctx<'_>) -> Result<Reply, Fault> {
+        if ctx.state.defects.has(Defect::DeleteIgnored) {
+            // The instance must exist (its faults stay), and then stays.
+            self.target.provider.get(&ctx.call(), &self.target.uri, &self.selectors)?;
+            return Ok(Reply::of(DeleteResponse));
+        }
         self.target.provider.delete(&ctx.call(), &self.target.uri, &self.selectors)?;
         Ok(Reply::of(DeleteResponse))
     }

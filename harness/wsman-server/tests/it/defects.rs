@@ -47,6 +47,7 @@ const TESTED: &[Defect] = &[
     Defect::MalformedResponse,
     Defect::IdentifyWrongProtocol,
     Defect::SchemaInvalidResponse,
+    Defect::DeleteIgnored,
     // In shell.rs:
     Defect::ShellIdNotInSelector,
     Defect::ShellExitCodeZero,
@@ -220,6 +221,20 @@ async fn transfer_defects() {
     assert_eq!(c.post(put(&c)).await.status, 500);
     let (_s, c) = setup_with(&[Defect::PutReadOnlyAccepted]).await;
     assert_ok(&c.post(put(&c)).await);
+
+    // Delete, then Get: gone on the reference server, still there with delete-ignored.
+    let delete_then_get = |c: &Client| {
+        let (delete, get) = (c.request(&temp, wsman_client::message::Delete).encode(), c.request(&temp, Get).encode());
+        let c = c.clone();
+        async move {
+            assert_ok(&c.post(delete).await);
+            c.post(get).await.status
+        }
+    };
+    let (_s, c) = setup().await;
+    assert_eq!(delete_then_get(&c).await, 500);
+    let (_s, c) = setup_with(&[Defect::DeleteIgnored]).await;
+    assert_eq!(delete_then_get(&c).await, 200);
 }
 
 #[tokio::test]
