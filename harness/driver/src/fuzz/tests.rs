@@ -175,7 +175,7 @@ fn edge_values_and_text_operators() {
     assert!(langs.iter().any(|l| l.is_empty()), "{langs:?}");
     let huge = one(Operator::TextHuge, 10);
     assert!(huge.body.len() > 4 * 1024 && huge.body.len() < 8 * 1024, "{}", huge.body.len());
-    let bigger = one(Operator::TextHuge, super::operator::HUGE_TEXT_PAST_ENVELOPE_FROM + 100_000);
+    let bigger = one(Operator::TextHuge, operator::HUGE_TEXT_PAST_ENVELOPE_FROM + 100_000);
     assert!(bigger.body.len() > 64 * 1024 + 100_000 && bigger.body.len() < 64 * 1024 + 100_000 + 4096, "{}", bigger.body.len());
     fn empty_leaves(e: &Element) -> usize {
         usize::from(e.children.is_empty()) + e.elements().map(empty_leaves).sum::<usize>()
