@@ -186,6 +186,8 @@ pub(crate) struct State {
     pub(crate) registry: registry::Registry,
     /// Live enumeration contexts; each keeps the positions of its items not yet sent.
     pub(crate) enumerations: Mutex<EnumerationStore<ops::enumerate::Pending>>,
+    /// Enumeration items rendered once per provider snapshot.
+    pub(crate) items: ops::rendered::ItemCache,
     pub(crate) machine: String,
     /// The WinRM configuration resource, read on every request.
     pub(crate) winrm: providers::WinRmConfig,
@@ -308,6 +310,7 @@ impl Server {
             limits: config.limits.clone(),
             registry: registry::Registry::new(providers),
             enumerations: Mutex::new(store),
+            items: ops::rendered::ItemCache::default(),
             machine: config.machine.clone(),
             winrm,
             shells: Mutex::new(ShellStore::new(ShellLimits::default())),
@@ -339,6 +342,20 @@ impl Server {
     /// The configured users (admin:admin when none were given).
     pub fn users(&self) -> &[User] {
         &self.state.users
+    }
+
+    /// Answers one SOAP request body in-process, for the authenticated user
+    /// `user`: the request's path after the HTTP edge (decode, header rules,
+    /// the operation, encode), without a connection. Returns the HTTP status
+    /// the edge would send (200, or 500 for a fault; the defects that change
+    /// the HTTP side are not applied) and the envelope. For benchmarks of
+    /// the dispatch; everything else goes through [`Server::run`].
+    pub async fn answer(&self, body: &[u8], user: &str) -> (u16, Vec<u8>) {
+        let mut info = dispatch::RequestInfo::default();
+        match dispatch::handle_soap(&self.state, body, user, None, &mut info).await {
+            dispatch::Outcome::Success(bytes) => (200, bytes),
+            dispatch::Outcome::Fault(bytes, _) => (500, bytes),
+        }
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets the
