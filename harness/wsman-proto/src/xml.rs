@@ -720,7 +720,7 @@ fn write_element<'a, W: Write>(writer: &mut Writer<W>, el: &'a Element, scope: &
         let p = prefixes.next().and_then(Option::as_deref);
         push_attr(&mut tag, p, &a.name, &a.value);
     }
-    scope.bindings.extend(declared.drain(..));
+    scope.bindings.append(&mut declared);
     scratch.declared = declared;
     if el.children.is_empty() {
         let _ = writer.write_event(Event::Empty(BytesStart::from_content(tag.as_str(), name_len)));

@@ -45,7 +45,7 @@ fn locale_supported(lang: &str) -> bool {
 /// else needs credentials (`None`).
 pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Outcome> {
     let env = Envelope::decode(body, &state.limits.xml).ok()?;
-    ops::identify::is_identify(&env.body).then(|| Outcome::Success(ops::identify::reply(state, false).into_bytes()))
+    ops::identify::is_identify(&env.body).then(|| Outcome::Success(ops::identify::encoded(state, false)))
 }
 
 pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, peer: Option<std::net::IpAddr>, info: &mut RequestInfo) -> Outcome {
@@ -60,7 +60,7 @@ pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, peer: Op
     info.action = env.header.action.as_ref().map(Action::uri);
     info.resource_uri = env.header.resource_uri.clone();
     if ops::identify::is_identify(&env.body) {
-        return Outcome::Success(ops::identify::reply(state, true).into_bytes());
+        return Outcome::Success(ops::identify::encoded(state, true));
     }
     if let Err(f) = check_headers(state, &env.header) {
         return fault(state, &env.header, f);

@@ -45,6 +45,12 @@ use wsman_proto::state::eventing::EventingLimits;
 use wsman_proto::state::shell::{ShellLimits, ShellStore};
 use wsman_proto::ResourceProvider;
 
+/// The global allocator with the feature `mimalloc` (off by default; see Cargo.toml).
+/// A binary that links this crate and declares its own must turn the feature off.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use auth::User;
 pub use defects::{Defect, DefectSet};
 pub use reference::{BmcOptions, HostError, ReferenceHost};
@@ -188,6 +194,8 @@ pub(crate) struct State {
     pub(crate) enumerations: Mutex<EnumerationStore<ops::enumerate::Pending>>,
     /// Enumeration items rendered once per provider snapshot.
     pub(crate) items: ops::rendered::ItemCache,
+    /// The IdentifyResponse envelopes, anonymous and authenticated, encoded on first use.
+    pub(crate) identify: [std::sync::OnceLock<Vec<u8>>; 2],
     pub(crate) machine: String,
     /// The WinRM configuration resource, read on every request.
     pub(crate) winrm: providers::WinRmConfig,
@@ -311,6 +319,7 @@ impl Server {
             registry: registry::Registry::new(providers),
             enumerations: Mutex::new(store),
             items: ops::rendered::ItemCache::default(),
+            identify: Default::default(),
             machine: config.machine.clone(),
             winrm,
             shells: Mutex::new(ShellStore::new(ShellLimits::default())),

@@ -77,3 +77,43 @@ impl ItemCache {
         slots
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(n: usize) -> Arc<[Instance]> {
+        (0..n).map(|i| Instance::new("urn:class/C", "C").with_key("Id", i.to_string())).collect()
+    }
+
+    #[test]
+    fn one_entry_per_snapshot_and_mode() {
+        let cache = ItemCache::default();
+        let a = snapshot(3);
+        let slots = cache.slots(&a, EnumerationMode::Object);
+        assert_eq!(slots.len(), 3);
+        slots[1].get_or_init(|| Arc::new(Rendered::new(Element::ns("urn:class/C", "C"))));
+        assert!(cache.slots(&a, EnumerationMode::Object)[1].get().is_some(), "the same snapshot finds its items");
+        assert!(cache.slots(&a, EnumerationMode::Epr)[1].get().is_none(), "another mode renders its own");
+        // An equal but different snapshot (a provider's rebuild after a change) starts empty.
+        let b = snapshot(3);
+        assert!(cache.slots(&b, EnumerationMode::Object)[1].get().is_none());
+    }
+
+    #[test]
+    fn entries_of_dropped_snapshots_go_and_the_cache_is_bounded() {
+        let cache = ItemCache::default();
+        let kept = snapshot(1);
+        cache.slots(&kept, EnumerationMode::Object);
+        for _ in 0..3 * MAX_ENTRIES {
+            cache.slots(&snapshot(1), EnumerationMode::Object);
+        }
+        let entries = cache.entries.lock().unwrap();
+        assert!(entries.len() <= 2, "dropped snapshots are pruned: {}", entries.len());
+        assert!(entries.iter().any(|e| std::ptr::addr_eq(e.snapshot.as_ptr(), Arc::as_ptr(&kept))));
+        drop(entries);
+        let live: Vec<_> = (0..2 * MAX_ENTRIES).map(|_| snapshot(1)).collect();
+        live.iter().for_each(|s| drop(cache.slots(s, EnumerationMode::Object)));
+        assert_eq!(cache.entries.lock().unwrap().len(), MAX_ENTRIES);
+    }
+}
