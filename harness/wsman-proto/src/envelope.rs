@@ -96,6 +96,31 @@ impl Envelope {
         xml::to_bytes(&self.to_element())
     }
 
+    /// Encodes like [`encode`](Self::encode), moving the body into the tree
+    /// instead of copying it (what a server does with the answer it built).
+    pub fn into_bytes(self) -> Vec<u8> {
+        xml::to_bytes(&self.into_element())
+    }
+
+    /// Encodes like [`into_bytes`](Self::into_bytes), writing the body's
+    /// placeholders as the encoded elements they name
+    /// ([`xml::write_document_with`]).
+    pub fn into_bytes_with(self, encoded: &[std::sync::Arc<xml::EncodedElement>]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1024 + encoded.iter().map(|e| e.bytes().len()).sum::<usize>());
+        xml::write_document_with(&self.into_element(), &mut out, encoded);
+        out
+    }
+
+    /// The envelope as an element tree, like [`to_element`](Self::to_element)
+    /// without copying the body.
+    pub fn into_element(self) -> Element {
+        let mut header = Element::ns(ns::SOAP, "Header");
+        header.children.extend(self.header.to_elements().into_iter().map(xml::Node::Element));
+        let mut body = Element::ns(ns::SOAP, "Body");
+        body.children.extend(self.body.into_iter().map(xml::Node::Element));
+        Element::ns(ns::SOAP, "Envelope").with_child(header).with_child(body)
+    }
+
     /// The first body element, if any.
     pub fn body_element(&self) -> Option<&Element> {
         self.body.first()
@@ -227,6 +252,14 @@ impl Fault {
         let (n, local) = self.not_understood.as_ref()?;
         Some(Element::ns(ns::SOAP, "NotUnderstood").with_attr(Some(ns::XMLNS), "nu", n.clone()).with_attr(None, "qname", format!("nu:{local}")))
     }
+}
+
+/// The namespace bindings in scope inside `s:Body` (and inside body
+/// elements of these namespaces that declare nothing) of an envelope this
+/// crate writes: the prefixes of [`ENVELOPE_PREFIXES`], outermost first.
+/// What [`xml::EncodedElement::new`] takes for items of a response.
+pub fn body_scope() -> Vec<(&'static str, &'static str)> {
+    ENVELOPE_PREFIXES.iter().filter_map(|n| ns::preferred_prefix(n).map(|p| (p, *n))).collect()
 }
 
 /// The namespaces whose prefixes the writer always declares on the envelope,

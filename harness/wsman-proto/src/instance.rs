@@ -116,8 +116,9 @@ impl Instance {
         let uri = self.resource_uri.as_str();
         let mut el = Element::ns(uri, &self.class_name);
         let mut props: Vec<&Property> = self.properties.iter().filter(|p| keep(&p.name)).collect();
-        // Windows orders properties case-insensitively (Started before StartMode).
-        props.sort_by_key(|p| p.name.to_ascii_lowercase());
+        // Windows orders properties case-insensitively (Started before StartMode);
+        // compared without allocating a lowercase copy of each name.
+        props.sort_by(|a, b| a.name.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.name.bytes().map(|c| c.to_ascii_lowercase())));
         for p in props {
             push_value(&mut el, uri, &p.name, &p.value);
         }

@@ -467,7 +467,7 @@ pub fn write_document(root: &Element, out: &mut Vec<u8>) {
     // Fault codes are QName text: their prefixes must be declared even if no
     // element uses them, so an envelope declares the protocol prefixes up front.
     let pre: &[&str] = if root.is(ns::SOAP, "Envelope") { crate::envelope::ENVELOPE_PREFIXES } else { &[] };
-    write_element(&mut writer, root, &mut scope, pre);
+    write_element(&mut writer, root, &mut scope, pre, &mut Scratch::default());
 }
 
 /// Serializes an element without an XML declaration (for fragments and tests).
@@ -475,8 +475,76 @@ pub fn fragment_to_string(el: &Element) -> String {
     let mut out = Vec::new();
     let mut writer = Writer::new(&mut out);
     let mut scope = Scope::default();
-    write_element(&mut writer, el, &mut scope, &[]);
+    write_element(&mut writer, el, &mut scope, &[], &mut Scratch::default());
     String::from_utf8(out).unwrap_or_default()
+}
+
+/// Pseudo-namespace of the placeholders [`write_document_with`] replaces with
+/// an [`EncodedElement`] (see [`EncodedElement::placeholder`]). Never written.
+pub const ENCODED_NS: &str = "urn:wsman-harness:encoded";
+
+/// An element serialized once, to be written many times: the bytes the
+/// writer produces for it where the namespace bindings `scope` are in
+/// scope, and the element itself for any other position.
+///
+/// A server answering the same instances again and again (every optimized
+/// Enumerate of a class that has not changed) keeps these instead of
+/// rebuilding and re-serializing each item per request. The output is the
+/// same bytes either way: [`write_document_with`] copies the bytes only
+/// where the bindings in scope are exactly the ones they were written under,
+/// and writes the element otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedElement {
+    element: Element,
+    scope: Vec<(String, String)>,
+    bytes: Vec<u8>,
+}
+
+impl EncodedElement {
+    /// Serializes `element` as the writer does inside an element where the
+    /// (prefix, namespace) bindings of `scope`, outermost first, are in scope.
+    pub fn new(element: Element, scope: &[(&str, &str)]) -> EncodedElement {
+        let mut bytes = Vec::new();
+        {
+            let mut writer = Writer::new(&mut bytes);
+            let mut sc = Scope { bindings: scope.iter().map(|(p, n)| (Cow::Borrowed(*p), *n)).collect() };
+            write_element(&mut writer, &element, &mut sc, &[], &mut Scratch::default());
+        }
+        EncodedElement { element, scope: scope.iter().map(|(p, n)| ((*p).to_owned(), (*n).to_owned())).collect(), bytes }
+    }
+
+    /// The element.
+    pub fn element(&self) -> &Element {
+        &self.element
+    }
+
+    /// Its serialization under the scope it was made for.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The element standing for the `index`-th encoded element passed to
+    /// [`write_document_with`] (an element in [`ENCODED_NS`]). Anywhere else
+    /// it is just an element.
+    pub fn placeholder(index: usize) -> Element {
+        Element::ns(ENCODED_NS, "Encoded").with_attr(None, "index", index.to_string())
+    }
+
+    fn fits(&self, scope: &Scope<'_>) -> bool {
+        self.scope.len() == scope.bindings.len() && self.scope.iter().zip(&scope.bindings).all(|((p, n), (q, m))| p == q && n == m)
+    }
+}
+
+/// Serializes like [`write_document`], writing each placeholder
+/// ([`EncodedElement::placeholder`]) as the encoded element it names: its
+/// bytes where the bindings in scope are the ones they were made under, else
+/// the element. A placeholder naming no entry of `encoded` is left out.
+pub fn write_document_with(root: &Element, out: &mut Vec<u8>, encoded: &[std::sync::Arc<EncodedElement>]) {
+    let mut writer = Writer::new(out);
+    let _ = writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)));
+    let mut scope = Scope::default();
+    let pre: &[&str] = if root.is(ns::SOAP, "Envelope") { crate::envelope::ENVELOPE_PREFIXES } else { &[] };
+    write_element(&mut writer, root, &mut scope, pre, &mut Scratch { encoded, ..Scratch::default() });
 }
 
 /// What [`indent`] does with text content.
@@ -532,18 +600,20 @@ pub fn indent(flat: &[u8], text_mode: IndentText) -> String {
     s
 }
 
-/// Prefix bindings in scope while writing: a stack of (prefix, namespace).
+/// Prefix bindings in scope while writing: a stack of (prefix, namespace),
+/// borrowed from the tree being written (or from the namespace table) so
+/// that writing allocates only where the writer invents a prefix (`p1`).
 #[derive(Default)]
-struct Scope {
-    bindings: Vec<(String, String)>,
+struct Scope<'a> {
+    bindings: Vec<(Cow<'a, str>, &'a str)>,
 }
 
-impl Scope {
-    fn prefix_for(&self, ns: &str) -> Option<&str> {
+impl<'a> Scope<'a> {
+    fn prefix_for(&self, ns: &str) -> Option<&Cow<'a, str>> {
         // The innermost binding of a prefix wins; a prefix is usable for `ns`
         // only if its innermost binding is `ns`.
         for (i, (p, n)) in self.bindings.iter().enumerate().rev() {
-            if n == ns && !self.bindings[i + 1..].iter().any(|(q, _)| q == p) {
+            if *n == ns && !self.bindings[i + 1..].iter().any(|(q, _)| q == p) {
                 return Some(p);
             }
         }
@@ -557,73 +627,116 @@ impl Scope {
     /// Chooses a prefix to declare for `ns`: the preferred one, or `p`, then `p1`, `p2`...
     /// Rebinding a prefix already in scope is avoided unless the namespace is
     /// not one of the well-known ones (then `p` may shadow an outer `p`).
-    fn fresh_prefix(&self, ns: &str, taken_here: &[(String, String)]) -> String {
+    fn fresh_prefix(&self, ns: &str, taken_here: &[(Cow<'a, str>, &'a str)]) -> Cow<'a, str> {
         let base = ns::preferred_prefix(ns).unwrap_or("p");
         let free = |p: &str| !self.is_bound(p) && !taken_here.iter().any(|(q, _)| q == p);
         if free(base) {
-            return base.to_owned();
+            return Cow::Borrowed(base);
         }
-        (1..).map(|i| format!("{base}{i}")).find(|p| free(p)).unwrap_or_else(|| base.to_owned())
+        (1..).map(|i| format!("{base}{i}")).find(|p| free(p)).map_or(Cow::Borrowed(base), Cow::Owned)
     }
 }
 
-fn write_element<W: Write>(writer: &mut Writer<W>, el: &Element, scope: &mut Scope, predeclare: &[&str]) {
+/// Reused buffers of one serialization: the start tag of each open element
+/// (its qualified name first, kept for the end tag), and the prefixes
+/// declared on the element being started.
+#[derive(Default)]
+struct Scratch<'a> {
+    tags: Vec<String>,
+    declared: Vec<(Cow<'a, str>, &'a str)>,
+    /// What placeholders stand for ([`write_document_with`]).
+    encoded: &'a [std::sync::Arc<EncodedElement>],
+}
+
+/// The prefix `ns` is written with on the element being started: `xml`, one
+/// declared on it, one in scope, or a fresh one declared on it.
+fn qualify<'a>(scope: &Scope<'a>, declared: &mut Vec<(Cow<'a, str>, &'a str)>, ns: &'a str) -> Cow<'a, str> {
+    if ns == ns::XML {
+        return Cow::Borrowed("xml");
+    }
+    if let Some((p, _)) = declared.iter().find(|(_, n)| *n == ns) {
+        return p.clone();
+    }
+    if let Some(p) = scope.prefix_for(ns) {
+        return p.clone();
+    }
+    let p = scope.fresh_prefix(ns, declared);
+    declared.push((p.clone(), ns));
+    p
+}
+
+/// Appends ` key="value"` to a start tag, the value escaped by quick-xml.
+fn push_attr(tag: &mut String, prefix: Option<&str>, key: &str, value: &str) {
+    tag.push(' ');
+    if let Some(p) = prefix {
+        tag.push_str(p);
+        tag.push(':');
+    }
+    tag.push_str(key);
+    tag.push_str("=\"");
+    // quick-xml's attribute escaping (`"`, `'`, `<`, `>`, `&`, CR, LF, tab), as `push_attribute` applies it.
+    let escaped = QAttribute::from(("", value)).value;
+    tag.push_str(&escaped);
+    tag.push('"');
+}
+
+fn write_element<'a, W: Write>(writer: &mut Writer<W>, el: &'a Element, scope: &mut Scope<'a>, predeclare: &[&'a str], scratch: &mut Scratch<'a>) {
+    if el.ns.as_deref() == Some(ENCODED_NS) && !scratch.encoded.is_empty() {
+        let table = scratch.encoded;
+        if let Some(enc) = el.attr(None, "index").and_then(|i| i.parse::<usize>().ok()).and_then(|i| table.get(i)) {
+            if enc.fits(scope) {
+                let _ = writer.get_mut().write_all(&enc.bytes);
+            } else {
+                write_element(writer, &enc.element, scope, &[], scratch);
+            }
+        }
+        return;
+    }
     let mark = scope.bindings.len();
-    let mut declared: Vec<(String, String)> = predeclare.iter().filter_map(|n| ns::preferred_prefix(n).map(|p| (p.to_owned(), (*n).to_owned()))).collect();
+    let mut declared = std::mem::take(&mut scratch.declared);
+    declared.clear();
+    declared.extend(predeclare.iter().filter_map(|n| ns::preferred_prefix(n).map(|p| (Cow::Borrowed(p), *n))));
     // Explicit declarations (attributes in the xmlns namespace) come first.
-    declared.extend(el.attrs.iter().filter(|a| a.ns.as_deref() == Some(ns::XMLNS)).map(|a| (a.name.clone(), a.value.clone())));
-    let qualify = |scope: &mut Scope, declared: &mut Vec<(String, String)>, ns: &str| -> String {
-        if ns == ns::XML {
-            return "xml".to_owned();
-        }
-        if let Some(p) = declared.iter().find(|(_, n)| n == ns).map(|(p, _)| p.clone()) {
-            return p;
-        }
-        if let Some(p) = scope.prefix_for(ns) {
-            return p.to_owned();
-        }
-        let p = scope.fresh_prefix(ns, declared);
-        declared.push((p.clone(), ns.to_owned()));
-        p
-    };
-    let name = match &el.ns {
-        Some(ns) => format!("{}:{}", qualify(scope, &mut declared, ns), el.name),
-        None => el.name.clone(),
-    };
-    let attrs: Vec<(String, &str)> = el
-        .attrs
-        .iter()
-        .filter(|a| a.ns.as_deref() != Some(crate::envelope::RESOLVED_NS) && a.ns.as_deref() != Some(ns::XMLNS))
-        .map(|a| {
-            let key = match &a.ns {
-                Some(ns) => format!("{}:{}", qualify(scope, &mut declared, ns), a.name),
-                None => a.name.clone(),
-            };
-            (key, a.value.as_str())
-        })
-        .collect();
-    let mut start = BytesStart::new(name.as_str());
+    declared.extend(el.attrs.iter().filter(|a| a.ns.as_deref() == Some(ns::XMLNS)).map(|a| (Cow::Borrowed(a.name.as_str()), a.value.as_str())));
+    let mut tag = scratch.tags.pop().unwrap_or_default();
+    tag.clear();
+    if let Some(ns) = &el.ns {
+        let p = qualify(scope, &mut declared, ns);
+        tag.push_str(&p);
+        tag.push(':');
+    }
+    tag.push_str(&el.name);
+    let name_len = tag.len();
+    // Attribute prefixes are chosen (and declared) before the declarations are written.
+    let mut attr_prefixes: Vec<Option<Cow<'a, str>>> = Vec::new();
+    for a in el.attrs.iter().filter(|a| a.ns.as_deref() != Some(crate::envelope::RESOLVED_NS) && a.ns.as_deref() != Some(ns::XMLNS)) {
+        attr_prefixes.push(a.ns.as_deref().map(|ns| qualify(scope, &mut declared, ns)));
+    }
     for (p, n) in &declared {
-        start.push_attribute((format!("xmlns:{p}").as_str(), n.as_str()));
+        push_attr(&mut tag, Some("xmlns"), p, n);
     }
-    for (k, v) in &attrs {
-        start.push_attribute((k.as_str(), *v));
+    let mut prefixes = attr_prefixes.iter();
+    for a in el.attrs.iter().filter(|a| a.ns.as_deref() != Some(crate::envelope::RESOLVED_NS) && a.ns.as_deref() != Some(ns::XMLNS)) {
+        let p = prefixes.next().and_then(Option::as_deref);
+        push_attr(&mut tag, p, &a.name, &a.value);
     }
-    scope.bindings.extend(declared);
+    scope.bindings.append(&mut declared);
+    scratch.declared = declared;
     if el.children.is_empty() {
-        let _ = writer.write_event(Event::Empty(start));
+        let _ = writer.write_event(Event::Empty(BytesStart::from_content(tag.as_str(), name_len)));
     } else {
-        let _ = writer.write_event(Event::Start(start));
+        let _ = writer.write_event(Event::Start(BytesStart::from_content(tag.as_str(), name_len)));
         for child in &el.children {
             match child {
-                Node::Element(c) => write_element(writer, c, scope, &[]),
+                Node::Element(c) => write_element(writer, c, scope, &[], scratch),
                 Node::Text(t) => {
                     let _ = writer.write_event(Event::Text(BytesText::new(t)));
                 }
             }
         }
-        let _ = writer.write_event(Event::End(BytesEnd::new(name.as_str())));
+        let _ = writer.write_event(Event::End(BytesEnd::new(&tag[..name_len])));
     }
+    scratch.tags.push(tag);
     scope.bindings.truncate(mark);
 }
 
@@ -675,6 +788,35 @@ mod tests {
         let want = parse(doc.as_bytes(), &Limits::default()).unwrap();
         assert_eq!(parse(&le, &Limits::default()).unwrap(), want);
         assert_eq!(parse(&be, &Limits::default()).unwrap(), want);
+    }
+
+    #[test]
+    fn encoded_elements_write_the_bytes_of_the_tree() {
+        use std::sync::Arc;
+        let item = |n: &str| {
+            Element::ns("urn:class/Svc", "Svc")
+                .with_child(Element::ns("urn:class/Svc", "Name").with_text(n.to_owned() + " & <co>"))
+                .with_child(Element::ns("urn:class/Svc", "Date").with_child(Element::ns(ns::CIM, "Datetime").with_text("2020")))
+                .with_child(Element::ns("urn:class/Svc", "Nil").with_attr(Some(ns::XSI), "nil", "true"))
+        };
+        let envelope = |items: Vec<Element>| {
+            let mut list = Element::ns(ns::WSMAN, "Items");
+            items.into_iter().for_each(|i| list.push(i));
+            let body = Element::ns(ns::SOAP, "Body").with_child(Element::ns(ns::WSEN, "EnumerateResponse").with_child(list));
+            Element::ns(ns::SOAP, "Envelope").with_child(Element::ns(ns::SOAP, "Header")).with_child(body)
+        };
+        let want = to_bytes(&envelope(vec![item("a"), item("b")]));
+        let scope = crate::envelope::body_scope();
+        // Made for the Items position, and (b) for no bindings at all: copied, and written from the element.
+        let encoded = vec![Arc::new(EncodedElement::new(item("a"), &scope)), Arc::new(EncodedElement::new(item("b"), &[]))];
+        assert_ne!(encoded[0].bytes(), encoded[1].bytes(), "the prefix of xsi, cim... depends on the scope");
+        let mut got = Vec::new();
+        write_document_with(&envelope(vec![EncodedElement::placeholder(0), EncodedElement::placeholder(1)]), &mut got, &encoded);
+        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+        // A placeholder naming nothing is left out.
+        let mut got = Vec::new();
+        write_document_with(&envelope(vec![EncodedElement::placeholder(0), EncodedElement::placeholder(7)]), &mut got, &encoded[..1]);
+        assert_eq!(got, to_bytes(&envelope(vec![item("a")])));
     }
 
     #[test]

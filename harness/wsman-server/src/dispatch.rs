@@ -45,7 +45,7 @@ fn locale_supported(lang: &str) -> bool {
 /// else needs credentials (`None`).
 pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Outcome> {
     let env = Envelope::decode(body, &state.limits.xml).ok()?;
-    ops::identify::is_identify(&env.body).then(|| Outcome::Success(ops::identify::reply(state, false).encode()))
+    ops::identify::is_identify(&env.body).then(|| Outcome::Success(ops::identify::encoded(state, false)))
 }
 
 pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, peer: Option<std::net::IpAddr>, info: &mut RequestInfo) -> Outcome {
@@ -60,7 +60,7 @@ pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, peer: Op
     info.action = env.header.action.as_ref().map(Action::uri);
     info.resource_uri = env.header.resource_uri.clone();
     if ops::identify::is_identify(&env.body) {
-        return Outcome::Success(ops::identify::reply(state, true).encode());
+        return Outcome::Success(ops::identify::encoded(state, true));
     }
     if let Err(f) = check_headers(state, &env.header) {
         return fault(state, &env.header, f);
@@ -172,7 +172,7 @@ fn success(state: &State, req: &Header, reply: Reply, max_envelope: usize) -> Ou
     let mut header = response_header(state, req, action);
     header.unknown.extend(reply.headers.into_iter().map(|element| wsman_proto::header::UnknownHeader { element, must_understand: false }));
     let env = Envelope { header, body: reply.body };
-    let mut bytes = env.encode();
+    let mut bytes = env.into_bytes_with(&reply.encoded);
     if bytes.len() > max_envelope && !state.defects.has(Defect::IgnoreMaxEnvelopeSize) {
         let f =
             Fault::new(FaultKind::EncodingLimit, format!("the response ({} octets) would exceed the MaxEnvelopeSize of {max_envelope} octets", bytes.len()))
@@ -207,7 +207,7 @@ pub(crate) fn fault(state: &State, req: &Header, mut f: Fault) -> Outcome {
     if let Some(nu) = f.not_understood_header() {
         header.unknown.push(wsman_proto::header::UnknownHeader { element: nu, must_understand: false });
     }
-    Outcome::Fault(Envelope { header, body: vec![body] }.encode(), subcode)
+    Outcome::Fault(Envelope { header, body: vec![body] }.into_bytes(), subcode)
 }
 
 fn set_subcode(fault: &mut Element, qname: &str) {

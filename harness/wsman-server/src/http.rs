@@ -77,9 +77,12 @@ where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let state_shutdown = state.shutdown.clone();
+    // The request's future is boxed: hyper keeps the service future's slot
+    // inside every connection, idle or not, and unboxed it would make each
+    // idle connection as large as the deepest operation's state.
     let svc = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(handle_logged(req, &state, encrypted, peer).await) }
+        Box::pin(async move { Ok::<_, Infallible>(handle_logged(req, &state, encrypted, peer).await) })
     });
     let mut shutdown = state_shutdown.clone();
     let conn =

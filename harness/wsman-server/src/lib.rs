@@ -45,6 +45,12 @@ use wsman_proto::state::eventing::EventingLimits;
 use wsman_proto::state::shell::{ShellLimits, ShellStore};
 use wsman_proto::ResourceProvider;
 
+/// The global allocator with the feature `mimalloc` (off by default; see Cargo.toml).
+/// A binary that links this crate and declares its own must turn the feature off.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub use auth::User;
 pub use defects::{Defect, DefectSet};
 pub use reference::{BmcOptions, HostError, ReferenceHost};
@@ -186,6 +192,10 @@ pub(crate) struct State {
     pub(crate) registry: registry::Registry,
     /// Live enumeration contexts; each keeps the positions of its items not yet sent.
     pub(crate) enumerations: Mutex<EnumerationStore<ops::enumerate::Pending>>,
+    /// Enumeration items rendered once per provider snapshot.
+    pub(crate) items: ops::rendered::ItemCache,
+    /// The IdentifyResponse envelopes, anonymous and authenticated, encoded on first use.
+    pub(crate) identify: [std::sync::OnceLock<Vec<u8>>; 2],
     pub(crate) machine: String,
     /// The WinRM configuration resource, read on every request.
     pub(crate) winrm: providers::WinRmConfig,
@@ -355,6 +365,8 @@ impl Server {
             limits: config.limits.clone(),
             registry: registry::Registry::new(providers),
             enumerations: Mutex::new(store),
+            items: ops::rendered::ItemCache::default(),
+            identify: Default::default(),
             machine: config.machine.clone(),
             winrm,
             shells: Mutex::new(ShellStore::new(ShellLimits::default())),
@@ -392,6 +404,20 @@ impl Server {
     /// The server's connection counts (live while it runs).
     pub fn connections(&self) -> Arc<ConnectionStats> {
         self.state.connections.clone()
+    }
+
+    /// Answers one SOAP request body in-process, for the authenticated user
+    /// `user`: the request's path after the HTTP edge (decode, header rules,
+    /// the operation, encode), without a connection. Returns the HTTP status
+    /// the edge would send (200, or 500 for a fault; the defects that change
+    /// the HTTP side are not applied) and the envelope. For benchmarks of
+    /// the dispatch; everything else goes through [`Server::run`].
+    pub async fn answer(&self, body: &[u8], user: &str) -> (u16, Vec<u8>) {
+        let mut info = dispatch::RequestInfo::default();
+        match dispatch::handle_soap(&self.state, body, user, None, &mut info).await {
+            dispatch::Outcome::Success(bytes) => (200, bytes),
+            dispatch::Outcome::Fault(bytes, _) => (500, bytes),
+        }
     }
 
     /// Serves until `shutdown` completes, then stops accepting, lets the

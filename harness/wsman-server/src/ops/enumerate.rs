@@ -33,10 +33,11 @@ use wsman_proto::envelope::Envelope;
 use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
 use wsman_proto::message::{self, EndpointReference, EnumerateResponse, EnumerationMode, Item};
 use wsman_proto::wql::Query;
-use wsman_proto::xml::Element;
+use wsman_proto::xml::{Element, EncodedElement};
 use wsman_proto::{ns, Instance, SelectorSet};
 
-use super::{size, Ctx, Reply, Target};
+use super::rendered::{Rendered, Slots};
+use super::{Ctx, Reply, Target};
 use crate::defects::Defect;
 use crate::State;
 
@@ -143,18 +144,21 @@ impl Enumerate {
             Filter::Wql(q) => Some(q),
             _ => None,
         };
-        let sequence = Arc::new(Sequence { instances, mode: self.mode, query });
+        // WQL items carry only the selected properties: rendered per request.
+        let slots = query.is_none().then(|| state.items.slots(&instances, self.mode));
+        let sequence = Arc::new(Sequence { instances, mode: self.mode, query, slots });
         let mut pending: VecDeque<Pending> = matching.into_iter().map(|index| Pending { sequence: sequence.clone(), index }).collect();
 
         let fresh_id = || format!("uuid:{}", uuid::Uuid::new_v4().to_string().to_uppercase());
         let mut response = EnumerateResponse::default();
+        let mut encoded = Vec::new();
         let context = if self.optimize {
             // More items than one batch may take: a context will be kept, so
             // the quota decides before any item is rendered.
             if pending.len() > batch_limit(d, self.max_elements) {
                 state.enumerations.lock().unwrap_or_else(|p| p.into_inner()).check_quota(ctx.user, ctx.now)?;
             }
-            let items = take_batch(ctx, &mut pending, self.max_elements)?;
+            let batch = take_batch(ctx, &mut pending, self.max_elements)?;
             let ended = pending.is_empty();
             // Windows: an enumeration that ends in its first response keeps no
             // context and says so with an empty EnumerationContext (the
@@ -170,7 +174,8 @@ impl Enumerate {
                 String::new()
             };
             // An optimized enumeration with no result has no Items, as on Windows.
-            response.items = (!items.is_empty()).then_some(items);
+            response.items = (!batch.items.is_empty()).then_some(batch.items);
+            encoded = batch.encoded;
             response.end_of_sequence = ended && !d.has(Defect::NoEndOfSequence);
             context
         } else {
@@ -180,6 +185,7 @@ impl Enumerate {
         };
         response.context = (!d.has(Defect::DropEnumerationContext)).then_some(context);
         let mut reply = Reply::of(response);
+        reply.encoded = encoded;
         if d.has(Defect::SchemaInvalidResponse) {
             if let Some(body) = reply.body.first_mut() {
                 body.ns = Some(ns::WXF.to_owned());
@@ -204,6 +210,9 @@ pub(crate) struct Sequence {
     instances: Arc<[Instance]>,
     mode: EnumerationMode,
     query: Option<Query>,
+    /// The snapshot's items rendered once for every enumeration of it
+    /// ([`rendered`](super::rendered)); `None` for a WQL query.
+    slots: Option<Slots>,
 }
 
 /// One item not yet sent: a position in its sequence. Items are rendered
@@ -214,11 +223,23 @@ pub(crate) struct Pending {
 }
 
 impl Pending {
-    fn render(&self) -> Option<Element> {
+    fn render(&self) -> Option<Arc<Rendered>> {
         let s = &*self.sequence;
-        let instance = s.instances.get(usize::try_from(self.index).ok()?)?;
-        Some(render_item(instance, s.mode, s.query.as_ref()))
+        let index = usize::try_from(self.index).ok()?;
+        let instance = s.instances.get(index)?;
+        let fresh = || Arc::new(Rendered::new(render_item(instance, s.mode, s.query.as_ref())));
+        Some(match s.slots.as_ref().and_then(|slots| slots.get(index)) {
+            Some(slot) => slot.get_or_init(fresh).clone(),
+            None => fresh(),
+        })
     }
+}
+
+/// The items a batch took: placeholders in order, and what they stand for
+/// (written by [`Envelope::into_bytes_with`](wsman_proto::Envelope::into_bytes_with)).
+pub(crate) struct Batch {
+    pub(crate) items: Vec<Element>,
+    pub(crate) encoded: Vec<Arc<EncodedElement>>,
 }
 
 /// The most items one batch may take (every item under ignore-max-elements).
@@ -231,18 +252,19 @@ fn batch_limit(d: &crate::DefectSet, max: usize) -> usize {
 }
 
 /// Takes the next batch from the front of `pending`, rendering each item
-/// once: at most `max` items (unless ignore-max-elements), and no more than
+/// once (per snapshot, [`rendered`](super::rendered)): at most `max` items (unless ignore-max-elements), and no more than
 /// fit in the response's MaxEnvelopeSize by [`size::encoded_len_bound`] (an
 /// upper bound, so the envelope is serialized only once, at the end). When
 /// the first item alone does not fit, nothing is taken and the answer is
 /// `wsman:EncodingLimit`.
-pub(crate) fn take_batch(ctx: &Ctx<'_>, pending: &mut VecDeque<Pending>, max: usize) -> Result<Vec<Element>, Fault> {
+pub(crate) fn take_batch(ctx: &Ctx<'_>, pending: &mut VecDeque<Pending>, max: usize) -> Result<Batch, Fault> {
     let d = &ctx.state.defects;
     let max = batch_limit(d, max);
     let ignore_size = d.has(Defect::IgnoreMaxEnvelopeSize);
     let budget = ctx.max_envelope.saturating_sub(BATCH_OVERHEAD);
     let mut used = 0usize;
     let mut items = Vec::new();
+    let mut encoded = Vec::new();
     while items.len() < max {
         let Some(next) = pending.front() else { break };
         let Some(item) = next.render() else {
@@ -251,7 +273,7 @@ pub(crate) fn take_batch(ctx: &Ctx<'_>, pending: &mut VecDeque<Pending>, max: us
             continue;
         };
         if !ignore_size {
-            let n = size::encoded_len_bound(&item);
+            let n = item.bound;
             if used + n > budget {
                 if items.is_empty() {
                     return Err(Fault::new(
@@ -265,9 +287,10 @@ pub(crate) fn take_batch(ctx: &Ctx<'_>, pending: &mut VecDeque<Pending>, max: us
             used += n;
         }
         pending.pop_front();
-        items.push(item);
+        items.push(EncodedElement::placeholder(encoded.len()));
+        encoded.push(item.encoded.clone());
     }
-    Ok(items)
+    Ok(Batch { items, encoded })
 }
 
 /// One item as the enumeration mode and query ask.

@@ -37,3 +37,10 @@ pub(crate) fn reply(state: &State, authenticated: bool) -> Envelope {
     };
     Envelope { header: Default::default(), body: resp.into_body() }
 }
+
+/// The encoded answer: the same bytes for every Identify of a server (no
+/// MessageID, no RelatesTo; the defects are fixed when it starts), so each
+/// form is encoded once, on first use.
+pub(crate) fn encoded(state: &State, authenticated: bool) -> Vec<u8> {
+    state.identify[usize::from(authenticated)].get_or_init(|| reply(state, authenticated).into_bytes()).clone()
+}

@@ -20,6 +20,7 @@ pub(crate) mod invoke;
 pub(crate) mod pull;
 pub(crate) mod put;
 pub(crate) mod release;
+pub(crate) mod rendered;
 pub(crate) mod shell;
 mod size;
 
@@ -62,19 +63,22 @@ pub(crate) struct Reply {
     pub(crate) action: String,
     pub(crate) body: Vec<Element>,
     pub(crate) headers: Vec<Element>,
+    /// What the body's placeholders stand for (enumeration items encoded
+    /// once, [`rendered`]); empty for every other answer.
+    pub(crate) encoded: Vec<Arc<wsman_proto::xml::EncodedElement>>,
 }
 
 impl Reply {
     /// The answer to a request of `action` with this body (the response
     /// Action is `action`'s, plus `Response`).
     pub(crate) fn new(action: &Action, body: Vec<Element>) -> Reply {
-        Reply { action: action.response_uri(), body, headers: Vec::new() }
+        Reply { action: action.response_uri(), body, headers: Vec::new(), encoded: Vec::new() }
     }
 
     /// The answer carrying a response message, with the message's own Action.
     pub(crate) fn of<M: Message>(msg: M) -> Reply {
         let action = msg.action().map(|a| a.uri()).unwrap_or_default();
-        Reply { action, body: msg.into_body(), headers: Vec::new() }
+        Reply { action, body: msg.into_body(), headers: Vec::new(), encoded: Vec::new() }
     }
 }
 

@@ -54,10 +54,12 @@ impl Pull {
             None => ctx,
         };
         let pulled = store.pull(&self.context, ctx.user, ctx.now, |pending| take_batch(ctx, pending, max))?;
-        let items = pulled.batch?;
+        let batch = pulled.batch?;
         // The last batch ends the sequence: the store has dropped the context,
         // so the response names none (as Windows' last PullResponse).
         let end = pulled.end_of_sequence && !state.defects.has(Defect::NoEndOfSequence);
-        Ok(Reply::of(PullResponse { context: (!end).then_some(self.context), items, end_of_sequence: end }))
+        let mut reply = Reply::of(PullResponse { context: (!end).then_some(self.context), items: batch.items, end_of_sequence: end });
+        reply.encoded = batch.encoded;
+        Ok(reply)
     }
 }
