@@ -357,10 +357,7 @@ pub(crate) async fn run(a: LoadArgs) -> Result<ExitCode, String> {
     }
     let report = outcome?;
     let written = report::load::write_all(&report, &a.report.report_dir, &formats).map_err(|e| format!("{}: {e}", a.report.report_dir.display()))?;
-    print!("{}", summary(&report));
-    for p in written {
-        println!("wrote {}", p.display());
-    }
+    print_summary(&report, &written);
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
 }
 
@@ -468,6 +465,16 @@ async fn measure(
     })
 }
 
+/// Prints the summary and the files written on stdout (a closed stdout is not an error).
+pub(crate) fn print_summary(report: &LoadReport, written: &[std::path::PathBuf]) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(summary(report).as_bytes());
+    for p in written {
+        let _ = writeln!(out, "wrote {}", p.display());
+    }
+}
+
 /// The plain-text summary printed on stdout.
 pub(crate) fn summary(r: &LoadReport) -> String {
     use std::fmt::Write as _;
@@ -519,4 +526,46 @@ pub(crate) fn summary(r: &LoadReport) -> String {
         let _ = writeln!(out, "generator: {:.3} CPU-s, {:.0} requests per CPU-second", g.cpu_s, g.requests_per_cpu_s);
     }
     out
+}
+
+/// The load report of merged interval logs: a tag `OP` is an operation,
+/// `OP/STEP` one of its steps; the window is the longest log's span.
+pub(crate) fn merged_report(m: &loadgen::hdrlog::MergedLog, paths: &[std::path::PathBuf]) -> LoadReport {
+    let secs = m.span_s;
+    let empty = loadgen::record::new_histogram();
+    let figures = |tag: &str, weight: Option<u32>, name: &str| {
+        let ok = m.ok.get(tag).unwrap_or(&empty);
+        let failed = m.failed.get(tag).map_or(0, |h| h.len());
+        operation_report(name, weight, ok, failed, BTreeMap::new(), secs)
+    };
+    let tags = m.tags();
+    let mut ops: Vec<OperationReport> = Vec::new();
+    let mut total = loadgen::record::new_histogram();
+    for tag in tags.iter().filter(|t| !t.contains('/')) {
+        let mut op = figures(tag, None, tag);
+        if let Some(h) = m.ok.get(tag) {
+            let _ = total.add(h);
+        }
+        let prefix = format!("{tag}/");
+        op.steps = tags.iter().filter_map(|t| t.strip_prefix(&prefix).map(|step| figures(t, None, step))).collect();
+        ops.push(op);
+    }
+    let requests: u64 = ops.iter().map(|o| o.requests).sum();
+    let errors: u64 = ops.iter().map(|o| o.errors).sum();
+    LoadReport {
+        tool: format!("wsman-harness {}", env!("CARGO_PKG_VERSION")),
+        endpoint: None,
+        embedded: false,
+        schedule: None,
+        total: Total { requests, errors, duration_s: secs, throughput_rps: rps(requests, secs), latency_us: latency(&total) },
+        operations: ops,
+        errors_by_class: BTreeMap::new(),
+        throughput: Vec::new(),
+        server: None,
+        generator: None,
+        slo: None,
+        knee: None,
+        hdr_log: None,
+        merged_from: paths.iter().map(|p| p.display().to_string()).collect(),
+    }
 }
