@@ -402,7 +402,7 @@ async fn measure(
         .await
         .map_err(|e| e.to_string())?;
         // The report's figures are those of the highest rate that held (else the last step).
-        let best = k.steps.iter().filter(|s| s.held && Some(s.rate) == k.rate).last().or(k.steps.last()).map(|s| s.result.clone());
+        let best = k.steps.iter().rfind(|s| s.held && Some(s.rate) == k.rate).or(k.steps.last()).map(|s| s.result.clone());
         let Some(best) = best else { return Err("--find-knee ran no step".into()) };
         (best, Some(k))
     } else {
