@@ -24,6 +24,8 @@ pub(crate) enum Command {
     Validate(ValidateArgs),
     /// Send structured mutations of the corpus and shrink every answer the oracle refuses (the embedded reference server without --endpoint).
     Fuzz(FuzzArgs),
+    /// Load an endpoint with a mix of operations; throughput and latency percentiles without coordinated omission (the embedded reference server without --endpoint).
+    Load(LoadArgs),
     /// Merge or compare reports.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -419,6 +421,63 @@ pub(crate) struct FuzzArgs {
     pub(crate) report: ReportArgs,
 }
 
+/// A humantime duration (zero allowed: `--warmup 0s`).
+fn parse_duration_or_zero(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text.trim()).map_err(|e| format!("not a duration such as 500ms, 10s or 2m ({e})"))
+}
+
+/// A request rate: a finite number above zero.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err("the rate is a number of requests per second above 0, e.g. 500".into()),
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct LoadArgs {
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Weighted operations OP=W,...: identify, get-service, enumerate-optimized, enumerate-flow, winrs-flow, or a single-step corpus case id.
+    #[arg(long, value_name = "OP=W,...", default_value = "identify")]
+    pub(crate) mix: String,
+    /// Virtual users, each with its own keep-alive connection.
+    #[arg(long, short = 'c', value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub(crate) connections: u64,
+    /// Open schedule: this many requests (flows) per second over all connections; latency from each request's intended start. Without it: closed (as fast as answers come).
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
+    pub(crate) rate: Option<f64>,
+    /// Measure for this long after the warm-up [default: 10s when --requests is not given either].
+    #[arg(long, value_name = "D", conflicts_with = "requests", value_parser = parse_timeout)]
+    pub(crate) duration: Option<Duration>,
+    /// Measure this many requests (flows), then stop.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) requests: Option<u64>,
+    /// Send for this long before measuring (not counted).
+    #[arg(long, value_name = "D", default_value = "0s", value_parser = parse_duration_or_zero)]
+    pub(crate) warmup: Duration,
+    /// Run shard I of N (from 0): the rate (open) or the connections (closed) are split; `report merge` joins the shards' --hdr-log files.
+    #[arg(long, value_name = "I/N")]
+    pub(crate) shard: Option<String>,
+    /// Objectives, e.g. 'p99<50ms,errors<0.1%' (p50 p90 p99 p999 p9999 max, errors as % or count); exit 1 when one breaks.
+    #[arg(long, value_name = "EXPR")]
+    pub(crate) slo: Option<String>,
+    /// Step the open rate (start at --rate or 50, double until the SLO breaks, then bisect) and report the highest rate that held.
+    #[arg(long, requires = "slo")]
+    pub(crate) find_knee: bool,
+    /// Write the HDR interval log (one histogram per second and operation, tagged) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) hdr_log: Option<PathBuf>,
+    /// Use this corpus folder for corpus case ids in --mix instead of the built-in corpus.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) corpus: Option<PathBuf>,
+    /// Switch on a defect of the embedded reference server (without --endpoint only; repeatable), e.g. late-past-operation-timeout.
+    #[arg(long = "defect", value_name = "NAME")]
+    pub(crate) defects: Vec<String>,
+    #[command(flatten)]
+    pub(crate) report: ReportArgs,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct ValidateArgs {
     /// Fail the deviations Windows tolerates from real clients (reported as WARN otherwise).
@@ -433,9 +492,9 @@ pub(crate) struct ValidateArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ReportCommand {
-    /// Merge report.json files (shards) into one.
+    /// Merge report.json files (shards) into one, or HDR interval logs of `load --hdr-log` (shards) into exact whole-run percentiles (load.json, load.md, load.html).
     Merge {
-        /// The report.json files.
+        /// The report.json files, or the interval logs.
         #[arg(required = true, value_name = "LOG")]
         logs: Vec<PathBuf>,
         #[command(flatten)]

@@ -7,6 +7,7 @@ mod check;
 mod client_cmd;
 mod connection;
 mod fuzz;
+mod load;
 mod report_cmd;
 mod serve;
 mod validate;
@@ -86,6 +87,7 @@ fn main() -> ExitCode {
             args::Command::Report(c) => report_cmd::run(c),
             args::Command::Validate(a) => validate::run(a),
             args::Command::Fuzz(a) => fuzz::run(a).await,
+            args::Command::Load(a) => load::run(a).await,
             c => client_cmd::run(c).await,
         }
     });

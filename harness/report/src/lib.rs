@@ -20,6 +20,8 @@
 //! - [`console`]: the short plain-text summary the CLI prints.
 //! - [`diff`](mod@diff): [`diff()`] of two runs (regressions, fixes, ...);
 //!   [`merge`](mod@merge): [`merge()`] of several runs.
+//! - [`load`]: the load report ([`load::LoadReport`]): JSON, Markdown;
+//!   [`plot`]: its HTML page with inline SVG plots (plotters).
 
 pub mod collect;
 pub mod console;
@@ -29,9 +31,11 @@ pub mod format;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod load;
 pub mod markdown;
 pub mod merge;
 pub mod model;
+pub mod plot;
 
 pub use collect::ReportCollector;
 pub use diff::{diff, Diff, DiffEntry};

@@ -189,6 +189,13 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         let _ = conn;
         Ok(body)
     }
+
+    /// Whether [`Authenticator::unwrap`] must see every response body (its
+    /// state moves with each one: message encryption's sequence numbers), so
+    /// that no body may be dropped unread. The default: no.
+    fn wraps(&self) -> bool {
+        false
+    }
 }
 
 /// HTTP Basic (RFC 7617): `Authorization: Basic base64(user:password)` on every request.

@@ -269,6 +269,22 @@ impl Session {
         self.inner.transport.send(request).await
     }
 
+    /// The raw exchange of a load generator: as [`Session::raw`], except
+    /// that the body of a 2xx response is read to its end and dropped, never
+    /// gathered into one buffer, so the returned body is empty; any other
+    /// status keeps its body (a fault, whose subcode the caller may read).
+    /// With an observer, or an authenticator that [`wraps`](Authenticator::wraps)
+    /// bodies, every body is kept.
+    ///
+    /// A session used by one task at a time keeps one connection: a load
+    /// generator's virtual user owns a session of its own.
+    ///
+    /// # Errors
+    /// As [`Session::raw`].
+    pub async fn raw_judged(&self, request: RawRequest) -> Result<RawResponse, Error> {
+        self.inner.transport.send_judged(request).await
+    }
+
     /// The exchange deadline.
     pub fn timeout(&self) -> Duration {
         self.inner.endpoint.timeout

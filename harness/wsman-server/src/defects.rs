@@ -67,6 +67,7 @@ defects! {
     ShellStderrAsStdout = "shell-stderr-as-stdout": "a command's stderr bytes are delivered in its stdout stream",
     SubscribeNoContext = "subscribe-no-context": "a Pull-mode SubscribeResponse carries no wsen:EnumerationContext",
     UnsubscribeIgnored = "unsubscribe-ignored": "Unsubscribe answers but the subscription stays alive (a later Renew succeeds)",
+    LatePastOperationTimeout = "late-past-operation-timeout": "requests are served one at a time (a process-wide lock) and each answer is held 20 ms, or twice the request's wsman:OperationTimeout when that is at most 1 s (so it arrives past it)",
     AcceptInvalidExpires = "accept-invalid-expires": "a Subscribe whose wse:Expires is neither a duration nor a dateTime is granted the default expiry",
     DeleteIgnored = "delete-ignored": "a WS-Transfer Delete of an existing instance answers DeleteResponse but the instance stays (a later Get finds it)",
 }

@@ -1,7 +1,7 @@
 //! One request's path after the HTTP edge: decode, header rules, operation,
 //! encode. Every failure here becomes a SOAP fault.
 
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use wsman_proto::envelope::Envelope;
 use wsman_proto::fault::{Fault, FaultDetail, FaultKind};
@@ -49,6 +49,31 @@ pub(crate) fn unauthenticated_identify(state: &State, body: &[u8]) -> Option<Out
 }
 
 pub(crate) async fn handle_soap(state: &State, body: &[u8], user: &str, peer: Option<std::net::IpAddr>, info: &mut RequestInfo) -> Outcome {
+    if state.defects.has(Defect::LatePastOperationTimeout) {
+        return late_past_operation_timeout(state, body, user, peer, info).await;
+    }
+    serve_soap(state, body, user, peer, info).await
+}
+
+/// The defect `late-past-operation-timeout`: one request at a time, each
+/// answer held (see its description), so capacity is bounded and latency
+/// grows with the offered rate.
+async fn late_past_operation_timeout(state: &State, body: &[u8], user: &str, peer: Option<std::net::IpAddr>, info: &mut RequestInfo) -> Outcome {
+    static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    const HOLD: Duration = Duration::from_millis(20);
+    let _serial = SERIAL.lock().await;
+    let started = Instant::now();
+    let timeout = Envelope::decode(body, &state.limits.xml).ok().and_then(|e| e.header.operation_timeout).map(|t| t.to_std());
+    let hold = match timeout {
+        Some(t) if t <= Duration::from_secs(1) => t * 2,
+        _ => HOLD,
+    };
+    let outcome = serve_soap(state, body, user, peer, info).await;
+    tokio::time::sleep_until((started + hold).into()).await;
+    outcome
+}
+
+async fn serve_soap(state: &State, body: &[u8], user: &str, peer: Option<std::net::IpAddr>, info: &mut RequestInfo) -> Outcome {
     let env = match Envelope::decode(body, &state.limits.xml) {
         Ok(e) => e,
         Err(e) => {

@@ -44,6 +44,7 @@ catalogue! {
     FAULT_REASON_LANG = ("fault.reason-lang", "DSP0226 §14.2", Must, "Every s:Reason/s:Text carries xml:lang."),
     FAULT_HTTP_STATUS = ("fault.http-status", "DSP0226 §C.2", Must, "A fault is sent with HTTP 500 or 400 (or the case's statuses)."),
     SIZE_MAX_ENVELOPE = ("size.max-envelope", "DSP0226 §6.2", Must, "The response is not larger than the request's MaxEnvelopeSize."),
+    TIMING_OPERATION_TIMEOUT = ("timing.operation-timeout", "DSP0226 §6.1", Must, "A success answer does not arrive after the request's wsman:OperationTimeout (grace: a quarter second or half the timeout, the larger)."),
     EXPECT_XPATH = ("expect.xpath", "corpus case clause", Must, "The case's XPath assertions hold."),
     EXPECT_CAPTURE = ("expect.capture", "corpus case clause", Must, "Values a later step needs are present in the response."),
     EXPECT_REPEAT = ("expect.repeat", "corpus case clause", Must, "A repeated step reaches its end condition within its bound."),

@@ -82,6 +82,13 @@ struct RequestFacts {
     message_id: Option<String>,
     action: Option<String>,
     max_envelope: Option<u64>,
+    operation_timeout: Option<std::time::Duration>,
+}
+
+/// The grace past a request's OperationTimeout within which a success
+/// answer is still on time (scheduling, a loaded test machine).
+fn operation_timeout_grace(timeout: std::time::Duration) -> std::time::Duration {
+    (timeout / 2).max(std::time::Duration::from_millis(250))
 }
 
 fn request_facts(request: &str, prefixes: &PrefixMap) -> RequestFacts {
@@ -92,6 +99,7 @@ fn request_facts(request: &str, prefixes: &PrefixMap) -> RequestFacts {
         message_id: get("/s:Envelope/s:Header/wsa:MessageID"),
         action: get("/s:Envelope/s:Header/wsa:Action"),
         max_envelope: get("/s:Envelope/s:Header/wsman:MaxEnvelopeSize").and_then(|v| v.parse().ok()),
+        operation_timeout: get("/s:Envelope/s:Header/wsman:OperationTimeout").and_then(|v| wsman_proto::XsDuration::parse(&v)).map(|d| d.to_std()),
     }
 }
 
@@ -195,7 +203,7 @@ pub fn judge(spec: &StepSpec, response: Result<&RawResponse, &ExchangeError>) ->
 
     let mut facts = request_facts(&spec.request, &spec.prefixes);
     if count("/s:Envelope/s:Body/wsmid:IdentifyResponse") > 0 {
-        facts = RequestFacts { max_envelope: facts.max_envelope, ..RequestFacts::default() };
+        facts = RequestFacts { max_envelope: facts.max_envelope, operation_timeout: facts.operation_timeout, ..RequestFacts::default() };
     }
     let header = |name: &str| x.strings(&format!("/s:Envelope/s:Header/{name}")).ok().and_then(|s| s.into_iter().next());
     if let Some(mid) = &facts.message_id {
@@ -225,6 +233,16 @@ pub fn judge(spec: &StepSpec, response: Result<&RawResponse, &ExchangeError>) ->
             let n = resp.body.len() as u64;
             v.add(&cat::SIZE_MAX_ENVELOPE, n <= max, format!("response of {n} octets exceeds MaxEnvelopeSize {max}"));
         }
+    }
+
+    // DSP0226 §6.1: the service answers within the OperationTimeout, or faults w:TimedOut.
+    if let (Some(t), false) = (facts.operation_timeout, is_fault) {
+        let late = resp.elapsed > t + operation_timeout_grace(t);
+        v.add(
+            &cat::TIMING_OPERATION_TIMEOUT,
+            !late,
+            format!("a success answer after {} ms, past the OperationTimeout of {} ms", resp.elapsed.as_millis(), t.as_millis()),
+        );
     }
 
     if is_fault {

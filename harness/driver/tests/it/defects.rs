@@ -90,6 +90,12 @@ const PROVOCATIONS: &[Provocation] = &[
     Provocation { assertion: "fault.reason-lang", cause: Cause::Defect("fault-no-reason-lang"), cases: "core/addressing/*", setup: Setup::Plain },
     Provocation { assertion: "fault.http-status", cause: Cause::Defect("fault-http-200"), cases: "core/addressing/*", setup: Setup::Plain },
     Provocation { assertion: "size.max-envelope", cause: Cause::Defect("ignore-max-envelope-size"), cases: "enumeration/*", setup: Setup::Plain },
+    Provocation {
+        assertion: "timing.operation-timeout",
+        cause: Cause::Defect("late-past-operation-timeout"),
+        cases: "transfer/get/os-short-timeout",
+        setup: Setup::Plain,
+    },
     Provocation { assertion: "expect.xpath", cause: Cause::Defect("identify-wrong-protocol"), cases: "core/identify/*", setup: Setup::Plain },
     Provocation { assertion: "expect.capture", cause: Cause::Defect("drop-enumeration-context"), cases: "enumeration/scenario/*", setup: Setup::Plain },
     Provocation { assertion: "expect.repeat", cause: Cause::Defect("no-end-of-sequence"), cases: "enumeration/scenario/*", setup: Setup::Plain },

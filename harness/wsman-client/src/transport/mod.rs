@@ -247,6 +247,9 @@ struct Prepared {
     body: Bytes,
     streamed: Option<Arc<dyn BodySource>>,
     replayable: bool,
+    /// Keep the body of a 2xx response (`false`: read it to its end and drop
+    /// it, [`Transport::send_judged`]).
+    keep_success_body: bool,
 }
 
 /// The transport of one session: one origin, its pool, its authenticator.
@@ -319,8 +322,20 @@ impl Transport {
     /// the request is [`RawRequest::replayable`]. A second failure is
     /// returned as it is; [`TransportKind::Closed`] names that case.
     pub(crate) async fn send(&self, req: RawRequest) -> Result<RawResponse, Error> {
+        self.send_prepared(self.prepare(req, true)?).await
+    }
+
+    /// As [`Transport::send`], except that the body of a 2xx response is
+    /// read to its end and dropped, never gathered into one buffer (the
+    /// returned body is empty); any other status keeps its body (a fault,
+    /// whose subcode the caller reads). For a load generator, which judges a
+    /// success by its status.
+    pub(crate) async fn send_judged(&self, req: RawRequest) -> Result<RawResponse, Error> {
+        self.send_prepared(self.prepare(req, false)?).await
+    }
+
+    async fn send_prepared(&self, prepared: Prepared) -> Result<RawResponse, Error> {
         let started = Instant::now();
-        let prepared = self.prepare(req)?;
         let exchange = async {
             let mut conn = self.checkout().await?;
             match self.attempt(&mut conn, &prepared, started).await {
@@ -344,7 +359,7 @@ impl Transport {
         }
     }
 
-    fn prepare(&self, req: RawRequest) -> Result<Prepared, Error> {
+    fn prepare(&self, req: RawRequest, keep_success_body: bool) -> Result<Prepared, Error> {
         let invalid = |m: String| Error::new(ErrorKind::InvalidRequest, format!("invalid request: {m}"));
         let method = match req.method.as_deref() {
             None => Method::POST,
@@ -373,6 +388,7 @@ impl Transport {
             body: req.body,
             streamed: req.streamed,
             replayable: req.replayable,
+            keep_success_body,
         })
     }
 
@@ -502,6 +518,10 @@ impl Transport {
                 }
             }
             let (parts, body) = resp.into_parts();
+            if !p.keep_success_body && (200..300).contains(&status) && self.observer.is_none() && authenticator.is_none_or(|a| !a.wraps()) {
+                self.drain_body(conn, body).await?;
+                return Ok(RawResponse { status, headers: parts.headers, body: Bytes::new(), elapsed: started.elapsed() });
+            }
             let bytes = self.read_body(conn, body).await?;
             if let Some(o) = &self.observer {
                 o.observe(&WireMessage::Response { status, headers: &parts.headers, body: &bytes });
@@ -526,6 +546,28 @@ impl Transport {
         conn.wire.response_complete();
         conn.state.exchange_done();
         Ok(bytes.to_bytes())
+    }
+
+    /// Reads a whole body within the cap, dropping each frame as it comes,
+    /// and marks the exchange complete on the connection.
+    async fn drain_body(&self, conn: &mut Connection, mut body: hyper::body::Incoming) -> Result<(), Failure> {
+        let mut seen = 0usize;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| Error::transport(TransportKind::Broken, format!("HTTP exchange failed: {}", chain(&e))))?;
+            if let Some(data) = frame.data_ref() {
+                seen = seen.saturating_add(data.len());
+                if seen > self.max_response {
+                    return Err(Error::transport(
+                        TransportKind::TooLarge,
+                        format!("HTTP exchange failed: the response is larger than {} bytes", self.max_response),
+                    )
+                    .into());
+                }
+            }
+        }
+        conn.wire.response_complete();
+        conn.state.exchange_done();
+        Ok(())
     }
 
     /// Classifies a failed exchange on `conn`.

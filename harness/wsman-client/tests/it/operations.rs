@@ -145,3 +145,35 @@ async fn set_is_a_get_then_a_put_of_the_changed_representation() {
     let again = s.get(&config).await.unwrap().to_instance().unwrap();
     assert_eq!(text(&again, "MaxEnvelopeSizekb").as_deref(), Some("150"));
 }
+
+/// `raw_judged` (a load generator's exchange): a success is read to its
+/// end and dropped, a fault keeps its body, and the connection is reused.
+#[tokio::test]
+async fn raw_judged_drops_success_bodies_and_keeps_faults() {
+    let server = TestServer::reference().await;
+    let s = session(&server);
+    let soap = |body: Vec<u8>| wsman_client::RawRequest {
+        content_type: Some("application/soap+xml;charset=UTF-8".into()),
+        body: body.into(),
+        replayable: true,
+        ..wsman_client::RawRequest::default()
+    };
+    let get = s.request(&Resource::cimv2("Win32_Service").selector("Name", "WinRM"), wsman_client::message::Get).encode();
+    let full = s.raw(soap(get.clone())).await.expect("raw");
+    assert_eq!(full.status, 200);
+    assert!(full.body.len() > 200, "raw keeps the body");
+    for _ in 0..3 {
+        let judged = s.raw_judged(soap(get.clone())).await.expect("judged");
+        assert_eq!(judged.status, 200);
+        assert!(judged.body.is_empty(), "a success body is not kept");
+    }
+    let missing = s.request(&Resource::cimv2("Win32_Service").selector("Name", "NoSuchService"), wsman_client::message::Get).encode();
+    let fault = s.raw_judged(soap(missing)).await.expect("judged");
+    assert_eq!(fault.status, 500);
+    let text = String::from_utf8_lossy(&fault.body);
+    assert!(text.contains("Fault") && text.contains("DestinationUnreachable"), "a fault keeps its body: {text}");
+    // The same kept-alive connection answered after the drained bodies.
+    let again = s.raw_judged(soap(get)).await.expect("judged");
+    assert_eq!(again.status, 200);
+    server.stop().await;
+}

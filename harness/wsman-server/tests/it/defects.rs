@@ -42,6 +42,7 @@ const TESTED: &[Defect] = &[
     Defect::PutReadOnlyAccepted,
     Defect::AcceptWrongPassword,
     Defect::HangOnGet,
+    Defect::LatePastOperationTimeout,
     Defect::HtmlErrorPage,
     Defect::WrongContentType,
     Defect::MalformedResponse,
@@ -271,4 +272,29 @@ async fn hang_on_get_holds_the_request_until_shutdown() {
     // Other actions still answer.
     assert_ok(&c.post(identify(&c)).await);
     s.stop().await;
+}
+
+#[tokio::test]
+async fn late_past_operation_timeout_serves_one_at_a_time_and_answers_past_the_timeout() {
+    use std::time::{Duration, Instant};
+    let (s, c) = setup_with(&[Defect::LatePastOperationTimeout]).await;
+    let mut get = os_get(&c);
+    get.header.operation_timeout = Some(wsman_proto::XsDuration::from_millis(200));
+    let started = Instant::now();
+    assert_ok(&c.post(get.encode()).await);
+    assert!(started.elapsed() >= Duration::from_millis(400), "the answer comes at twice the OperationTimeout, not after {:?}", started.elapsed());
+    // Four requests sent at once are answered one after another, 20 ms each at least.
+    let started = Instant::now();
+    let replies = futures_join4(&c).await;
+    for r in &replies {
+        assert_ok(r);
+    }
+    assert!(started.elapsed() >= Duration::from_millis(80), "served one at a time: {:?}", started.elapsed());
+    s.stop().await;
+}
+
+async fn futures_join4(c: &Client) -> Vec<test_support::Reply> {
+    let send = || c.post(identify(c));
+    let (a, b, x, y) = tokio::join!(send(), send(), send(), send());
+    vec![a, b, x, y]
 }
