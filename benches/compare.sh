@@ -154,6 +154,32 @@ import json,sys; d=json.load(sys.stdin); print(json.dumps({"rps": d["summary"]["
   done
 done
 echo "]" >>"$TMP/runs.json"
+
+# 2b. Generator cost: requests per CPU-second of the generator process itself
+# (user + system time, from /usr/bin/time), wrk against wsman-harness load, for
+# Identify with the same connections, against both servers, in alternating rounds.
+echo "[" >"$TMP/gen.json"
+first=1
+for round in $(seq "$REPEAT"); do
+  for target in nginx serve; do
+    if [[ $target == nginx ]]; then u="http://127.0.0.1:$NGINX_PORT/identify"; else u=$URL; fi
+    /usr/bin/time -f "%U %S" -o "$TMP/wrk.time" env WSMAN_BODY="$HERE/requests/identify.xml" WSMAN_BASIC="$BASIC" \
+      wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -s "$HERE/post.lua" "$u" | sed -n 's/^JSON //p' >"$TMP/wrk.json"
+    wrk_requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$TMP/wrk.json")
+    /usr/bin/time -f "%U %S" -o "$TMP/load.time" "$BIN" load --endpoint "$u" --user "$USER_PASS" --connections "$CONNS" \
+      --duration "${DURATION}s" --report-dir "$TMP/load-$round-$target" --format json >/dev/null
+    load_requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["requests"])' "$TMP/load-$round-$target/load.json")
+    for g in wrk load; do
+      if [[ $g == wrk ]]; then n=$wrk_requests; t=$TMP/wrk.time; else n=$load_requests; t=$TMP/load.time; fi
+      cpu=$(awk '{print $1 + $2}' "$t")
+      echo "generator round $round $target $g: $n requests, $cpu CPU-s" >&2
+      [[ $first == 1 ]] || echo "," >>"$TMP/gen.json"
+      first=0
+      printf '{"round":%d,"target":"%s","generator":"%s","requests":%d,"cpu_s":%s}\n' "$round" "$target" "$g" "$n" "$cpu" >>"$TMP/gen.json"
+    done
+  done
+done
+echo "]" >>"$TMP/gen.json"
 stop_serve
 
 # 3. Idle connections, on a fresh server.
@@ -163,7 +189,7 @@ python3 "$HERE/idle_conns.py" --pid "$SERVE_PID" --port "$SERVE_PORT" --body "$H
 stop_serve
 
 mkdir -p "$OUT"
-python3 "$HERE/compare_report.py" --label "$LABEL" --runs "$TMP/runs.json" --idle "$TMP/idle.json" \
+python3 "$HERE/compare_report.py" --label "$LABEL" --runs "$TMP/runs.json" --idle "$TMP/idle.json" --generators "$TMP/gen.json" \
   --sizes "$TMP/www" --commit "${COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- harness || echo '+dirty')}" \
   --duration "$DURATION" --conns "$CONNS" --threads "$THREADS" --out "$OUT"
 echo "wrote $OUT/compare-$LABEL.json and $OUT/compare.md" >&2

@@ -29,6 +29,26 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
+def generators(a):
+    """Requests per generator CPU-second, by generator and target, and load's ratio to wrk."""
+    if not getattr(a, "generators", None) or not os.path.exists(a.generators):
+        return {"status": "not measured in this run"}
+    runs = json.load(open(a.generators))
+    per = {}
+    for r in runs:
+        if r["cpu_s"] > 0:
+            per.setdefault(r["generator"], {}).setdefault(r["target"], []).append(r["requests"] / r["cpu_s"])
+    out = {"runs": runs}
+    for g, by_target in per.items():
+        out[f"{g}_rps_per_cpu_s"] = {t: round(median(v), 1) for t, v in by_target.items()}
+    ratios = {}
+    for t in ("nginx", "serve"):
+        lo, wr = out.get("load_rps_per_cpu_s", {}).get(t), out.get("wrk_rps_per_cpu_s", {}).get(t)
+        ratios[t] = round(lo / wr, 3) if lo and wr else None
+    out["load_vs_wrk"] = ratios
+    return out
+
+
 def build(a):
     runs = json.load(open(a.runs))
     idle = json.load(open(a.idle))
@@ -79,16 +99,9 @@ def build(a):
         "ratios_per_round": per_round,
         "oha_rps": {s: {t: median(v) for t, v in d.items()} for s, d in oha.items()},
         "idle": idle_out,
-        # The place for the load generator (issue 11): requests per generator
-        # CPU-second of `wsman-harness load` against wrk's and oha's, against the
-        # same two servers. Filled in once `load` lands.
-        "load_generator": {
-            "status": "pending: wsman-harness load has not landed",
-            "wsman_harness_load_rps_per_cpu_s": None,
-            "wrk_rps_per_cpu_s": None,
-            "oha_rps_per_cpu_s": None,
-            "load_vs_wrk": None,
-        },
+        # Requests per generator CPU-second of `wsman-harness load` and wrk,
+        # Identify, against both servers (medians over the rounds).
+        "load_generator": generators(a),
         "runs": runs,
     }
 
@@ -147,17 +160,20 @@ def markdown(reports):
             cells.append(f"{fmt(m['nginx'], 1)} | {fmt(m['serve'], 1)}")
         out.append(f"| {TITLES[s]} | {reports[-1]['response_bytes'][s]:,} | " + " | ".join(cells) + " |")
     out.append("")
-    out.append("## Load generator (placeholder)")
+    out.append("## Load generator")
     out.append("")
-    out.append("Requests per generator CPU-second, `wsman-harness load` against wrk (target ≥ 1.0) and oha,")
-    out.append("against the same two servers: not measured yet; the `load_generator` object of each JSON")
-    out.append("is the place for it once `wsman-harness load` lands.")
+    out.append("Requests per generator CPU-second (the generator process's user + system time), Identify,")
+    out.append("same connections and duration, medians over the rounds; target: `wsman-harness load` at")
+    out.append("least 1.0 of wrk. Runs from before the load generator existed have no figures.")
     out.append("")
-    out.append("| generator | req / CPU-s vs nginx | req / CPU-s vs serve | vs wrk |")
-    out.append("|---|---:|---:|---:|")
-    out.append("| wrk | – | – | 1.0 |")
-    out.append("| wsman-harness load | – | – | – |")
-    out.append("| oha | – | – | – |")
+    out.append("| run | wrk vs nginx | load vs nginx | wrk vs serve | load vs serve | load / wrk (serve) |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for r in reports:
+        g = r.get("load_generator", {})
+        w, l = g.get("wrk_rps_per_cpu_s") or {}, g.get("load_rps_per_cpu_s") or {}
+        ratio = g.get("load_vs_wrk", {}).get("serve") if isinstance(g.get("load_vs_wrk"), dict) else None
+        mark = "" if ratio is None else (" ✓" if ratio >= 1.0 else " ✗")
+        out.append(f"| {r['label']} | {fmt(w.get('nginx'), 1)} | {fmt(l.get('nginx'), 1)} | {fmt(w.get('serve'), 1)} | {fmt(l.get('serve'), 1)} | {fmt(ratio)}{mark} |")
     out.append("")
     return "\n".join(out)
 
@@ -167,6 +183,7 @@ def main():
     ap.add_argument("--label", required=True)
     ap.add_argument("--runs", required=True)
     ap.add_argument("--idle", required=True)
+    ap.add_argument("--generators", help="generator cost runs (JSON list); absent: not measured")
     ap.add_argument("--sizes", required=True)
     ap.add_argument("--commit", required=True)
     ap.add_argument("--duration", type=int, required=True)
