@@ -41,20 +41,6 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
     vec![("get-request", get), ("enumerate-response-20", resp), ("fault", fault)]
 }
 
-/// Reads every event with namespace resolution and counts elements.
-fn scan(bytes: &[u8]) -> usize {
-    let text = std::str::from_utf8(bytes).expect("utf-8");
-    let mut r = quick_xml::NsReader::from_str(text);
-    let mut n = 0;
-    loop {
-        match r.read_resolved_event() {
-            Ok((_, quick_xml::events::Event::Start(_) | quick_xml::events::Event::Empty(_))) => n += 1,
-            Ok((_, quick_xml::events::Event::Eof)) | Err(_) => return n,
-            Ok(_) => {}
-        }
-    }
-}
-
 fn codec(c: &mut Criterion) {
     let limits = Limits::default();
     for (name, bytes) in samples() {
@@ -62,7 +48,7 @@ fn codec(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(bytes.len() as u64));
         // Baseline in the same run: quick-xml's namespace-resolving reader alone,
         // with no tree, no limits and no model (the floor any decoder pays).
-        g.bench_function("baseline-nsreader-scan", |b| b.iter(|| scan(black_box(&bytes))));
+        g.bench_function("baseline-nsreader-scan", |b| b.iter(|| benches::scan(black_box(&bytes))));
         g.bench_function("decode", |b| b.iter(|| Envelope::decode(black_box(&bytes), &limits).expect("decodes")));
         let env = Envelope::decode(&bytes, &limits).expect("decodes");
         g.bench_function("encode", |b| b.iter(|| black_box(&env).encode()));

@@ -21,20 +21,6 @@ fn request(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Reads every event with namespace resolution and counts elements.
-fn scan(bytes: &[u8]) -> usize {
-    let text = std::str::from_utf8(bytes).expect("utf-8");
-    let mut r = quick_xml::NsReader::from_str(text);
-    let mut n = 0;
-    loop {
-        match r.read_resolved_event() {
-            Ok((_, quick_xml::events::Event::Start(_) | quick_xml::events::Event::Empty(_))) => n += 1,
-            Ok((_, quick_xml::events::Event::Eof)) | Err(_) => return n,
-            Ok(_) => {}
-        }
-    }
-}
-
 fn server(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let config = Config {
@@ -52,7 +38,7 @@ fn server(c: &mut Criterion) {
         assert!(validator.is_valid(&response), "{name}: the answer is schema-valid");
         let mut g = c.benchmark_group(format!("server-{name}"));
         g.throughput(Throughput::Bytes(response.len() as u64));
-        g.bench_function("baseline-nsreader-scan-response", |b| b.iter(|| scan(black_box(&response))));
+        g.bench_function("baseline-nsreader-scan-response", |b| b.iter(|| benches::scan(black_box(&response))));
         g.bench_function("dispatch", |b| b.iter(|| rt.block_on(server.answer(black_box(&body), "bench"))));
         g.bench_function("validate-response", |b| b.iter(|| black_box(validator.validate(black_box(&response)))));
         g.finish();
