@@ -190,9 +190,11 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
         Ok(body)
     }
 
-    /// Whether [`Authenticator::unwrap`] must see every response body (its
-    /// state moves with each one: message encryption's sequence numbers), so
-    /// that no body may be dropped unread. The default: no.
+    /// Whether the authenticator seals messages: [`Authenticator::wrap`]
+    /// must see every request body whole (a streamed body is refused) and
+    /// [`Authenticator::unwrap`] every response body (its state moves with
+    /// each one: message encryption's sequence numbers), so that no body may
+    /// be dropped unread. The default: no.
     fn wraps(&self) -> bool {
         false
     }

@@ -103,9 +103,10 @@ pub struct RawRequest {
     pub auth: RawAuth,
     /// Body bytes.
     pub body: Bytes,
-    /// A streamed body instead of `body` (which is then not sent). The
-    /// authenticator's message wrapping, which needs the whole body, is not
-    /// applied to it; observers see it as empty.
+    /// A streamed body instead of `body` (which is then not sent). An
+    /// authenticator that wraps (seals) messages needs the whole body: with
+    /// one, a streamed request is refused (`ErrorKind::InvalidRequest`).
+    /// Observers see `body` (normally empty).
     pub streamed: Option<Arc<dyn BodySource>>,
     /// Whether sending the request twice cannot change what the endpoint
     /// does or answers (Identify, Get, ...): only such a request is retried
@@ -476,8 +477,13 @@ impl Transport {
                 }
                 (_, Some(a)) => {
                     a.authorize(&mut conn.state, &mut headers).map_err(Error::from)?;
-                    if p.streamed.is_none() {
-                        payload = a.wrap(&mut conn.state, payload).map_err(Error::from)?;
+                    match (&p.streamed, a.wraps()) {
+                        // A sealed message needs the whole body: never send it unsealed.
+                        (Some(_), true) => {
+                            return Err(Error::new(ErrorKind::InvalidRequest, "invalid request: a streamed body cannot be sealed by the authenticator").into())
+                        }
+                        (Some(_), false) => {}
+                        (None, _) => payload = a.wrap(&mut conn.state, payload).map_err(Error::from)?,
                     }
                 }
                 _ => {}

@@ -290,6 +290,10 @@ impl Authenticator for TwoLegs {
         Ok(Challenge::Retry)
     }
 
+    fn wraps(&self) -> bool {
+        true
+    }
+
     fn wrap(&self, _conn: &mut ConnState, body: Payload) -> Result<Payload, crate::auth::AuthError> {
         let mut b = b"WRAPPED:".to_vec();
         b.extend_from_slice(&body.bytes);
@@ -458,4 +462,13 @@ async fn a_body_in_one_piece_goes_with_content_length() {
     let (head, body) = seen.await.unwrap();
     assert!(header_field(&head, "content-length:") == "8" && !head.contains("transfer-encoding"), "{head}");
     assert_eq!(body, b"<whole/>");
+}
+
+#[tokio::test]
+async fn a_streamed_body_is_refused_by_an_authenticator_that_seals() {
+    let (url, log) = two_leg_server().await;
+    let t = Transport::new(&target(&url), Some(Arc::new(TwoLegs))).unwrap();
+    let err = t.send(RawRequest { streamed: Some(Arc::new(Parts(vec![b"<a/>"]))), ..soap(Vec::new()) }).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
+    assert!(log.lock().unwrap().is_empty(), "nothing unsealed went out");
 }
