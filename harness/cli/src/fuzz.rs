@@ -26,9 +26,11 @@ pub(crate) async fn run(a: FuzzArgs) -> Result<ExitCode, String> {
         Some(url) => (target(&a.conn, url)?, None, None),
         None => {
             let (t, stop, task, connections) = start_embedded(a.conn.timeout).await?;
-            let probe = ServerProbe(Arc::new(move || {
-                let (rss, rss_peak) = process_memory();
-                ServerSample { rss, rss_peak, open_connections: connections.open(), peak_connections: connections.peak() }
+            let probe = ServerProbe(Arc::new(move || ServerSample {
+                rss: loadgen::sampler::rss_bytes().unwrap_or(0),
+                rss_peak: loadgen::sampler::rss_peak_bytes().unwrap_or(0),
+                open_connections: connections.open(),
+                peak_connections: connections.peak(),
             }));
             (t, Some((stop, task)), Some(probe))
         }
@@ -65,16 +67,6 @@ pub(crate) async fn run(a: FuzzArgs) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     write_summary(&mut out, &url, embedded_label(a.conn.endpoint.is_none()), seed, &outcome).map_err(|e| e.to_string())?;
     Ok(if outcome.finds.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FOUND) })
-}
-
-/// This process's resident set size and its high-water mark, in octets
-/// (`VmRSS`, `VmHWM` of /proc/self/status; zeros where there is none).
-fn process_memory() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib = |key: &str| {
-        status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.split_whitespace().next()).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0) * 1024
-    };
-    (kib("VmRSS:"), kib("VmHWM:"))
 }
 
 fn embedded_label(embedded: bool) -> &'static str {

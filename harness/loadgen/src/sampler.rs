@@ -67,8 +67,18 @@ pub fn threads_cpu(tids: &[u32]) -> Option<Duration> {
 
 /// Resident set size of this process, bytes.
 pub fn rss_bytes() -> Option<u64> {
+    status_bytes("VmRSS:")
+}
+
+/// The resident high-water mark of this process, bytes.
+pub fn rss_peak_bytes() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+/// A `KEY: N kB` line of /proc/self/status, in bytes.
+fn status_bytes(key: &str) -> Option<u64> {
     let text = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = text.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
