@@ -18,11 +18,19 @@ const EXIT_FAILED: u8 = 1;
 /// stops it, its task and its connection counts.
 pub(crate) type Embedded = (Endpoint, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>, Arc<wsman_server::ConnectionStats>);
 
-pub(crate) async fn start_embedded(timeout: std::time::Duration) -> Result<Embedded, String> {
+/// The embedded server's settings: ephemeral loopback ports (HTTP and the
+/// BMC's LAN face) and one internal user, `harness`, whose fresh password
+/// comes back beside them.
+pub(crate) fn embedded_config() -> (Config, BmcOptions, String) {
     let password = uuid::Uuid::new_v4().simple().to_string();
     let user = User { name: "harness".into(), password: password.clone() };
     let config = Config { http: Some(([127, 0, 0, 1], 0).into()), users: vec![user], allow_unencrypted: true, ..Config::default() };
     let bmc = BmcOptions { ipmi: Some(([127, 0, 0, 1], 0).into()), ..BmcOptions::default() };
+    (config, bmc, password)
+}
+
+pub(crate) async fn start_embedded(timeout: std::time::Duration) -> Result<Embedded, String> {
+    let (config, bmc, password) = embedded_config();
     let reference = ReferenceHost::bind(config, bmc).await.map_err(|e| e.to_string())?;
     let addr = reference.server().http_addr().ok_or("the embedded server has no HTTP listener")?;
     let connections = reference.server().connections();

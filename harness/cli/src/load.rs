@@ -21,7 +21,7 @@ use report::load::{
     GeneratorReport, KneeReport, KneeStepReport, Latency, LoadReport, ObjectiveReport, OperationReport, ScheduleReport, ServerReport, ServerSample, SloReport,
     SpectrumPoint, ThroughputPoint, Total,
 };
-use wsman_server::{BmcOptions, Config, Defect, DefectSet, Limits, ReferenceHost, User};
+use wsman_server::{Defect, DefectSet, ReferenceHost};
 
 use crate::args::LoadArgs;
 use crate::connection::target;
@@ -58,19 +58,10 @@ async fn start_embedded(timeout: Duration, defects: Vec<Defect>, connections: us
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the embedded server's runtime: {e}"))?;
-    let password = uuid::Uuid::new_v4().simple().to_string();
-    let user = User { name: "harness".into(), password: password.clone() };
+    let (mut config, bmc, password) = crate::check::embedded_config();
+    config.defects = DefectSet::new(defects);
     // Every user may hold a shell at once (winrs-flow); winrm/config caps it too.
-    let limits = Limits { shells_per_user: connections.max(Limits::default().shells_per_user), ..Limits::default() };
-    let config = Config {
-        http: Some(([127, 0, 0, 1], 0).into()),
-        users: vec![user],
-        allow_unencrypted: true,
-        defects: DefectSet::new(defects),
-        limits,
-        ..Config::default()
-    };
-    let bmc = BmcOptions { ipmi: Some(([127, 0, 0, 1], 0).into()), ..BmcOptions::default() };
+    config.limits.shells_per_user = connections.max(config.limits.shells_per_user);
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<Result<String, String>>();
     let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let (done_tx, done) = tokio::sync::oneshot::channel::<()>();
