@@ -44,5 +44,13 @@ pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
         }
         writeln!(out)?;
     }
+    // Against the embedded server a skip fails the run too: say which and why.
+    for r in report.blocking_skips() {
+        write!(out, "{} {} {}", r.status.as_str(), r.case, r.assertion)?;
+        if !r.message.is_empty() {
+            write!(out, " {}", one_line(&r.message))?;
+        }
+        writeln!(out)?;
+    }
     writeln!(out, "{}", if report.passed() { "PASSED" } else { "FAILED" })
 }

@@ -104,14 +104,14 @@ fn fault_without_reason_is_rejected() {
 fn address_in_the_wrong_namespace_is_rejected() {
     let mut root = tree("shell-create-request.xml");
     let address = at(&mut root, &[HEADER, (ns::WSA, "ReplyTo"), (ns::WSA, "Address")]);
-    address.ns = Some(ns::WSMAN.to_owned());
+    address.ns = Some(ns::WSMAN.into());
     assert_rejected(&violations(&root), ns::WSMAN, "Address", "not expected");
 }
 
 #[test]
 fn envelope_in_the_wrong_namespace_is_rejected() {
     let mut root = tree("shell-create-request.xml");
-    root.ns = Some(ns::WSA.to_owned());
+    root.ns = Some(ns::WSA.into());
     assert_rejected(&violations(&root), ns::WSA, "Envelope", "validation root");
 }
 
@@ -119,7 +119,7 @@ fn envelope_in_the_wrong_namespace_is_rejected() {
 fn stream_in_the_wrong_namespace_is_rejected() {
     let mut root = tree("receive-response.xml");
     let stream = at(&mut root, &[BODY, (ns::RSP, "ReceiveResponse"), (ns::RSP, "Stream")]);
-    stream.ns = Some(ns::WSMV.to_owned());
+    stream.ns = Some(ns::WSMV.into());
     assert_rejected(&violations(&root), ns::WSMV, "Stream", "not expected");
 }
 
@@ -127,7 +127,7 @@ fn stream_in_the_wrong_namespace_is_rejected() {
 fn enumeration_context_in_the_wrong_namespace_is_rejected() {
     let mut root = tree("enumerate-response.xml");
     let context = at(&mut root, &[BODY, (ns::WSEN, "EnumerateResponse"), (ns::WSEN, "EnumerationContext")]);
-    context.ns = Some(ns::WSMAN.to_owned());
+    context.ns = Some(ns::WSMAN.into());
     assert_rejected(&violations(&root), ns::WSMAN, "EnumerationContext", "not expected");
 }
 

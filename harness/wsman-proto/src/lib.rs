@@ -46,6 +46,6 @@ pub use envelope::{DecodeError, Envelope, WireFault};
 pub use fault::{Fault, FaultDetail, FaultKind, SoapCode};
 pub use header::Header;
 pub use instance::{Instance, Property, Value};
-pub use provider::{CallContext, MethodResult, ResourceProvider};
+pub use provider::{CallContext, MethodResult, ResourceProvider, SharedInstance};
 pub use selector::{OptionSet, SelectorSet};
 pub use xml::{Element, Limits};

@@ -67,6 +67,20 @@ pub const XMLNS: &str = "http://www.w3.org/2000/xmlns/";
 /// The `xml:` namespace (xml:lang).
 pub const XML: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// The namespaces [`intern`] shares rather than copies: every one an
+/// envelope of this protocol carries.
+const INTERNED: &[&str] = &[SOAP, WSA, WSMAN, WSMV, WSEN, WXF, WSE, WSMB, WSMID, RSP, CFG, CIM, XSI, XS, XMLNS, XML, WSMANFAULT, CLIXML, WIN_EVENT, SOAP11];
+
+/// A namespace URI as an element or attribute holds it: borrowed when it is
+/// one of the protocol's namespaces (no allocation for the dozens of
+/// elements of every envelope), else an owned copy.
+pub fn intern(uri: &str) -> std::borrow::Cow<'static, str> {
+    match INTERNED.iter().find(|k| **k == uri) {
+        Some(k) => std::borrow::Cow::Borrowed(k),
+        None => std::borrow::Cow::Owned(uri.to_owned()),
+    }
+}
+
 /// Base of Microsoft's WS-Management URIs: winrm's aliases `winrm` and
 /// `wsman`, and the prefix `winrm` puts before a resource URI written
 /// without a scheme (`wmi/root/cimv2/Win32_Service`, `config/service`).

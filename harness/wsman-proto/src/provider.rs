@@ -23,6 +23,23 @@ pub struct CallContext<'a> {
     pub now: SystemTime,
 }
 
+/// One instance of a provider's shared snapshot (see
+/// [`ResourceProvider::get_shared`]): the instance is `snapshot[index]`.
+#[derive(Clone, Debug)]
+pub struct SharedInstance {
+    /// The snapshot [`ResourceProvider::enumerate_shared`] hands out now.
+    pub snapshot: Arc<[Instance]>,
+    /// The instance's position in it.
+    pub index: usize,
+}
+
+impl SharedInstance {
+    /// The instance.
+    pub fn instance(&self) -> Option<&Instance> {
+        self.snapshot.get(self.index)
+    }
+}
+
 /// The result of a custom method: the `<Method>_OUTPUT` body's properties.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MethodResult {
@@ -71,6 +88,19 @@ pub trait ResourceProvider: Send + Sync {
     /// The default wraps `enumerate`.
     fn enumerate_shared(&self, ctx: &CallContext<'_>, uri: &str) -> Result<Arc<[Instance]>, Fault> {
         self.enumerate(ctx, uri).map(Arc::from)
+    }
+
+    /// WS-Transfer Get answered from the snapshot
+    /// [`enumerate_shared`](Self::enumerate_shared) would return now, for a
+    /// provider that caches one: the same instance [`get`](Self::get)
+    /// returns, found in the snapshot, so the server can answer with the
+    /// item it already encoded for enumerations instead of building and
+    /// serializing the instance again. `Ok(None)` (the default) means the
+    /// provider keeps no snapshot and the server calls `get`; faults are the
+    /// ones `get` gives.
+    fn get_shared(&self, ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet) -> Result<Option<SharedInstance>, Fault> {
+        let _ = (ctx, uri, selectors);
+        Ok(None)
     }
 
     /// Time the simulated operation takes before it answers (a real host's

@@ -25,8 +25,9 @@ use crate::ns;
 /// An XML element with its namespace resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Element {
-    /// Namespace URI, `None` when the element is in no namespace.
-    pub ns: Option<String>,
+    /// Namespace URI, `None` when the element is in no namespace. The
+    /// protocol's own namespaces are borrowed ([`ns::intern`]), not copied.
+    pub ns: Option<Cow<'static, str>>,
     /// Local name.
     pub name: String,
     /// Attributes other than namespace declarations, in document order.
@@ -38,8 +39,8 @@ pub struct Element {
 /// An attribute with its namespace resolved (unprefixed attributes have none).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribute {
-    /// Namespace URI; `None` for unprefixed attributes.
-    pub ns: Option<String>,
+    /// Namespace URI; `None` for unprefixed attributes ([`ns::intern`]ed like an element's).
+    pub ns: Option<Cow<'static, str>>,
     /// Local name.
     pub name: String,
     /// Unescaped value.
@@ -58,7 +59,7 @@ pub enum Node {
 impl Element {
     /// A new empty element.
     pub fn new(ns: Option<&str>, name: &str) -> Self {
-        Element { ns: ns.map(str::to_owned), name: name.to_owned(), attrs: Vec::new(), children: Vec::new() }
+        Element { ns: ns.map(ns::intern), name: name.to_owned(), attrs: Vec::new(), children: Vec::new() }
     }
 
     /// A new element in namespace `ns`.
@@ -95,7 +96,7 @@ impl Element {
         if let Some(a) = self.attrs.iter_mut().find(|a| a.ns.as_deref() == ns && a.name == name) {
             a.value = value;
         } else {
-            self.attrs.push(Attribute { ns: ns.map(str::to_owned), name: name.to_owned(), value });
+            self.attrs.push(Attribute { ns: ns.map(ns::intern), name: name.to_owned(), value });
         }
     }
 
@@ -276,10 +277,10 @@ pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Element, XmlError> {
     parse_str(&text, limits)
 }
 
-fn ns_of(r: &ResolveResult<'_>) -> Result<Option<String>, XmlError> {
+fn ns_of(r: &ResolveResult<'_>) -> Result<Option<Cow<'static, str>>, XmlError> {
     match r {
         ResolveResult::Unbound => Ok(None),
-        ResolveResult::Bound(Namespace(n)) => Ok(Some((*n).to_owned())),
+        ResolveResult::Bound(Namespace(n)) => Ok(Some(ns::intern(n))),
         ResolveResult::Unknown(p) => Err(XmlError::UnboundPrefix(p.clone())),
     }
 }

@@ -125,7 +125,7 @@ fn check_headers(state: &State, h: &Header) -> Result<(), Fault> {
     if let Some(el) = h.first_not_understood() {
         if !state.defects.has(Defect::IgnoreMustUnderstand) {
             let mut f = Fault::new(FaultKind::MustUnderstand, format!("the header {} was marked mustUnderstand but is not supported", el.name));
-            f.not_understood = Some((el.ns.clone().unwrap_or_default(), el.name.clone()));
+            f.not_understood = Some((el.ns.as_deref().unwrap_or_default().to_owned(), el.name.clone()));
             return Err(f);
         }
     }

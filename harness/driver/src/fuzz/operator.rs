@@ -536,14 +536,14 @@ fn apply_structural(m: Mutation, tree: &mut Element) -> bool {
             let n = 3 + header_count;
             match c % n {
                 0 => {
-                    tree.ns = Some(ns::SOAP11.to_owned());
+                    tree.ns = Some(ns::SOAP11.into());
                     true
                 }
                 k @ (1 | 2) => {
                     let name = if k == 1 { "Header" } else { "Body" };
                     match tree.child_mut(ns::SOAP, name) {
                         Some(el) => {
-                            el.ns = Some(if (c / n).is_multiple_of(2) { ns::SOAP11 } else { ns::WSA }.to_owned());
+                            el.ns = Some(if (c / n).is_multiple_of(2) { ns::SOAP11 } else { ns::WSA }.into());
                             true
                         }
                         None => false,
@@ -554,7 +554,7 @@ fn apply_structural(m: Mutation, tree: &mut Element) -> bool {
                     let i = element_positions(h)[k - 3];
                     let Some(Node::Element(el)) = h.children.get_mut(i) else { return false };
                     let others: Vec<&str> = [ns::WSA, ns::WSMAN, ns::WSMV, ns::SOAP].into_iter().filter(|o| el.ns.as_deref() != Some(*o)).collect();
-                    el.ns = Some(others[(c / n) % others.len()].to_owned());
+                    el.ns = Some(others[(c / n) % others.len()].into());
                     true
                 }
             }

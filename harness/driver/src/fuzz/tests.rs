@@ -50,7 +50,7 @@ fn tree(r: &MutatedRequest) -> Element {
 }
 
 fn headers(t: &Element) -> Vec<(String, String)> {
-    t.child(ns::SOAP, "Header").expect("Header").elements().map(|e| (e.ns.clone().unwrap_or_default(), e.name.clone())).collect()
+    t.child(ns::SOAP, "Header").expect("Header").elements().map(|e| (e.ns.as_deref().unwrap_or_default().to_owned(), e.name.clone())).collect()
 }
 
 fn one(op: Operator, choice: u32) -> MutatedRequest {

@@ -85,7 +85,7 @@ fn drop_relates_to(env: &mut Element) -> Option<&'static str> {
 fn action_wrong_namespace(env: &mut Element) -> Option<&'static str> {
     let h = child_mut(env, ns::SOAP, "Header")?;
     let a = child_mut(h, ns::WSA, "Action")?;
-    a.ns = Some(ns::WXF.to_owned());
+    a.ns = Some(ns::WXF.into());
     Some("Action")
 }
 
@@ -255,7 +255,7 @@ pub(crate) fn set_action(env: &mut Element, uri: &str) {
 pub(crate) fn misspell_body_namespace(env: &mut Element) {
     if let Some(Node::Element(first)) = body_mut(env).children.iter_mut().find(|n| matches!(n, Node::Element(_))) {
         let ns_ = first.ns.clone().expect("a namespace");
-        first.ns = Some(ns_[..ns_.len() - 1].to_owned());
+        first.ns = Some(ns_[..ns_.len() - 1].to_owned().into());
     }
 }
 

@@ -26,7 +26,7 @@ pub fn check_representation(representation: &Element, resource_uri: &str) -> Res
     let class = resource_uri.rsplit('/').next().unwrap_or("");
     if representation.ns.as_deref() != Some(resource_uri) || !representation.name.eq_ignore_ascii_case(class) {
         return Err(MessageError::RepresentationMismatch {
-            found_ns: representation.ns.clone().unwrap_or_default(),
+            found_ns: representation.ns.as_deref().unwrap_or_default().to_owned(),
             found: representation.name.clone(),
             expected_ns: resource_uri.to_owned(),
             expected: class.to_owned(),

@@ -188,7 +188,7 @@ impl Enumerate {
         reply.encoded = encoded;
         if d.has(Defect::SchemaInvalidResponse) {
             if let Some(body) = reply.body.first_mut() {
-                body.ns = Some(ns::WXF.to_owned());
+                body.ns = Some(ns::WXF.into());
             }
         }
         if self.total_estimate {

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use wsman_proto::fault::{Fault, FaultKind};
 use wsman_proto::xml::Element;
-use wsman_proto::{CallContext, Instance, MethodResult, ResourceProvider, SelectorSet, Value};
+use wsman_proto::{CallContext, Instance, MethodResult, ResourceProvider, SelectorSet, SharedInstance, Value};
 
 use crate::events::windows::{publish_service_change, ServiceChange, ServiceState as ScmState};
 use crate::events::EventHub;
@@ -172,6 +172,17 @@ impl Services {
     }
 
     /// Checks the URI; the index of the service a checked selector set addresses.
+    /// Every service as an instance, built once between changes (what
+    /// `enumerate_shared` and `get_shared` hand out).
+    fn snapshot(&self, inner: &mut Inner) -> Arc<[Instance]> {
+        if let Some(s) = &inner.snapshot {
+            return s.clone();
+        }
+        let built: Arc<[Instance]> = inner.services.iter().map(|s| self.to_instance(s)).collect();
+        inner.snapshot = Some(built.clone());
+        built
+    }
+
     fn find(&self, inner: &Inner, uri: &str, set: &SelectorSet) -> Result<usize, Fault> {
         if uri != self.uri {
             return Err(selectors::wrong_uri(uri));
@@ -253,13 +264,13 @@ impl ResourceProvider for Services {
         if uri != self.uri {
             return Err(selectors::wrong_uri(uri));
         }
+        Ok(self.snapshot(&mut self.lock()))
+    }
+
+    fn get_shared(&self, _ctx: &CallContext<'_>, uri: &str, set: &SelectorSet) -> Result<Option<SharedInstance>, Fault> {
         let mut inner = self.lock();
-        if let Some(s) = &inner.snapshot {
-            return Ok(s.clone());
-        }
-        let built: Arc<[Instance]> = inner.services.iter().map(|s| self.to_instance(s)).collect();
-        inner.snapshot = Some(built.clone());
-        Ok(built)
+        let index = self.find(&inner, uri, set)?;
+        Ok(Some(SharedInstance { snapshot: self.snapshot(&mut inner), index }))
     }
 
     fn methods(&self, _uri: &str) -> Option<Vec<String>> {
