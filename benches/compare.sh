@@ -166,7 +166,7 @@ for round in $(seq "$REPEAT"); do
     /usr/bin/time -f "%U %S" -o "$TMP/wrk.time" env WSMAN_BODY="$HERE/requests/identify.xml" WSMAN_BASIC="$BASIC" \
       wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" -s "$HERE/post.lua" "$u" | sed -n 's/^JSON //p' >"$TMP/wrk.json"
     wrk_requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$TMP/wrk.json")
-    /usr/bin/time -f "%U %S" -o "$TMP/load.time" "$BIN" load --endpoint "$u" --user "$USER_PASS" --connections "$CONNS" \
+    /usr/bin/time -f "%U %S" -o "$TMP/load.time" "$BIN" load --endpoint "$u" --user "$USER_PASS" --connections "$CONNS" --threads "$THREADS" \
       --duration "${DURATION}s" --report-dir "$TMP/load-$round-$target" --format json >/dev/null
     load_requests=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total"]["requests"])' "$TMP/load-$round-$target/load.json")
     for g in wrk load; do

@@ -444,6 +444,9 @@ pub(crate) struct LoadArgs {
     /// Virtual users, each with its own keep-alive connection.
     #[arg(long, short = 'c', value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub(crate) connections: u64,
+    /// Generator threads (as wrk's -t); 1 drives every connection from one thread, with no cross-thread wake-ups [default: the machine's cores].
+    #[arg(long, short = 't', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) threads: Option<u16>,
     /// Open schedule: this many requests (flows) per second over all connections; latency from each request's intended start. Without it: closed (as fast as answers come).
     #[arg(long, value_name = "R", value_parser = parse_rate)]
     pub(crate) rate: Option<f64>,

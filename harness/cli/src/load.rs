@@ -349,7 +349,25 @@ pub(crate) async fn run(a: LoadArgs) -> Result<ExitCode, String> {
     let report = outcome?;
     let written = report::load::write_all(&report, &a.report.report_dir, &formats).map_err(|e| format!("{}: {e}", a.report.report_dir.display()))?;
     print_summary(&report, &written);
+    if let Some(why) = unreachable(&report) {
+        // The reports are written; the run measured nothing but the refusal.
+        return Err(format!("no request reached {}: {why}", report.endpoint.as_deref().unwrap_or("the endpoint")));
+    }
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// Every request failed before an HTTP answer (connect, TLS, ...): a setup
+/// error (exit 2, as for an unreachable endpoint), not a measurement. The
+/// classes, most frequent first.
+fn unreachable(report: &LoadReport) -> Option<String> {
+    let t = &report.total;
+    let transport_only = !report.errors_by_class.is_empty() && report.errors_by_class.keys().all(|k| k.starts_with("transport:"));
+    if t.requests == 0 || t.errors < t.requests || !transport_only {
+        return None;
+    }
+    let mut classes: Vec<_> = report.errors_by_class.iter().collect();
+    classes.sort_by(|a, b| b.1.cmp(a.1));
+    Some(classes.iter().map(|(k, v)| format!("{k} ({v})")).collect::<Vec<_>>().join(", "))
 }
 
 /// The run (or the knee search) and its report.

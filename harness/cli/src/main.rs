@@ -73,7 +73,18 @@ fn main() -> ExitCode {
     };
     // Kept to the end of main: dropping it flushes the queued log lines.
     let _log_guard = init_logging(&cli.command);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // `load --threads N` sizes the generator's runtime; one thread is a
+    // current-thread runtime, as wrk -t1 is one event loop.
+    let mut builder = match &cli.command {
+        args::Command::Load(a) if a.threads == Some(1) => tokio::runtime::Builder::new_current_thread(),
+        args::Command::Load(args::LoadArgs { threads: Some(n), .. }) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(usize::from(*n));
+            b
+        }
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

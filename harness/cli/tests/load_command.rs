@@ -150,3 +150,27 @@ fn usage_errors_exit_2_with_one_line() {
         assert_eq!(stderr.trim().lines().count(), 1, "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn over_tls_with_keep_alive_from_one_generator_thread() {
+    let served = support::Served::start("https", &[]);
+    let dir = tempdir("tls");
+    let out = load(
+        &["--endpoint", &served.url, "--user", "u:p", "--insecure", "--requests", "200", "-c", "4", "--threads", "1", "--mix", "identify,get-service"],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
+    let j = json(&dir);
+    assert_eq!(j["total"]["requests"], 200, "{j}");
+    assert_eq!(j["total"]["errors"], 0, "{j}");
+    assert_eq!(j["embedded"], false);
+    assert!(j["endpoint"].as_str().is_some_and(|e| e.starts_with("https://")), "{}", j["endpoint"]);
+    // Without --insecure the self-signed certificate is refused: every
+    // request fails in TLS, a setup error (exit 2), classified, reports kept.
+    let refused = tempdir("tls-refused");
+    let out = load(&["--endpoint", &served.url, "--user", "u:p", "--requests", "20", "-c", "1"], &refused);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}{err}", text(&out.stdout));
+    assert!(err.lines().any(|l| l.starts_with("error: no request reached https://") && l.contains("transport:tls (20)")), "{err}");
+    assert_eq!(json(&refused)["errors_by_class"]["transport:tls"], 20);
+}

@@ -1,11 +1,13 @@
 //! Plain-text summary for the terminal: a header line, one line per action
 //! the endpoint stopped answering, the counts, one line per failure (case,
-//! assertion, clause, message), and a verdict.
+//! assertion, clause, message), one per skip that fails the run on its own
+//! (against the embedded server), and a verdict.
 //!
 //! ```text
 //! wsman-harness 0.1.0 check of http://127.0.0.1:40123/wsman (embedded) in 0.512 s
 //! passed 310, failed 1, warned 0, skipped 0, unimplemented 0
 //! FAIL core/get-basic addressing.relates-to [DSP0226 §5.4.4] RelatesTo missing
+//! SKIP shell/receive-after-delete shell.receive no shell was created
 //! FAILED
 //! ```
 
@@ -46,7 +48,7 @@ pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
     }
     // Against the embedded server a skip fails the run too: say which and why.
     for r in report.blocking_skips() {
-        write!(out, "{} {} {}", r.status.as_str(), r.case, r.assertion)?;
+        write!(out, "{} {} {}", r.status.as_str().to_uppercase(), r.case, r.assertion)?;
         if !r.message.is_empty() {
             write!(out, " {}", one_line(&r.message))?;
         }

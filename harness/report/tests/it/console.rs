@@ -13,6 +13,8 @@ fn counts_then_each_failure() {
             "wsman-harness 0.1.0 check of http://127.0.0.1:5985/wsman (embedded) in 1.250 s",
             "passed 5, failed 1, warned 1, skipped 1, unimplemented 1",
             "FAIL core/get-bad-selector fault.subcode [DSP0226 §8.2] expected wsman:InvalidSelectors, got <w:Other> | line 2",
+            "SKIP enumeration/pull-max-elements snapshot.response no stored snapshot",
+            "UNIMPLEMENTED enumeration/subscribe eventing.subscribe endpoint answered ActionNotSupported",
             "FAILED",
         ]
     );
@@ -33,10 +35,14 @@ fn embedded_run_fails_on_skip_and_unimplemented() {
     r.results.retain(|x| x.status != Status::Fail);
     assert!(r.summary().is_success());
     assert!(!r.passed(), "embedded: skip and unimplemented are failures");
-    assert!(console::render(&r).ends_with("FAILED\n"));
+    let text = console::render(&r);
+    assert!(text.ends_with("FAILED\n"));
+    assert!(text.contains("\nSKIP enumeration/pull-max-elements snapshot.response no stored snapshot\n"), "the skip that failed the run is named: {text}");
     r.embedded = false;
     assert!(r.passed(), "third-party endpoint: only FAIL fails");
-    assert!(console::render(&r).ends_with("PASSED\n"));
+    let text = console::render(&r);
+    assert!(text.ends_with("PASSED\n"));
+    assert!(!text.contains("SKIP "), "a skip that fails nothing is not listed: {text}");
 }
 
 #[test]
