@@ -14,6 +14,8 @@
 //!  transport                               authenticator
 //!  ---------                               -------------
 //!  checkout connection C (pooled or new)
+//!  [handshake_first(&C.state): the legs below with an empty body, until
+//!   the endpoint accepts; then the message]
 //!  loop {
 //!    headers  ------------------------->   authorize(&mut C.state, &mut headers)
 //!    body     ------------------------->   wrap(&mut C.state, payload)
@@ -188,6 +190,19 @@ pub trait Authenticator: Send + Sync + fmt::Debug {
     fn unwrap(&self, conn: &mut ConnState, body: Payload) -> Result<Payload, AuthError> {
         let _ = conn;
         Ok(body)
+    }
+
+    /// Whether `conn` must be authenticated by a handshake of its own before
+    /// a message goes out on it: the transport then sends the legs with an
+    /// empty body (each through [`authorize`](Self::authorize) and, on a
+    /// 401, [`challenge`](Self::challenge)) until the endpoint accepts, and
+    /// only then the message, sealed by [`wrap`](Self::wrap) with the keys
+    /// the handshake gave. What pywinrm and pypsrp do with message
+    /// encryption: no body is sent before the keys to seal it exist. The
+    /// default: no (the first leg carries the message).
+    fn handshake_first(&self, conn: &ConnState) -> bool {
+        let _ = conn;
+        false
     }
 
     /// Whether the authenticator seals messages: [`Authenticator::wrap`]

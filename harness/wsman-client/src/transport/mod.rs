@@ -466,6 +466,11 @@ impl Transport {
             RawAuth::Session => self.authenticator.as_deref(),
             RawAuth::None | RawAuth::Header(_) => None,
         };
+        if let Some(a) = authenticator.filter(|a| a.handshake_first(&conn.state)) {
+            if let Some(refused) = self.handshake(conn, p, a, reused, started).await? {
+                return Ok(refused);
+            }
+        }
         let mut legs = 0;
         loop {
             legs += 1;
@@ -538,6 +543,57 @@ impl Transport {
             }
             return Ok(RawResponse { status, headers: parts.headers, body: body.bytes, elapsed: started.elapsed() });
         }
+    }
+
+    /// Authenticates `conn` before the message ([`Authenticator::handshake_first`]):
+    /// the legs with an empty body until the endpoint answers anything but a
+    /// 401 the authenticator retries. `None` when it accepted (2xx); else its
+    /// answer, which is the exchange's (a refused handshake is the caller's 401).
+    async fn handshake(
+        &self,
+        conn: &mut Connection,
+        p: &Prepared,
+        a: &dyn Authenticator,
+        reused: bool,
+        started: Instant,
+    ) -> Result<Option<RawResponse>, Failure> {
+        for leg in 1..=MAX_AUTH_LEGS {
+            let mut headers = p.headers.clone();
+            headers.remove(CONTENT_TYPE);
+            a.authorize(&mut conn.state, &mut headers).map_err(Error::from)?;
+            if let Some(authority) = self.uri.authority() {
+                if let Ok(v) = HeaderValue::from_str(authority.as_str()) {
+                    headers.insert(HOST, v);
+                }
+            }
+            if let Some(o) = &self.observer {
+                o.observe(&WireMessage::Request { method: &p.method, path: &p.path, headers: &redacted(&headers), body: &[] });
+            }
+            let mut request = Request::new(Full::new(Bytes::new()).boxed_unsync());
+            *request.method_mut() = p.method.clone();
+            *request.uri_mut() = p.path.clone();
+            *request.headers_mut() = headers;
+            if leg > 1 {
+                conn.sender.ready().await.map_err(|e| self.failure(&e, conn, reused))?;
+            }
+            let resp = conn.sender.send_request(request).await.map_err(|e| self.failure(&e, conn, reused))?;
+            let status = resp.status().as_u16();
+            let retry = status == 401 && leg < MAX_AUTH_LEGS && a.challenge(&mut conn.state, resp.headers()).map_err(Error::from)? == Challenge::Retry;
+            let (parts, body) = resp.into_parts();
+            let bytes = self.read_body(conn, body).await?;
+            if let Some(o) = &self.observer {
+                o.observe(&WireMessage::Response { status, headers: &parts.headers, body: &bytes });
+            }
+            if retry {
+                continue;
+            }
+            if (200..300).contains(&status) {
+                return Ok(None);
+            }
+            return Ok(Some(RawResponse { status, headers: parts.headers, body: bytes, elapsed: started.elapsed() }));
+        }
+        // The last leg's 401 is returned above: the loop always returns.
+        Err(Error::new(ErrorKind::Auth, "authentication: the handshake did not finish").into())
     }
 
     /// Reads a whole body within the cap, and marks the exchange complete on the connection.

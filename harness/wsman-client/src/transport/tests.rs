@@ -371,6 +371,81 @@ async fn a_multi_leg_authenticator_runs_its_legs_on_one_connection_and_wraps_bod
     assert_eq!(log.lock().unwrap().clone(), vec![(0, "test leg1".to_owned(), "<z/>".to_owned())]);
 }
 
+/// [`TwoLegs`] authenticating each new connection with empty bodies before
+/// the first message (message encryption's order: no body before its keys).
+#[derive(Debug)]
+struct HandshakeFirst;
+
+impl Authenticator for HandshakeFirst {
+    fn scheme(&self) -> &str {
+        TwoLegs.scheme()
+    }
+    fn authorize(&self, conn: &mut ConnState, headers: &mut HeaderMap) -> Result<(), crate::auth::AuthError> {
+        TwoLegs.authorize(conn, headers)
+    }
+    fn challenge(&self, conn: &mut ConnState, headers: &HeaderMap) -> Result<Challenge, crate::auth::AuthError> {
+        TwoLegs.challenge(conn, headers)
+    }
+    fn handshake_first(&self, conn: &ConnState) -> bool {
+        conn.exchanges() == 0
+    }
+    fn wraps(&self) -> bool {
+        true
+    }
+    fn wrap(&self, conn: &mut ConnState, body: Payload) -> Result<Payload, crate::auth::AuthError> {
+        TwoLegs.wrap(conn, body)
+    }
+    fn unwrap(&self, conn: &mut ConnState, body: Payload) -> Result<Payload, crate::auth::AuthError> {
+        TwoLegs.unwrap(conn, body)
+    }
+}
+
+#[tokio::test]
+async fn a_handshake_first_authenticator_sends_no_body_before_the_endpoint_accepts() {
+    let (url, log) = two_leg_server().await;
+    let t = Transport::new(&target(&url), Some(Arc::new(HandshakeFirst))).unwrap();
+    let resp = t.send(soap(b"<x/>".to_vec())).await.unwrap();
+    assert_eq!((resp.status, &resp.body[..]), (200, b"ok".as_slice()), "the message's answer, not the handshake's");
+    let resp = t.send(soap(b"<y/>".to_vec())).await.unwrap();
+    assert_eq!(resp.status, 200);
+    let expected = vec![
+        (0, "test leg1".to_owned(), String::new()),
+        (0, "test secret-0".to_owned(), String::new()),
+        (0, "test secret-0".to_owned(), "WRAPPED:<x/>".to_owned()),
+        // The authenticated connection is reused without a new handshake.
+        (0, "test secret-0".to_owned(), "WRAPPED:<y/>".to_owned()),
+    ];
+    assert_eq!(log.lock().unwrap().clone(), expected);
+}
+
+#[tokio::test]
+async fn a_refused_handshake_returns_its_401_and_sends_no_body() {
+    #[derive(Debug)]
+    struct NeverAccepted;
+    impl Authenticator for NeverAccepted {
+        fn scheme(&self) -> &str {
+            "Test"
+        }
+        fn authorize(&self, _c: &mut ConnState, h: &mut HeaderMap) -> Result<(), crate::auth::AuthError> {
+            h.insert(AUTHORIZATION, HeaderValue::from_static("Test wrong"));
+            Ok(())
+        }
+        fn challenge(&self, _c: &mut ConnState, _h: &HeaderMap) -> Result<Challenge, crate::auth::AuthError> {
+            Ok(Challenge::Retry)
+        }
+        fn handshake_first(&self, _c: &ConnState) -> bool {
+            true
+        }
+    }
+    let (url, log) = two_leg_server().await;
+    let t = Transport::new(&target(&url), Some(Arc::new(NeverAccepted))).unwrap();
+    let resp = t.send(soap(b"<secret/>".to_vec())).await.unwrap();
+    assert_eq!(resp.status, 401);
+    let log = log.lock().unwrap().clone();
+    assert_eq!(log.len(), super::MAX_AUTH_LEGS, "bounded legs: {log:?}");
+    assert!(log.iter().all(|(_, _, body)| body.is_empty()), "the message never went out: {log:?}");
+}
+
 #[tokio::test]
 async fn an_authenticator_that_gives_up_returns_the_401() {
     // A server whose token is refused: every leg is 401 and the scheme stops after one retry.
