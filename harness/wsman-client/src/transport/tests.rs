@@ -442,7 +442,7 @@ async fn a_refused_handshake_returns_its_401_and_sends_no_body() {
     let resp = t.send(soap(b"<secret/>".to_vec())).await.unwrap();
     assert_eq!(resp.status, 401);
     let log = log.lock().unwrap().clone();
-    assert_eq!(log.len(), super::MAX_AUTH_LEGS, "bounded legs: {log:?}");
+    assert_eq!(log.len(), MAX_AUTH_LEGS, "bounded legs: {log:?}");
     assert!(log.iter().all(|(_, _, body)| body.is_empty()), "the message never went out: {log:?}");
 }
 
