@@ -181,7 +181,11 @@ impl Acceptor {
             .filter(|c| c.user.eq_ignore_ascii_case(&user) && c.domain.as_ref().is_none_or(|d| domain.is_empty() || d.eq_ignore_ascii_case(&domain)));
         for c in candidates {
             let mut ctx = ntlm.clone();
-            let mut handle = Some(AuthIdentityBuffers::from(identity(c)?));
+            // The NTLMv2 hash covers the names as the client sent them (sspi
+            // keeps the handle's domain when the wire's is empty): the
+            // candidate's password under the wire's user and domain.
+            let wire = Credential { domain: Some(domain.clone()).filter(|d| !d.is_empty()), user: user.clone(), password: c.password.clone() };
+            let mut handle = Some(AuthIdentityBuffers::from(identity(&wire)?));
             let (mut input, mut output) = buffers(token);
             let builder = ctx
                 .accept_security_context()
@@ -276,4 +280,9 @@ impl Initiator {
         let session = Session::new(key.session_key.as_ref(), flags, Side::Client)?;
         Ok((auth, session))
     }
+}
+
+#[cfg(test)]
+pub(crate) fn authenticate_names_for_test(msg: &[u8]) -> Result<(u32, String, String), NegotiateError> {
+    authenticate_names(msg)
 }

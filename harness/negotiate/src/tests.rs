@@ -181,3 +181,15 @@ fn credential_parse() {
     assert_eq!(Credential::new("D\\u", "p").login(), "D\\u");
     assert!(!format!("{:?}", Credential::new("u", "hidden")).contains("hidden"));
 }
+
+#[test]
+fn client_naming_no_domain_matches_a_domain_user() {
+    let mut acceptor = Acceptor::new(vec![Credential::new("CORP\\neg", "pw")]);
+    let mut init = Initiator::new(Credential::new("neg", "pw")).unwrap();
+    let Step::Continue(challenge) = acceptor.step(&init.initial_token().unwrap()).unwrap() else { panic!() };
+    let (auth, _) = init.step(&challenge).unwrap();
+    let (_, domain, user) = crate::ntlm::authenticate_names_for_test(&auth).unwrap();
+    assert_eq!((domain.as_str(), user.as_str()), ("", "neg"));
+    let Step::Done { user, .. } = acceptor.step(&auth).unwrap() else { panic!() };
+    assert_eq!(user, "CORP\\neg");
+}
