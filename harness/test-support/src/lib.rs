@@ -113,7 +113,7 @@ pub struct Reply {
     pub status: u16,
     /// Content-Type, if any.
     pub content_type: Option<String>,
-    /// WWW-Authenticate, if any.
+    /// WWW-Authenticate, if any (several headers joined with ", ").
     pub www_authenticate: Option<String>,
     /// Body bytes.
     pub body: Bytes,
@@ -239,7 +239,11 @@ impl Client {
         Reply {
             status: resp.status,
             content_type: resp.content_type().map(str::to_owned),
-            www_authenticate: resp.header("www-authenticate").map(str::to_owned),
+            // Every offer, in order, joined as one header would carry them.
+            www_authenticate: {
+                let offers: Vec<&str> = resp.headers.get_all("www-authenticate").iter().filter_map(|v| v.to_str().ok()).collect();
+                (!offers.is_empty()).then(|| offers.join(", "))
+            },
             body: resp.body,
         }
     }

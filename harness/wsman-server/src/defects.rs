@@ -69,6 +69,9 @@ defects! {
     UnsubscribeIgnored = "unsubscribe-ignored": "Unsubscribe answers but the subscription stays alive (a later Renew succeeds)",
     LatePastOperationTimeout = "late-past-operation-timeout": "requests are served one at a time (a process-wide lock) and each answer is held 20 ms, or twice the request's wsman:OperationTimeout when that is at most 1 s (so it arrives past it)",
     AcceptInvalidExpires = "accept-invalid-expires": "a Subscribe whose wse:Expires is neither a duration nor a dateTime is granted the default expiry",
+    AcceptUnencryptedAfterNegotiate = "accept-unencrypted-after-negotiate": "after Negotiate over plain HTTP an unencrypted SOAP body is accepted without AllowUnencrypted (caught by wsman-server test negotiate::defect_accept_unencrypted_after_negotiate_is_caught)",
+    AcceptReplayedSealedMessage = "accept-replayed-sealed-message": "a sealed request sent again with its old sequence number is accepted and executed again (caught by wsman-server test negotiate::defect_accept_replayed_sealed_message_is_caught)",
+    SkipSealSignatureCheck = "skip-seal-signature-check": "sealed requests are opened without checking their NTLM signature, so a tampered body is executed (caught by wsman-server test negotiate::defect_skip_seal_signature_check_is_caught)",
     DeleteIgnored = "delete-ignored": "a WS-Transfer Delete of an existing instance answers DeleteResponse but the instance stays (a later Get finds it)",
 }
 

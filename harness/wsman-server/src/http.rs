@@ -72,17 +72,27 @@ pub(crate) async fn accept_loop(listener: TcpListener, tls: Option<TlsAcceptor>,
     }
 }
 
+/// The authentication state one connection carries between its requests
+/// (Negotiate's context is per connection).
+#[derive(Debug, Default)]
+struct Conn {
+    #[cfg(feature = "negotiate")]
+    negotiate: std::sync::Mutex<crate::conn_auth::ConnAuth>,
+}
+
 async fn serve_connection<I>(io: I, state: Arc<State>, encrypted: bool, peer: SocketAddr)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
     let state_shutdown = state.shutdown.clone();
+    let conn_state = Arc::new(Conn::default());
     // The request's future is boxed: hyper keeps the service future's slot
     // inside every connection, idle or not, and unboxed it would make each
     // idle connection as large as the deepest operation's state.
     let svc = hyper::service::service_fn(move |req| {
         let state = state.clone();
-        Box::pin(async move { Ok::<_, Infallible>(handle_logged(req, &state, encrypted, peer).await) })
+        let conn_state = conn_state.clone();
+        Box::pin(async move { Ok::<_, Infallible>(handle_logged(req, &state, &conn_state, encrypted, peer).await) })
     });
     let mut shutdown = state_shutdown.clone();
     let conn =
@@ -112,10 +122,35 @@ fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
 
 fn unauthorized(offer_basic: bool) -> Response<Full<Bytes>> {
     let mut r = plain(StatusCode::UNAUTHORIZED, "");
-    // Windows with Basic disabled (here: Basic over plain HTTP refused) offers only Negotiate.
-    let offer = if offer_basic { "Basic realm=\"WSMAN\"" } else { "Negotiate" };
-    r.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static(offer));
+    // Windows offers Negotiate, and Basic where it is enabled (here: not over
+    // plain HTTP without AllowUnencrypted). Without the negotiate feature
+    // Negotiate is offered only when Basic is not (the offer WinRM makes with
+    // Basic disabled), so a client still sees why Basic was refused.
+    if cfg!(feature = "negotiate") || !offer_basic {
+        r.headers_mut().append(WWW_AUTHENTICATE, HeaderValue::from_static("Negotiate"));
+    }
+    if offer_basic {
+        r.headers_mut().append(WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"WSMAN\""));
+    }
     r
+}
+
+/// The token of an `Authorization: Negotiate <base64>` header, if that is its scheme.
+#[cfg(feature = "negotiate")]
+fn negotiate_token(header: Option<&str>) -> Option<Result<Vec<u8>, ()>> {
+    use base64::Engine;
+    let (scheme, rest) = header?.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("negotiate") {
+        return None;
+    }
+    Some(base64::engine::general_purpose::STANDARD.decode(rest.trim()).map_err(|_| ()))
+}
+
+/// `WWW-Authenticate: Negotiate <base64 token>`.
+#[cfg(feature = "negotiate")]
+fn negotiate_header(token: &[u8]) -> Option<HeaderValue> {
+    use base64::Engine;
+    HeaderValue::from_str(&format!("Negotiate {}", base64::engine::general_purpose::STANDARD.encode(token))).ok()
 }
 
 /// True for `application/soap+xml` with an absent, utf-8 or utf-16 charset, in any letter case.
@@ -147,10 +182,10 @@ struct Access {
 }
 
 /// [`handle`], then the access line.
-async fn handle_logged(req: Request<Incoming>, state: &State, encrypted: bool, peer: SocketAddr) -> Response<Full<Bytes>> {
+async fn handle_logged(req: Request<Incoming>, state: &State, conn: &Conn, encrypted: bool, peer: SocketAddr) -> Response<Full<Bytes>> {
     let started = Instant::now();
     let mut access = Access::default();
-    let response = handle(req, state, encrypted, peer, &mut access).await;
+    let response = handle(req, state, conn, encrypted, peer, &mut access).await;
     let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
     tracing::info!(
         target: "wsman_server::access",
@@ -166,7 +201,17 @@ async fn handle_logged(req: Request<Incoming>, state: &State, encrypted: bool, p
     response
 }
 
-async fn handle(req: Request<Incoming>, state: &State, encrypted: bool, peer: SocketAddr, access: &mut Access) -> Response<Full<Bytes>> {
+/// How the request was authenticated, for what follows authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuthedBy {
+    /// Unauthenticated Identify.
+    Nobody,
+    Basic,
+    /// Negotiate: on this request's handshake leg or earlier on the connection.
+    Negotiate,
+}
+
+async fn handle(req: Request<Incoming>, state: &State, conn: &Conn, encrypted: bool, peer: SocketAddr, access: &mut Access) -> Response<Full<Bytes>> {
     if req.uri().path() != "/wsman" {
         return plain(StatusCode::NOT_FOUND, "not found: the WS-Management endpoint is /wsman\n");
     }
@@ -178,16 +223,60 @@ async fn handle(req: Request<Incoming>, state: &State, encrypted: bool, peer: So
     let unauthenticated_identify =
         req.headers().get("WSMANIDENTIFY").and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim().eq_ignore_ascii_case("unauthenticated"));
     let basic_allowed = encrypted || state.winrm.allow_unencrypted();
-    let user = if unauthenticated_identify {
-        None
-    } else {
+    let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let limit = state.max_envelope_size();
+    let too_large = || plain(StatusCode::PAYLOAD_TOO_LARGE, "the request body exceeds MaxEnvelopeSizekb\n");
+    // The last SPNEGO token, sent back on the response that completes the handshake.
+    #[allow(unused_mut)]
+    let mut last_token: Option<Vec<u8>> = None;
+    let (user, authed_by) = 'auth: {
+        if unauthenticated_identify {
+            break 'auth (None, AuthedBy::Nobody);
+        }
+        #[cfg(feature = "negotiate")]
+        {
+            if let Some(token) = negotiate_token(header.as_deref()) {
+                let Ok(token) = token else {
+                    tracing::debug!(%peer, "authentication refused: Negotiate token is not base64");
+                    return unauthorized(basic_allowed);
+                };
+                let leg = conn.negotiate.lock().unwrap_or_else(|p| p.into_inner()).step(&state.users, &token);
+                match leg {
+                    Ok(crate::conn_auth::Leg::Challenge(t)) => {
+                        // The handshake goes on on this connection: read the
+                        // body (pywinrm sends none, others may) and keep it open.
+                        if Limited::new(req.into_body(), limit).collect().await.is_err() {
+                            return plain(StatusCode::BAD_REQUEST, "the request body could not be read\n");
+                        }
+                        let mut r = Response::new(Full::new(Bytes::new()));
+                        *r.status_mut() = StatusCode::UNAUTHORIZED;
+                        if let Some(v) = negotiate_header(&t) {
+                            r.headers_mut().insert(WWW_AUTHENTICATE, v);
+                        }
+                        return r;
+                    }
+                    Ok(crate::conn_auth::Leg::Authenticated { user, last_token: t }) => {
+                        last_token = t;
+                        break 'auth (Some(user), AuthedBy::Negotiate);
+                    }
+                    Err(e) => {
+                        tracing::debug!(%peer, error = %e, "authentication refused: Negotiate");
+                        return unauthorized(basic_allowed);
+                    }
+                }
+            }
+            if header.is_none() {
+                if let Some(u) = conn.negotiate.lock().unwrap_or_else(|p| p.into_inner()).user() {
+                    break 'auth (Some(u), AuthedBy::Negotiate);
+                }
+            }
+        }
         if !basic_allowed {
             tracing::debug!(%peer, "authentication refused: Basic over plain HTTP needs AllowUnencrypted");
             return unauthorized(false);
         }
-        let header = req.headers().get(AUTHORIZATION).and_then(|v| v.to_str().ok());
-        match check_basic(header, &state.users, state.defects.has(Defect::AcceptWrongPassword)) {
-            AuthOutcome::Authenticated(u) => Some(u),
+        match check_basic(header.as_deref(), &state.users, state.defects.has(Defect::AcceptWrongPassword)) {
+            AuthOutcome::Authenticated(u) => (Some(u), AuthedBy::Basic),
             AuthOutcome::Refused => {
                 let why = if header.is_none() { "no Authorization header" } else { "unknown user, wrong password or not Basic" };
                 tracing::debug!(%peer, "authentication refused: {why}");
@@ -195,23 +284,71 @@ async fn handle(req: Request<Incoming>, state: &State, encrypted: bool, peer: So
             }
         }
     };
-    if let Some(ct) = req.headers().get(CONTENT_TYPE) {
-        if !ct.to_str().is_ok_and(content_type_ok) {
+    let content_type = req.headers().get(CONTENT_TYPE).map(|v| v.to_str().map(str::to_owned));
+    // A sealed body is opened after it is read; its answer is sealed too.
+    #[allow(unused_mut)]
+    let mut sealed_request = false;
+    if let Some(ct) = &content_type {
+        #[cfg(feature = "negotiate")]
+        {
+            sealed_request = authed_by == AuthedBy::Negotiate && ct.as_deref().is_ok_and(negotiate::is_encrypted_content_type);
+        }
+        if !sealed_request && !ct.as_deref().is_ok_and(content_type_ok) {
             return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/soap+xml with charset utf-8 or utf-16\n");
         }
     }
-    let limit = state.max_envelope_size();
-    let too_large = || plain(StatusCode::PAYLOAD_TOO_LARGE, "the request body exceeds MaxEnvelopeSizekb\n");
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    // A sealed body carries its framing (about 200 bytes) on top of the envelope.
+    let framing = if sealed_request { 1024 } else { 0 };
+    if declared.is_some_and(|n| n > limit + framing) {
         return too_large();
     }
-    let body = match Limited::new(req.into_body(), limit).collect().await {
+    let body = match Limited::new(req.into_body(), limit + framing).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => return too_large(),
         Err(_) => return plain(StatusCode::BAD_REQUEST, "the request body could not be read\n"),
     };
     access.user = user.clone();
+    #[cfg(feature = "negotiate")]
+    let body = if authed_by != AuthedBy::Negotiate {
+        body
+    } else if body.is_empty() {
+        // pywinrm opens its encrypted session with an empty POST through the
+        // whole handshake; Windows answers it 200 with no body.
+        let mut r = Response::new(Full::new(Bytes::new()));
+        if let Some(v) = last_token.as_deref().and_then(negotiate_header) {
+            r.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
+        return r;
+    } else if sealed_request {
+        let ct = content_type.as_ref().and_then(|c| c.as_deref().ok()).unwrap_or("");
+        let d = &state.defects;
+        let opened = conn.negotiate.lock().unwrap_or_else(|p| p.into_inner()).unseal(
+            &body,
+            ct,
+            !d.has(Defect::SkipSealSignatureCheck),
+            d.has(Defect::AcceptReplayedSealedMessage),
+        );
+        match opened {
+            Ok(plain_body) => Bytes::from(plain_body),
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "sealed request refused");
+                return plain(
+                    StatusCode::BAD_REQUEST,
+                    "the encrypted request could not be opened (framing, sequence number or signature); authenticate again\n",
+                );
+            }
+        }
+    } else if !encrypted && !state.winrm.allow_unencrypted() && !state.defects.has(Defect::AcceptUnencryptedAfterNegotiate) {
+        // [M] WinRM with AllowUnencrypted=false refuses a plain body after
+        // Negotiate over HTTP; the status Windows uses is not confirmed here.
+        return plain(
+            StatusCode::BAD_REQUEST,
+            "after Negotiate over plain HTTP the request body must be encrypted (multipart/encrypted) unless AllowUnencrypted\n",
+        );
+    } else {
+        body
+    };
     let outcome = match user {
         Some(u) => dispatch::handle_soap(state, &body, &u, Some(peer.ip()), &mut access.request).await,
         None => match dispatch::unauthenticated_identify(state, &body) {
@@ -223,7 +360,34 @@ async fn handle(req: Request<Incoming>, state: &State, encrypted: bool, peer: So
     if let Outcome::Fault(_, subcode) = &outcome {
         access.fault = Some(subcode.clone());
     }
-    to_response(outcome, state)
+    #[allow(unused_mut)]
+    let mut response = to_response(outcome, state);
+    #[cfg(feature = "negotiate")]
+    {
+        if let Some(v) = last_token.as_deref().and_then(negotiate_header) {
+            response.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
+        if sealed_request {
+            response = seal_response(response, conn).await;
+        }
+    }
+    #[cfg(not(feature = "negotiate"))]
+    let _ = (conn, authed_by, last_token, sealed_request);
+    response
+}
+
+/// Seals a response's body with the connection's session (MS-WSMV §2.2.9.1).
+#[cfg(feature = "negotiate")]
+async fn seal_response(response: Response<Full<Bytes>>, conn: &Conn) -> Response<Full<Bytes>> {
+    let (mut parts, body) = response.into_parts();
+    // A Full body is one in-memory chunk: collecting it cannot fail.
+    let plain_body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let Some(sealed) = conn.negotiate.lock().unwrap_or_else(|p| p.into_inner()).seal(&plain_body) else {
+        return plain(StatusCode::UNAUTHORIZED, "");
+    };
+    parts.headers.insert(CONTENT_TYPE, HeaderValue::from_static(negotiate::ENCRYPTED_CONTENT_TYPE));
+    parts.headers.remove(CONTENT_LENGTH);
+    Response::from_parts(parts, Full::new(Bytes::from(sealed)))
 }
 
 fn to_response(outcome: Outcome, state: &State) -> Response<Full<Bytes>> {

@@ -22,6 +22,8 @@
 //! future, so tests and the CLI choose how to stop it.
 
 pub mod auth;
+#[cfg(feature = "negotiate")]
+mod conn_auth;
 pub mod defects;
 mod dispatch;
 mod eventing;

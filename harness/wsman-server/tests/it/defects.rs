@@ -58,6 +58,10 @@ const TESTED: &[Defect] = &[
     Defect::SubscribeNoContext,
     Defect::UnsubscribeIgnored,
     Defect::AcceptInvalidExpires,
+    // In negotiate.rs (the defect_*_is_caught tests named in their descriptions):
+    Defect::AcceptUnencryptedAfterNegotiate,
+    Defect::AcceptReplayedSealedMessage,
+    Defect::SkipSealSignatureCheck,
 ];
 
 #[test]

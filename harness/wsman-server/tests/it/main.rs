@@ -6,6 +6,8 @@ mod edge;
 mod enumeration;
 mod events;
 mod faults;
+#[cfg(feature = "negotiate")]
+mod negotiate;
 mod reference;
 mod robustness;
 mod shell;
