@@ -1,7 +1,7 @@
 //! The connection flags every command that talks to an endpoint shares ->
 //! a [`wsman_client::Endpoint`].
 
-use wsman_client::{Endpoint, TlsMode};
+use wsman_client::{AuthScheme, Endpoint, TlsMode};
 
 use crate::args::ConnectionArgs;
 
@@ -20,10 +20,8 @@ pub(crate) fn target(conn: &ConnectionArgs, url: &str) -> Result<Endpoint, Strin
     if !matches!(scheme.as_deref(), Some("http") | Some("https")) {
         return Err(format!("--endpoint {url:?} is not an http:// or https:// URL"));
     }
-    if conn.auth == "negotiate" {
-        return Err("--auth negotiate is not supported by this build; use --auth basic".into());
-    }
-    let mut target = Endpoint::new(url).with_timeout(conn.timeout);
+    let auth = if conn.auth == "negotiate" { AuthScheme::Negotiate } else { AuthScheme::Basic };
+    let mut target = Endpoint::new(url).with_timeout(conn.timeout).with_auth(auth);
     if let Some(u) = &conn.user {
         let (name, password) = parse_user(u)?;
         target = target.with_user(name, password);

@@ -1,5 +1,5 @@
-//! Authentication: the [`Authenticator`] trait and its one implementation
-//! now, [`Basic`].
+//! Authentication: the [`Authenticator`] trait and its implementations,
+//! [`Basic`] and (with the feature `negotiate`, on by default) `Negotiate`.
 //!
 //! # Why the hooks look like this
 //!
@@ -38,6 +38,8 @@ use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 
 use crate::error::{Error, ErrorKind};
+#[cfg(feature = "negotiate")]
+pub use crate::negotiate::Negotiate;
 
 /// Per-connection state the transport keeps for the authenticator, for as
 /// long as the connection lives (it moves in and out of the pool with it).
@@ -83,6 +85,11 @@ impl ConnState {
     /// by endpoints that do not allow unencrypted traffic).
     pub fn is_tls(&self) -> bool {
         self.tls
+    }
+
+    /// The authenticator's state for this connection, if it has one of type `T`.
+    pub fn auth_state_ref<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.auth.as_ref().and_then(|b| b.downcast_ref::<T>())
     }
 
     /// The authenticator's state for this connection, created with

@@ -28,6 +28,19 @@ pub enum TlsMode {
     Ca(PathBuf),
 }
 
+/// The HTTP authentication scheme a [`crate::Session`] uses with the
+/// endpoint's user (`--auth basic|negotiate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthScheme {
+    /// HTTP Basic on every request ([`crate::auth::Basic`]).
+    #[default]
+    Basic,
+    /// Negotiate with NTLM, once per connection, with WinRM message
+    /// encryption over plain HTTP (`wsman_client::auth::Negotiate` with the crate
+    /// feature `negotiate`, on by default).
+    Negotiate,
+}
+
 /// Where and how to talk to a WS-Management endpoint.
 ///
 /// Build it with [`Endpoint::new`] and the `with_*` methods; the fields stay
@@ -50,8 +63,11 @@ pub enum TlsMode {
 pub struct Endpoint {
     /// Endpoint URL, e.g. `http://127.0.0.1:5985/wsman`.
     pub url: String,
-    /// Basic credentials (`--user NAME:PASS`); `None` sends no Authorization.
+    /// Credentials (`--user NAME:PASS`, NAME may be `DOMAIN\NAME`); `None`
+    /// sends no Authorization.
     pub user: Option<(String, String)>,
+    /// The scheme the credentials go with (`--auth`).
+    pub auth: AuthScheme,
     /// Certificate checking for https.
     pub tls: TlsMode,
     /// Deadline of one exchange: connect, send, whole response, the retry
@@ -69,10 +85,24 @@ impl Endpoint {
     /// An endpoint with no credentials, certificate verification, the default
     /// timeout and response cap.
     pub fn new(url: impl Into<String>) -> Endpoint {
-        Endpoint { url: url.into(), user: None, tls: TlsMode::Verify, timeout: DEFAULT_TIMEOUT, max_response_bytes: MAX_RESPONSE_BYTES, observer: None }
+        Endpoint {
+            url: url.into(),
+            user: None,
+            auth: AuthScheme::Basic,
+            tls: TlsMode::Verify,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: MAX_RESPONSE_BYTES,
+            observer: None,
+        }
     }
 
-    /// With Basic credentials.
+    /// With this authentication scheme for the user's credentials.
+    pub fn with_auth(mut self, auth: AuthScheme) -> Endpoint {
+        self.auth = auth;
+        self
+    }
+
+    /// With credentials (Basic unless [`with_auth`](Self::with_auth) says otherwise).
     pub fn with_user(mut self, name: impl Into<String>, password: impl Into<String>) -> Endpoint {
         self.user = Some((name.into(), password.into()));
         self

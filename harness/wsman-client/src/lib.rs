@@ -56,12 +56,14 @@ pub mod endpoint;
 pub mod enumeration;
 pub mod error;
 pub mod eventing;
+#[cfg(feature = "negotiate")]
+mod negotiate;
 pub mod session;
 pub mod shell;
 pub mod sink;
 mod transport;
 
-pub use endpoint::{Endpoint, TlsMode, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};
+pub use endpoint::{AuthScheme, Endpoint, TlsMode, DEFAULT_TIMEOUT, MAX_RESPONSE_BYTES};
 pub use enumeration::Enumeration;
 pub use error::{Error, ErrorKind, ProtocolKind, TransportKind};
 pub use eventing::{DroppedNotice, Notification, PulledEvents, ReceivedEvent, SubscribeMode, SubscribeOptions, Subscription};

@@ -27,7 +27,7 @@ use wsman_proto::xml::Node;
 use wsman_proto::{ns, Action, Element, Envelope, Header, Instance, Limits, OptionSet, Property, SelectorSet, XsDuration};
 
 use crate::auth::{Authenticator, Basic};
-use crate::endpoint::Endpoint;
+use crate::endpoint::{AuthScheme, Endpoint};
 use crate::enumeration::Enumeration;
 use crate::error::{Error, ProtocolKind, TransportKind};
 use crate::transport::{RawAuth, RawRequest, RawResponse, Transport};
@@ -207,6 +207,17 @@ impl std::fmt::Debug for Session {
     }
 }
 
+#[cfg(feature = "negotiate")]
+fn negotiate_authenticator(url: &str, user: &str, password: &str) -> Result<Arc<dyn Authenticator>, Error> {
+    let encrypt = !url.get(..8).is_some_and(|s| s.eq_ignore_ascii_case("https://"));
+    Ok(Arc::new(crate::auth::Negotiate::new(user, password, encrypt)?))
+}
+
+#[cfg(not(feature = "negotiate"))]
+fn negotiate_authenticator(_url: &str, _user: &str, _password: &str) -> Result<Arc<dyn Authenticator>, Error> {
+    Err(Error::new(crate::ErrorKind::Config, "Negotiate is not in this build (the wsman-client feature `negotiate` is off); use Basic"))
+}
+
 /// A new `uuid:` MessageID, upper case as Windows' clients write it (so that
 /// a peer that changes its case is caught by the RelatesTo check).
 fn new_message_id() -> String {
@@ -214,15 +225,19 @@ fn new_message_id() -> String {
 }
 
 impl Session {
-    /// A session with [`Basic`] credentials when the endpoint has a user, none otherwise.
+    /// A session with the endpoint's user under its scheme
+    /// ([`AuthScheme`]: [`Basic`], or Negotiate with message encryption
+    /// over plain HTTP), none without a user.
     ///
     /// # Errors
     /// [`crate::ErrorKind::Config`] for a URL that is not `http(s)://host...`,
-    /// an unreadable CA file or a TLS configuration rustls refuses.
+    /// an unreadable CA file or a TLS configuration rustls refuses, or
+    /// Negotiate in a build without the `negotiate` feature.
     pub fn new(endpoint: Endpoint) -> Result<Session, Error> {
-        let auth: Option<Arc<dyn Authenticator>> = match &endpoint.user {
-            Some((u, p)) => Some(Arc::new(Basic::new(u, p)?)),
-            None => None,
+        let auth: Option<Arc<dyn Authenticator>> = match (&endpoint.user, endpoint.auth) {
+            (Some((u, p)), AuthScheme::Basic) => Some(Arc::new(Basic::new(u, p)?)),
+            (Some((u, p)), AuthScheme::Negotiate) => Some(negotiate_authenticator(&endpoint.url, u, p)?),
+            (None, _) => None,
         };
         Session::with_authenticator(endpoint, auth)
     }

@@ -5,6 +5,8 @@
 mod enumeration;
 mod errors;
 mod eventing;
+#[cfg(feature = "negotiate")]
+mod negotiate;
 mod operations;
 mod shell;
 mod sink;
