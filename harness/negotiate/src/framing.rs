@@ -30,12 +30,20 @@ pub(crate) struct Part<'a> {
     pub(crate) sealed: &'a [u8],
 }
 
-/// Appends one part to `out` (the closing boundary is [`finish`]'s).
-pub(crate) fn write_part(out: &mut Vec<u8>, signature: &[u8], sealed: &[u8]) {
+/// The OriginalContent type of a SOAP envelope, what WinRM's clients write.
+pub(crate) const SOAP_TYPE: &str = "application/soap+xml;charset=UTF-8";
+
+/// Appends one part to `out` (the closing boundary is [`finish`]'s), its
+/// OriginalContent naming `original_type` (the Content-Type the message
+/// would have had unsealed).
+pub(crate) fn write_part(out: &mut Vec<u8>, original_type: &str, signature: &[u8], sealed: &[u8]) {
     out.extend_from_slice(BOUNDARY);
     out.extend_from_slice(b"\tContent-Type: ");
     out.extend_from_slice(PROTOCOL);
-    out.extend_from_slice(b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=");
+    out.extend_from_slice(b"\r\n\tOriginalContent: type=");
+    // A header line: no line breaks, and `;Length=` stays the parser's.
+    out.extend(original_type.bytes().filter(|b| !matches!(b, b'\r' | b'\n')));
+    out.extend_from_slice(b";Length=");
     out.extend_from_slice(sealed.len().to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(BOUNDARY);
@@ -48,6 +56,23 @@ pub(crate) fn write_part(out: &mut Vec<u8>, signature: &[u8], sealed: &[u8]) {
 
 pub(crate) fn finish(out: &mut Vec<u8>) {
     out.extend_from_slice(END);
+}
+
+/// The OriginalContent type of the first part of a WinRM encrypted body
+/// (`application/soap+xml;charset=UTF-8` from WinRM's clients): what the
+/// message's Content-Type would have been unsealed. `None` when the body has
+/// no such header part.
+pub fn original_content_type(body: &[u8]) -> Option<String> {
+    let r = strip(body, BOUNDARY)?;
+    let header = &r[..find(r, BOUNDARY)?];
+    let key = b"OriginalContent:";
+    let at = find(header, key)? + key.len();
+    let line = &header[at..];
+    let line = &line[..find(line, b"\r\n").unwrap_or(line.len())];
+    let text = std::str::from_utf8(line).ok()?.trim();
+    let value = text.strip_prefix("type=").unwrap_or(text);
+    let cut = value.to_ascii_lowercase().find(";length=").unwrap_or(value.len());
+    Some(value[..cut].trim().to_owned())
 }
 
 fn strip<'a>(b: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {

@@ -45,7 +45,7 @@ mod session;
 mod spnego;
 
 pub use error::NegotiateError;
-pub use framing::{is_encrypted_content_type, ENCRYPTED_CONTENT_TYPE};
+pub use framing::{is_encrypted_content_type, original_content_type, ENCRYPTED_CONTENT_TYPE};
 pub use ntlm::{Acceptor, Initiator, Step};
 pub use session::Session;
 

@@ -178,9 +178,16 @@ impl Session {
     /// Seals `plain` (a SOAP envelope) into a WinRM encrypted body, to be sent
     /// with [`crate::ENCRYPTED_CONTENT_TYPE`].
     pub fn seal(&mut self, plain: &[u8]) -> Vec<u8> {
+        self.seal_as(plain, framing::SOAP_TYPE)
+    }
+
+    /// [`Session::seal`] of a message whose Content-Type unsealed would be
+    /// `original_type` (its OriginalContent; a conformance case may send a
+    /// wrong one on purpose).
+    pub fn seal_as(&mut self, plain: &[u8], original_type: &str) -> Vec<u8> {
         let (sig, sealed) = self.seal_message(plain);
         let mut out = Vec::with_capacity(plain.len() + 256);
-        framing::write_part(&mut out, &sig, &sealed);
+        framing::write_part(&mut out, original_type, &sig, &sealed);
         framing::finish(&mut out);
         out
     }

@@ -109,7 +109,7 @@ fn multi_part_body_opens_in_order() {
     let mut body = Vec::new();
     for chunk in [&b"first half "[..], b"second half"] {
         let (sig, sealed) = c.seal_message(chunk);
-        crate::framing::write_part(&mut body, &sig, &sealed);
+        crate::framing::write_part(&mut body, crate::framing::SOAP_TYPE, &sig, &sealed);
     }
     crate::framing::finish(&mut body);
     let ct = "multipart/x-multi-encrypted;protocol=\"application/HTTP-SPNEGO-session-encrypted\";boundary=\"Encrypted Boundary\"";

@@ -87,6 +87,13 @@ impl ConnState {
         self.tls
     }
 
+    /// Whether an authenticator keeps state on this connection (a
+    /// connection-bound scheme such as Negotiate has authenticated it, or is
+    /// doing so).
+    pub fn has_auth_state(&self) -> bool {
+        self.auth.is_some()
+    }
+
     /// The authenticator's state for this connection, if it has one of type `T`.
     pub fn auth_state_ref<T: Any + Send + Sync>(&self) -> Option<&T> {
         self.auth.as_ref().and_then(|b| b.downcast_ref::<T>())

@@ -155,7 +155,9 @@ impl Authenticator for Negotiate {
         }
         match &mut conn.auth_state::<NegState>().phase {
             Phase::Established { session, .. } => {
-                Ok(Payload { content_type: Some(ENCRYPTED_CONTENT_TYPE.to_owned()), bytes: session.seal(&body.bytes).into() })
+                // The OriginalContent is the message's own Content-Type, right or wrong.
+                let sealed = session.seal_as(&body.bytes, body.content_type.as_deref().unwrap_or(SOAP_CONTENT_TYPE));
+                Ok(Payload { content_type: Some(ENCRYPTED_CONTENT_TYPE.to_owned()), bytes: sealed.into() })
             }
             // No keys yet: a handshake leg carries no body (nothing goes out unsealed).
             _ => Ok(Payload { content_type: None, bytes: Bytes::new() }),

@@ -251,6 +251,12 @@ impl Session {
         Ok(Session { inner: Arc::new(Inner { endpoint, transport, releases: Mutex::new(Vec::new()) }) })
     }
 
+    /// Whether the session's authenticator seals every message (Negotiate
+    /// over plain HTTP): a streamed body cannot be sent through it.
+    pub fn seals_messages(&self) -> bool {
+        self.inner.transport.seals()
+    }
+
     /// The connection settings.
     pub fn endpoint(&self) -> &Endpoint {
         &self.inner.endpoint

@@ -321,6 +321,11 @@ async fn handle(req: Request<Incoming>, state: &State, conn: &Conn, encrypted: b
         }
         return r;
     } else if sealed_request {
+        // The sealed message's own Content-Type (its OriginalContent) is
+        // held to the rule an unsealed one is.
+        if negotiate::original_content_type(&body).is_some_and(|t| !content_type_ok(&t)) {
+            return plain(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/soap+xml with charset utf-8 or utf-16\n");
+        }
         let ct = content_type.as_ref().and_then(|c| c.as_deref().ok()).unwrap_or("");
         let d = &state.defects;
         let opened = conn.negotiate.lock().unwrap_or_else(|p| p.into_inner()).unseal(

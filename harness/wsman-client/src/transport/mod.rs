@@ -120,7 +120,8 @@ pub struct RawRequest {
 pub struct RawResponse {
     /// HTTP status.
     pub status: u16,
-    /// Response headers.
+    /// Response headers; with an authenticator that unwraps (message
+    /// encryption), `Content-Type` is the unwrapped body's.
     pub headers: HeaderMap,
     /// Body bytes (unwrapped by the authenticator, if it wraps).
     pub body: Bytes,
@@ -338,7 +339,7 @@ impl Transport {
     async fn send_prepared(&self, prepared: Prepared) -> Result<RawResponse, Error> {
         let started = Instant::now();
         let exchange = async {
-            let mut conn = self.checkout().await?;
+            let mut conn = self.checkout(!matches!(prepared.auth, RawAuth::Session)).await?;
             match self.attempt(&mut conn, &prepared, started).await {
                 Ok(r) => {
                     self.checkin(conn, &r);
@@ -393,18 +394,25 @@ impl Transport {
         })
     }
 
-    /// An idle connection that can take a request, or a new one.
-    async fn checkout(&self) -> Result<Connection, Error> {
+    /// An idle connection that can take a request, or a new one. With
+    /// `anonymous` (a request that does not go with the session's
+    /// credentials) never one an authenticator keeps state on: a connection
+    /// authenticated by Negotiate would carry the request as its user.
+    async fn checkout(&self, anonymous: bool) -> Result<Connection, Error> {
         loop {
             let candidate = {
                 let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                loop {
+                let mut kept = Vec::new();
+                let found = loop {
                     match idle.pop() {
                         None => break None,
                         Some(c) if c.idle_since.elapsed() > POOL_IDLE_TIMEOUT || c.sender.is_closed() => continue,
+                        Some(c) if anonymous && c.state.has_auth_state() => kept.push(c),
                         Some(c) => break Some(c),
                     }
-                }
+                };
+                idle.extend(kept.into_iter().rev());
+                found
             };
             let Some(mut conn) = candidate else { return self.connect().await };
             // Ready once the connection task has finished the previous
@@ -457,6 +465,11 @@ impl Transport {
         });
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         Ok(Connection { sender, wire, state: ConnState::new(id, self.tls.is_some()), idle_since: Instant::now(), task })
+    }
+
+    /// Whether the authenticator seals messages ([`Authenticator::wraps`]).
+    pub(crate) fn seals(&self) -> bool {
+        self.authenticator.as_ref().is_some_and(|a| a.wraps())
     }
 
     /// One attempt on `conn`, with as many authentication legs as the authenticator asks for.
@@ -538,10 +551,24 @@ impl Transport {
                 o.observe(&WireMessage::Response { status, headers: &parts.headers, body: &bytes });
             }
             let mut body = Payload { content_type: parts.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned), bytes };
+            let mut headers = parts.headers;
             if let Some(a) = authenticator {
+                let wire_type = body.content_type.clone();
                 body = a.unwrap(&mut conn.state, body).map_err(Error::from)?;
+                // The caller judges the message, not its wrapping: the Content-Type
+                // is the unwrapped body's (a sealed answer's OriginalContent).
+                if body.content_type != wire_type {
+                    match body.content_type.as_deref().map(HeaderValue::from_str) {
+                        Some(Ok(v)) => {
+                            headers.insert(CONTENT_TYPE, v);
+                        }
+                        _ => {
+                            headers.remove(CONTENT_TYPE);
+                        }
+                    }
+                }
             }
-            return Ok(RawResponse { status, headers: parts.headers, body: body.bytes, elapsed: started.elapsed() });
+            return Ok(RawResponse { status, headers, body: body.bytes, elapsed: started.elapsed() });
         }
     }
 
