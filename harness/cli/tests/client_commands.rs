@@ -229,3 +229,20 @@ fn the_fault_and_exit_checks_fail_against_defects() {
     assert_eq!(seen.code, Some(1), "{}", seen.stderr);
     assert!(seen.stderr.contains("RelatesTo") && seen.stdout.is_empty(), "{}", seen.stderr);
 }
+
+#[test]
+fn negotiate_against_serve_without_allow_unencrypted() {
+    // Neither Basic nor a plain body over http: only Negotiate with sealing gets through.
+    let s = Served::start("http", &["--user", "CORP\\neg:neg-pass"]);
+    let go = |auth: &str, user: &str, args: &[&str]| bin().args(args).args(["--endpoint", &s.url, "--auth", auth, "--user", user]).output().expect("runs");
+    let out = go("negotiate", "CORP\\neg:neg-pass", &["get", "wmicimv2/Win32_Service", "--selector", "Name=WinRM"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("WinRM"), "{stdout}");
+    let out = go("negotiate", "CORP\\neg:wrong", &["identify"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(err.contains("401") && !err.contains("wrong"), "refused, the password not repeated: {err}");
+    let out = go("basic", "CORP\\neg:neg-pass", &["identify"]);
+    assert_ne!(out.status.code(), Some(0), "Basic over http is refused without --allow-unencrypted");
+}
