@@ -193,3 +193,18 @@ fn client_naming_no_domain_matches_a_domain_user() {
     let Step::Done { user, .. } = acceptor.step(&auth).unwrap() else { panic!() };
     assert_eq!(user, "CORP\\neg");
 }
+
+/// The framing, byte for byte, as pywinrm 0.5.0's `Encryption._encrypt_message`
+/// builds it (and pypsrp 0.9.1's `WinRMEncryption.wrap_message` joins it) for a
+/// 4-byte message whose signature is sixteen `S` and whose sealed bytes are zeros.
+#[test]
+fn framing_bytes_match_pywinrm() {
+    let mut body = Vec::new();
+    crate::framing::write_part(&mut body, &[b'S'; 16], &[0u8; 4]);
+    crate::framing::finish(&mut body);
+    let pywinrm: &[u8] = b"--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=4\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n\x10\x00\x00\x00SSSSSSSSSSSSSSSS\x00\x00\x00\x00--Encrypted Boundary--\r\n";
+    assert_eq!(body, pywinrm);
+    let parts = crate::framing::parse(pywinrm, ENCRYPTED_CONTENT_TYPE).unwrap();
+    assert_eq!(parts.len(), 1);
+    assert_eq!((parts[0].signature, parts[0].sealed), (&[b'S'; 16][..], &[0u8; 4][..]));
+}

@@ -208,6 +208,7 @@ enum AuthedBy {
     Nobody,
     Basic,
     /// Negotiate: on this request's handshake leg or earlier on the connection.
+    #[cfg_attr(not(feature = "negotiate"), allow(dead_code))]
     Negotiate,
 }
 
@@ -272,7 +273,8 @@ async fn handle(req: Request<Incoming>, state: &State, conn: &Conn, encrypted: b
             }
         }
         if !basic_allowed {
-            tracing::debug!(%peer, "authentication refused: Basic over plain HTTP needs AllowUnencrypted");
+            let why = if header.is_none() { "no Authorization header" } else { "Basic over plain HTTP needs AllowUnencrypted" };
+            tracing::debug!(%peer, "authentication refused: {why}");
             return unauthorized(false);
         }
         match check_basic(header.as_deref(), &state.users, state.defects.has(Defect::AcceptWrongPassword)) {
