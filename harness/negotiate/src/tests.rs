@@ -200,11 +200,18 @@ fn client_naming_no_domain_matches_a_domain_user() {
 #[test]
 fn framing_bytes_match_pywinrm() {
     let mut body = Vec::new();
-    crate::framing::write_part(&mut body, &[b'S'; 16], &[0u8; 4]);
+    crate::framing::write_part(&mut body, crate::framing::SOAP_TYPE, &[b'S'; 16], &[0u8; 4]);
     crate::framing::finish(&mut body);
     let pywinrm: &[u8] = b"--Encrypted Boundary\r\n\tContent-Type: application/HTTP-SPNEGO-session-encrypted\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=4\r\n--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n\x10\x00\x00\x00SSSSSSSSSSSSSSSS\x00\x00\x00\x00--Encrypted Boundary--\r\n";
     assert_eq!(body, pywinrm);
     let parts = crate::framing::parse(pywinrm, ENCRYPTED_CONTENT_TYPE).unwrap();
     assert_eq!(parts.len(), 1);
     assert_eq!((parts[0].signature, parts[0].sealed), (&[b'S'; 16][..], &[0u8; 4][..]));
+    assert_eq!(crate::original_content_type(pywinrm).as_deref(), Some("application/soap+xml;charset=UTF-8"));
+    // A message sealed as another type says so, and only there.
+    let mut other = Vec::new();
+    crate::framing::write_part(&mut other, "text/plain\r\nX: y", &[b'S'; 16], &[0u8; 4]);
+    crate::framing::finish(&mut other);
+    assert_eq!(crate::original_content_type(&other).as_deref(), Some("text/plainX: y"), "no header line break is written");
+    assert_eq!(crate::framing::parse(&other, ENCRYPTED_CONTENT_TYPE).unwrap()[0].sealed, &[0u8; 4][..]);
 }
