@@ -30,6 +30,7 @@
 
 pub mod check;
 pub mod corpus;
+pub mod discover;
 pub mod exec;
 pub mod fuzz;
 pub mod liveness;

@@ -1,6 +1,7 @@
 //! Integration tests of the driver against the in-process reference server.
 
 mod defects;
+mod discover;
 mod events;
 mod exec;
 mod liveness;
