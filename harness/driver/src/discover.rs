@@ -178,6 +178,10 @@ pub struct WindowsFound {
     pub services: Option<FoundClass>,
     /// root\hardware CIM_NumericSensor enumerated.
     pub hardware: bool,
+    /// The system variable `OS` (Win32_Environment Name=OS, UserName=<SYSTEM>): its VariableValue.
+    pub os_variable: Option<String>,
+    /// The WinRM service's StartMode (Win32_Service Name=WinRM).
+    pub winrm_start_mode: Option<String>,
 }
 
 /// Everything a discovery found, and what it tried that did not answer.
@@ -274,7 +278,30 @@ pub async fn discover(session: &Session, options: DiscoverOptions) -> Result<Dis
         log.push(format!("Win32_Service: {}", describe(&services)));
         let hw = find_class(session, "CIM_NumericSensor", Resource::new(format!("{}CIM_NumericSensor", ns::WMI_ROOT_HARDWARE_PREFIX)), options).await;
         log.push(format!("root\\hardware CIM_NumericSensor: {}", describe(&hw)));
-        Some(WindowsFound { config: config.is_ok(), os, services: services.usable().then_some(services), hardware: hw.error.is_none() })
+        let env = Resource::new(format!("{CIMV2_PREFIX}Win32_Environment")).selector("Name", "OS").selector("UserName", "<SYSTEM>");
+        let os_variable = match session.get(&env).await {
+            Ok(r) => Instance::properties_from_element(&r.representation).ok().and_then(|p| text_of(&p, "VariableValue")),
+            Err(e) => {
+                log.push(format!("Win32_Environment OS: {}", one_line(&e)));
+                None
+            }
+        };
+        let winrm = Resource::new(format!("{CIMV2_PREFIX}Win32_Service")).selector("Name", "WinRM");
+        let winrm_start_mode = match session.get(&winrm).await {
+            Ok(r) => Instance::properties_from_element(&r.representation).ok().and_then(|p| text_of(&p, "StartMode")),
+            Err(e) => {
+                log.push(format!("Win32_Service WinRM: {}", one_line(&e)));
+                None
+            }
+        };
+        Some(WindowsFound {
+            config: config.is_ok(),
+            os,
+            services: services.usable().then_some(services),
+            hardware: hw.error.is_none(),
+            os_variable,
+            winrm_start_mode,
+        })
     } else {
         None
     };
@@ -441,6 +468,24 @@ impl Discovery {
                 let _ = writeln!(t, "value = {}", quote(&changed));
             }
         }
+        let env_uri = format!("{CIMV2_PREFIX}Win32_Environment");
+        let env = FoundClass {
+            class: "Win32_Environment".into(),
+            resource_uri: env_uri,
+            instances: 1,
+            selectors: Some(vec![("Name".into(), "OS".into()), ("UserName".into(), "<SYSTEM>".into())]),
+            properties: Vec::new(),
+            error: None,
+        };
+        if self.dmtf_class("CIM_NumericSensor").is_none() {
+            // The system variable OS, written with its own value; its SystemVariable flag, which a Put cannot change.
+            if let Some(value) = windows.and_then(|w| w.os_variable.as_ref()) {
+                role(&mut t, "writable", &env, true);
+                let _ = writeln!(t, "property = \"VariableValue\"\nvalue = {}", quote(value));
+                role(&mut t, "read_only", &env, true);
+                let _ = writeln!(t, "property = \"SystemVariable\"\nvalue = \"false\"");
+            }
+        }
         // creatable: DMTF profiles create through methods; Windows has its environment.
         if windows.is_some() {
             let _ = writeln!(t, "\n[creatable]");
@@ -454,9 +499,16 @@ impl Discovery {
             let _ = writeln!(t, "method = {}", quote(method));
             let _ = writeln!(t, "input = {{ {param} = {} }}", quote(value));
             let _ = writeln!(t, "output = {}", quote(output));
+        } else if let (Some(services), Some(mode)) = (windows.and_then(|w| w.services.as_ref()), windows.and_then(|w| w.winrm_start_mode.as_deref())) {
+            // ChangeStartMode to the mode WinRM has (Get says Auto, the method takes Automatic).
+            let mode = if mode.eq_ignore_ascii_case("auto") { "Automatic" } else { mode };
+            let winrm = FoundClass { selectors: Some(vec![("Name".into(), "WinRM".into())]), ..services.clone() };
+            role(&mut t, "method", &winrm, true);
+            let _ = writeln!(t, "method = \"ChangeStartMode\"\ninput = {{ StartMode = {} }}\noutput = \"ReturnValue\"", quote(mode));
         }
         if let Some(w) = windows {
             let _ = writeln!(t, "\n[event_source]\nresource_uri = {}", quote(EVENT_LOG_URI));
+            let _ = writeln!(t, "dialect = {}\nfilter = \"SELECT * FROM Win32_NTLogEvent\"", quote(ns::dialect::WQL));
             let _ = writeln!(t, "\n[shell]\nresource_uri = {}", quote(SHELL_URI));
             if w.os.is_some() && w.services.is_some() {
                 let _ = writeln!(t, "\n[cimv2]\nbase = {}", quote(CIMV2_PREFIX.trim_end_matches('/')));

@@ -50,7 +50,12 @@ async fn without_a_bmc_the_windows_classes_fill_the_roles() {
     let text = d.to_target_toml("windows");
     let t: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(t["keyed"]["class"].as_str(), Some("Win32_Service"), "{text}");
-    assert!(!t.contains_key("method") && !t.contains_key("writable") && !t.contains_key("profile"), "{text}");
+    assert!(!t.contains_key("profile"), "{text}");
+    // The Windows fallbacks: the OS variable written with its own value, WinRM's start mode.
+    assert_eq!(t["writable"]["property"].as_str(), Some("VariableValue"), "{text}");
+    assert_eq!(t["writable"]["value"].as_str(), Some("Windows_NT"), "{text}");
+    assert_eq!(t["method"]["method"].as_str(), Some("ChangeStartMode"), "{text}");
+    assert_eq!(t["method"]["input"]["StartMode"].as_str(), Some("Automatic"), "{text}");
     server.stop().await;
 }
 
