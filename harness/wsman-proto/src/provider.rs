@@ -90,6 +90,20 @@ pub trait ResourceProvider: Send + Sync {
         self.enumerate(ctx, uri).map(Arc::from)
     }
 
+    /// The instances an Enumerate whose request carries `selectors` in its
+    /// `wsman:SelectorSet` header returns, as a snapshot like
+    /// [`enumerate_shared`](Self::enumerate_shared). DMTF endpoints address
+    /// the CIM namespace of an enumeration that way (the `__cimnamespace`
+    /// selector, e.g. `root/interop` for CIM_RegisteredProfile); a provider
+    /// that serves a class only in one namespace checks it here. The server
+    /// passes the header's set unchecked (empty when absent) and calls only
+    /// this method for an Enumerate. The default ignores the selectors, as
+    /// Windows does for its WMI classes, and returns `enumerate_shared`.
+    fn enumerate_with_selectors(&self, ctx: &CallContext<'_>, uri: &str, selectors: &SelectorSet) -> Result<Arc<[Instance]>, Fault> {
+        let _ = selectors;
+        self.enumerate_shared(ctx, uri)
+    }
+
     /// WS-Transfer Get answered from the snapshot
     /// [`enumerate_shared`](Self::enumerate_shared) would return now, for a
     /// provider that caches one: the same instance [`get`](Self::get)

@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-use wsman_proto::{Fault, FaultKind, Instance, MethodResult, Property, Value};
+use wsman_proto::{Fault, FaultDetail, FaultKind, Instance, MethodResult, Property, Value};
 
+use super::profiles::{registered_profiles, NAMESPACE_SELECTOR};
 use super::text::{guid_text, hex, iso8601, parse_uint};
 use super::IPMI_INSTANCE_NAME;
 use crate::bmc::sensor::{Sensor, THRESHOLD_NAMES};
@@ -29,13 +30,41 @@ pub enum Class {
     AdminDomain,
     /// Microsoft_IPMI (root\wmi driver class).
     MicrosoftIpmi,
+    /// CIM_RegisteredProfile (DSP1033, interop namespace).
+    RegisteredProfile,
+    /// CIM_PowerManagementService (DSP1027).
+    PowerManagementService,
+    /// CIM_PowerManagementCapabilities (DSP1027).
+    PowerManagementCapabilities,
+    /// CIM_AccountManagementService (DSP1034).
+    AccountManagementService,
 }
 
 const SEL_LOG_ID: &str = "IPMI:SEL";
 
+/// InstanceID of the one CIM_PowerManagementCapabilities.
+const POWER_CAPABILITIES_ID: &str = "IPMI:PowerManagementCapabilities";
+
+/// CIM PowerStates RequestPowerStateChange accepts (DSP1027 value map), each
+/// with the Chassis Control code it drives, or `None` for a power cycle,
+/// which powers up a system that is off (as RequestStateChange's reset does):
+/// 2 On, 5 Power Cycle (Off - Soft), 6 Off - Hard, 8 Off - Soft,
+/// 9 Power Cycle (Off - Hard), 10 Master Bus Reset, 11 Diagnostic Interrupt
+/// (NMI), 12 Off - Soft Graceful.
+const POWER_STATES: [(u64, Option<u8>); 8] =
+    [(2, Some(0x01)), (5, None), (6, Some(0x00)), (8, Some(0x05)), (9, None), (10, Some(0x03)), (11, Some(0x04)), (12, Some(0x05))];
+
+/// PowerChangeCapabilities: 3 Power State Settable, 4 Power Cycling
+/// Supported, 6 Off Hard Power Cycling Supported, 7 HW Reset Supported,
+/// 8 Graceful Shutdown Supported.
+const POWER_CHANGE_CAPABILITIES: [u64; 5] = [3, 4, 6, 7, 8];
+
+/// The PowerState values of the CIM PowerStates value map (1 Other to 16).
+const POWER_STATE_MAX: u64 = 16;
+
 impl Class {
     /// Every class.
-    pub const ALL: [Class; 8] = [
+    pub const ALL: [Class; 12] = [
         Class::Sensor,
         Class::NumericSensor,
         Class::ComputerSystem,
@@ -44,6 +73,10 @@ impl Class {
         Class::Account,
         Class::AdminDomain,
         Class::MicrosoftIpmi,
+        Class::RegisteredProfile,
+        Class::PowerManagementService,
+        Class::PowerManagementCapabilities,
+        Class::AccountManagementService,
     ];
 
     /// The class name (last segment of the resource URI).
@@ -57,6 +90,10 @@ impl Class {
             Class::Account => "CIM_Account",
             Class::AdminDomain => "CIM_AdminDomain",
             Class::MicrosoftIpmi => "Microsoft_IPMI",
+            Class::RegisteredProfile => "CIM_RegisteredProfile",
+            Class::PowerManagementService => "CIM_PowerManagementService",
+            Class::PowerManagementCapabilities => "CIM_PowerManagementCapabilities",
+            Class::AccountManagementService => "CIM_AccountManagementService",
         }
     }
 
@@ -65,10 +102,18 @@ impl Class {
         match self {
             Class::Sensor | Class::NumericSensor => &["SystemCreationClassName", "SystemName", "CreationClassName", "DeviceID"],
             Class::ComputerSystem | Class::AdminDomain => &["CreationClassName", "Name"],
-            Class::RecordLog | Class::LogRecord => &["InstanceID"],
-            Class::Account => &["SystemCreationClassName", "SystemName", "CreationClassName", "Name"],
+            Class::RecordLog | Class::LogRecord | Class::PowerManagementCapabilities => &["InstanceID"],
+            Class::Account | Class::PowerManagementService | Class::AccountManagementService => {
+                &["SystemCreationClassName", "SystemName", "CreationClassName", "Name"]
+            }
             Class::MicrosoftIpmi => &["InstanceName"],
+            Class::RegisteredProfile => &["InstanceID", NAMESPACE_SELECTOR],
         }
+    }
+
+    /// The class with this name (compared case-insensitively).
+    pub fn from_name(name: &str) -> Option<Class> {
+        Class::ALL.iter().copied().find(|c| c.name().eq_ignore_ascii_case(name))
     }
 }
 
@@ -173,6 +218,32 @@ pub(super) fn instances(class: Class, b: &mut Bmc, now: Duration, uri: &str) -> 
                 .with("EnabledState", Value::UInt(2))
                 .with("HealthState", Value::UInt(5))]
         }
+        Class::RegisteredProfile => registered_profiles(uri, class.name()),
+        Class::PowerManagementService | Class::AccountManagementService => {
+            let (name, element) = match class {
+                Class::PowerManagementService => ("IPMI Power Management Service", "Chassis power control"),
+                _ => ("IPMI Account Management Service", "IPMI user management"),
+            };
+            vec![Instance::new(uri, class.name())
+                .with_key("SystemCreationClassName", "CIM_ComputerSystem")
+                .with_key("SystemName", sys.clone())
+                .with_key("CreationClassName", class.name())
+                .with_key("Name", name)
+                .with("SystemCreationClassName", Value::str("CIM_ComputerSystem"))
+                .with("SystemName", Value::str(sys))
+                .with("CreationClassName", Value::str(class.name()))
+                .with("Name", Value::str(name))
+                .with("ElementName", Value::str(element))
+                .with("EnabledState", Value::UInt(2))
+                .with("RequestedState", Value::UInt(12))
+                .with("HealthState", Value::UInt(5))]
+        }
+        Class::PowerManagementCapabilities => vec![Instance::new(uri, class.name())
+            .with_key("InstanceID", POWER_CAPABILITIES_ID)
+            .with("InstanceID", Value::str(POWER_CAPABILITIES_ID))
+            .with("ElementName", Value::str("Chassis power capabilities"))
+            .with("PowerStatesSupported", Value::Array(POWER_STATES.iter().map(|(s, _)| Value::UInt(*s)).collect()))
+            .with("PowerChangeCapabilities", Value::Array(POWER_CHANGE_CAPABILITIES.iter().map(|c| Value::UInt(*c)).collect()))],
         Class::MicrosoftIpmi => vec![Instance::new(uri, class.name())
             .with_key("InstanceName", IPMI_INSTANCE_NAME)
             .with("InstanceName", Value::str(IPMI_INSTANCE_NAME))
@@ -242,8 +313,116 @@ fn sensor_instance(class: Class, uri: &str, sys: &str, s: &Sensor, raw: u8) -> I
         for (i, name) in names.iter().enumerate() {
             inst.set(name, s.thresholds[i].map_or(Value::Null, scaled));
         }
+        let codes = |settable_only: bool| {
+            let mut c: Vec<u64> = (0..THRESHOLD_NAMES.len())
+                .filter(|i| s.thresholds[*i].is_some() && (!settable_only || SETTABLE.contains(i)))
+                .map(|i| CIM_THRESHOLD_CODE[i])
+                .collect();
+            c.sort_unstable();
+            Value::Array(c.into_iter().map(Value::UInt).collect())
+        };
+        inst = inst.with("SupportedThresholds", codes(false)).with("SettableThresholds", codes(true));
     }
     inst
+}
+
+/// The CIM property of each core threshold, in [`THRESHOLD_NAMES`] order.
+const THRESHOLD_PROPERTIES: [&str; 6] = [
+    "LowerThresholdNonCritical",
+    "LowerThresholdCritical",
+    "LowerThresholdFatal",
+    "UpperThresholdNonCritical",
+    "UpperThresholdCritical",
+    "UpperThresholdFatal",
+];
+
+/// The SupportedThresholds / SettableThresholds code (CIM value map:
+/// 0 LowerThresholdNonCritical, 1 UpperThresholdNonCritical, 2 LowerThresholdCritical,
+/// 3 UpperThresholdCritical, 4 LowerThresholdFatal, 5 UpperThresholdFatal)
+/// of each core threshold, in [`THRESHOLD_NAMES`] order.
+const CIM_THRESHOLD_CODE: [u64; 6] = [0, 2, 4, 1, 3, 5];
+
+/// The core thresholds a Put may set (DSP1009: the non-critical ones), when the sensor has them.
+const SETTABLE: [usize; 2] = [0, 3];
+
+/// A Put tries to change a read-only property: `wxf:InvalidRepresentation`
+/// with detail `ReadOnly`, the fault the Windows classes give.
+fn read_only(class: &str, property: &str) -> Fault {
+    Fault::new(FaultKind::InvalidRepresentation, format!("The property {property} of {class} is read-only.")).with_detail(FaultDetail::ReadOnly)
+}
+
+/// A value of the wrong type or out of range: `InvalidRepresentation` + `InvalidValues`.
+fn invalid_value(class: &str, property: &str, value: &str) -> Fault {
+    Fault::new(FaultKind::InvalidRepresentation, format!("The value {value:?} is not valid for {class}.{property}."))
+        .with_detail(FaultDetail::Other(format!("{}InvalidValues", wsman_proto::ns::WSMAN_FAULT_DETAIL)))
+}
+
+/// Does a value sent in a Put equal the current one? Text compared
+/// case-insensitively, nulls equal nulls, arrays item by item (a one-item
+/// array arrives as a scalar).
+fn same_value(sent: &Value, current: &Value) -> bool {
+    match (sent, current) {
+        (Value::Array(a), Value::Array(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y)),
+        (x, Value::Array(b)) if b.len() == 1 => same_value(x, &b[0]),
+        (Value::Array(a), y) if a.len() == 1 => same_value(&a[0], y),
+        (Value::Null, Value::Null) => true,
+        _ => match (sent.to_text(), current.to_text()) {
+            (Some(a), Some(b)) => a.trim().eq_ignore_ascii_case(b.trim()),
+            _ => false,
+        },
+    }
+}
+
+/// WS-Transfer Put of the CIM_NumericSensor `current` (module docs of
+/// [`super`]): validates every property sent, then sets the changed
+/// settable thresholds in the core through Set Sensor Thresholds.
+pub(super) fn put_numeric_sensor(b: &mut Bmc, now: Duration, current: &Instance, props: &[Property]) -> Result<(), Fault> {
+    let class = current.class_name.as_str();
+    let number = match current.get("SensorNumber") {
+        Some(Value::UInt(n)) => u8::try_from(*n).ok(),
+        _ => None,
+    };
+    let idx = number
+        .and_then(|n| b.sensors().iter().position(|s| s.number == n))
+        .ok_or_else(|| Fault::new(FaultKind::InternalError, format!("the sensor of {class} is gone")))?;
+    let sensor = &b.sensors()[idx];
+    let (num, conv, mut raw) = (sensor.number, sensor.conv, sensor.thresholds);
+    let modifier = i32::from(conv.r_exp);
+    let mut mask = 0u8;
+    for p in props {
+        let cur = current.get(&p.name).ok_or_else(|| Fault::new(FaultKind::InvalidRepresentation, format!("{class} has no property {}", p.name)))?;
+        let threshold = THRESHOLD_PROPERTIES.iter().position(|t| t.eq_ignore_ascii_case(&p.name));
+        let settable = threshold.filter(|t| SETTABLE.contains(t) && raw[*t].is_some());
+        let Some(t) = settable else {
+            if !same_value(&p.value, cur) {
+                return Err(read_only(class, &p.name));
+            }
+            continue;
+        };
+        if same_value(&p.value, cur) {
+            continue;
+        }
+        let text = p.value.to_text().unwrap_or_default();
+        let wanted: i64 = text.trim().parse().map_err(|_| invalid_value(class, &p.name, &text))?;
+        // The value is in units of 10^UnitModifier; the core keeps raw counts.
+        let new_raw = conv.to_raw(wanted as f64 * 10f64.powi(modifier));
+        let back = (conv.to_value(new_raw) / 10f64.powi(modifier)).round();
+        if (back - wanted as f64).abs() > f64::from(conv.m.unsigned_abs()) / 2.0 + 0.5 {
+            return Err(invalid_value(class, &p.name, &text)); // beyond the raw range
+        }
+        raw[t] = Some(new_raw);
+        mask |= 1 << t;
+    }
+    if mask == 0 {
+        return Ok(());
+    }
+    let mut data = vec![num, mask];
+    data.extend(raw.iter().map(|r| r.unwrap_or(0)));
+    let r = b.handle(now, &Request { netfn: netfn::SENSOR_EVENT, cmd: 0x26, data });
+    if r.cc != 0 {
+        return Err(Fault::new(FaultKind::InternalError, format!("Set Sensor Thresholds failed with completion code 0x{:02x}", r.cc)));
+    }
+    Ok(())
 }
 
 const POSSIBLE_STATES: [&str; 7] = ["Normal", "Lower Non-Critical", "Lower Critical", "Lower Fatal", "Upper Non-Critical", "Upper Critical", "Upper Fatal"];
@@ -302,10 +481,15 @@ pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, pro
             };
             match code {
                 None => MethodResult::return_value(5), // invalid parameter
-                Some(code) => {
-                    let r = b.handle(now, &Request { netfn: netfn::CHASSIS, cmd: 0x02, data: vec![code] });
-                    MethodResult::return_value(if r.cc == 0 { 0 } else { 2 })
-                }
+                Some(code) => chassis_control(b, now, code),
+            }
+        }),
+        (Class::PowerManagementService, "RequestPowerStateChange") => uint("PowerState").map(|state| {
+            match POWER_STATES.iter().find(|(s, _)| *s == state) {
+                // A power cycle of a system that is off powers it up.
+                Some((_, code)) => chassis_control(b, now, code.unwrap_or(if b.chassis().power_on { 0x02 } else { 0x01 })),
+                None if (1..=POWER_STATE_MAX).contains(&state) => MethodResult::return_value(1), // not supported
+                None => MethodResult::return_value(5),                                           // invalid parameter
             }
         }),
         (Class::RecordLog, "ClearLog") => {
@@ -319,6 +503,13 @@ pub(super) fn invoke(class: Class, b: &mut Bmc, now: Duration, method: &str, pro
         (Class::MicrosoftIpmi, "RequestResponse") => request_response(b, now, props, &uint),
         _ => return None,
     })
+}
+
+/// Runs Chassis Control `code` through the core, as the LAN face would:
+/// ReturnValue 0 when the BMC completed it, 2 (unspecified error) otherwise.
+fn chassis_control(b: &mut Bmc, now: Duration, code: u8) -> MethodResult {
+    let r = b.handle(now, &Request { netfn: netfn::CHASSIS, cmd: 0x02, data: vec![code] });
+    MethodResult::return_value(if r.cc == 0 { 0 } else { 2 })
 }
 
 /// Microsoft_IPMI.RequestResponse: NetworkFunction, Lun, ResponderAddress,

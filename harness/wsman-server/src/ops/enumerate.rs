@@ -54,6 +54,9 @@ pub(crate) struct Enumerate {
     mode: EnumerationMode,
     filter: Filter,
     total_estimate: bool,
+    /// The request's `wsman:SelectorSet` header (a DMTF `__cimnamespace`),
+    /// passed to the provider unchecked.
+    selectors: SelectorSet,
 }
 
 /// Envelope overhead budgeted around the items of a batch.
@@ -86,6 +89,7 @@ impl Enumerate {
             mode: msg.mode,
             filter,
             total_estimate: msg.request_total_items_count_estimate,
+            selectors: env.header.selectors.clone().unwrap_or_default(),
         })
     }
 
@@ -118,7 +122,7 @@ impl Enumerate {
             }
             _ => (self.target.uri.clone(), self.target.provider.clone()),
         };
-        let instances = provider.enumerate_shared(&ctx.call(), &uri)?;
+        let instances = provider.enumerate_with_selectors(&ctx.call(), &uri, &self.selectors)?;
         let matching: VecDeque<u32> = match &self.filter {
             Filter::None => (0..instances.len()).filter_map(|i| u32::try_from(i).ok()).collect(),
             Filter::Wql(q) => {

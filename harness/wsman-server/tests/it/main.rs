@@ -8,6 +8,7 @@ mod events;
 mod faults;
 #[cfg(feature = "negotiate")]
 mod negotiate;
+mod profiles;
 mod reference;
 mod robustness;
 mod shell;
