@@ -68,3 +68,15 @@ async fn a_dead_endpoint_is_an_identify_error_in_bounded_time() {
     let e = discover(&s, DiscoverOptions::default()).await.expect_err("nothing listens");
     assert!(e.to_string().starts_with("Identify failed"), "{e}");
 }
+
+#[test]
+fn the_profile_table_agrees_with_the_simulated_bmc() {
+    // Discovery carries its own table (it walks third-party endpoints); the
+    // BMC simulator advertises from its own. They must name the same classes.
+    for (dsp, name, classes) in ipmi_sim::cim::PROFILE_CLASSES {
+        let known = PROFILES.iter().find(|p| p.dsp == *dsp).unwrap_or_else(|| panic!("{dsp} unknown to discovery"));
+        assert_eq!(known.name, *name, "{dsp}");
+        assert_eq!(known.classes, *classes, "{dsp}");
+    }
+    assert_eq!(PROFILES.len(), ipmi_sim::cim::PROFILE_CLASSES.len());
+}

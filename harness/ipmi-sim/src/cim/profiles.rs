@@ -43,8 +43,10 @@ pub const PROFILE_CLASSES: &[(&str, &str, &[&str])] = &[
 ];
 
 /// The RegisteredVersion advertised for each profile: (DSP number, version).
-/// The versions are published versions of the DMTF DSP documents (the
-/// version on each document's title page), not invented numbers.
+/// Meant to be published versions of the DMTF DSP documents; only DSP1009's
+/// (1.0.0) has been checked against the document's title page, the others
+/// are unverified. Discovery reads whatever an endpoint advertises, so a
+/// wrong number here changes no check.
 pub const PROFILE_VERSIONS: &[(&str, &str)] =
     &[("DSP1004", "1.0.1"), ("DSP1027", "2.0.0"), ("DSP1009", "1.0.0"), ("DSP1010", "2.0.0"), ("DSP1034", "1.0.1"), ("DSP1033", "1.0.0")];
 
