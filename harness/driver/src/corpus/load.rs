@@ -325,6 +325,8 @@ fn check_roles(c: &Case, templates: &BTreeMap<String, String>, profiles: &[Profi
         p.push(format!("{}: min_instances needs roles = [\"keyed\"]", c.id));
     }
     let profile_vars = profiles.iter().find(|pr| pr.name == c.profile).map(|pr| &pr.vars);
+    // A name the case or a step defines is not the profile's (its value is scanned itself).
+    let own = |name: &str| c.vars.contains_key(name) || c.steps.iter().any(|s| s.vars.contains_key(name));
     let mut texts: Vec<&str> = c.vars.values().map(String::as_str).collect();
     for s in &c.steps {
         if let Some(t) = templates.get(&format!("{}/{}", c.profile, s.template)) {
@@ -341,6 +343,7 @@ fn check_roles(c: &Case, templates: &BTreeMap<String, String>, profiles: &[Profi
         }
     }
     let mut undeclared = BTreeSet::new();
+    let mut used = BTreeSet::new();
     let mut seen = BTreeSet::new();
     // Follow profile variables a bounded number of levels (they may name each other).
     for _ in 0..8 {
@@ -348,10 +351,11 @@ fn check_roles(c: &Case, templates: &BTreeMap<String, String>, profiles: &[Profi
         for t in texts.drain(..) {
             for name in placeholders(t) {
                 if let Some(role) = role_of(name) {
+                    used.insert(role);
                     if !c.roles.iter().any(|r| r == role) {
                         undeclared.insert(role);
                     }
-                } else if let Some(v) = profile_vars.and_then(|m| m.get(name)).filter(|_| seen.insert(name.to_owned())) {
+                } else if let Some(v) = profile_vars.and_then(|m| m.get(name)).filter(|_| !own(name) && seen.insert(name.to_owned())) {
                     next.push(v.as_str());
                 }
             }
@@ -363,6 +367,10 @@ fn check_roles(c: &Case, templates: &BTreeMap<String, String>, profiles: &[Profi
     }
     for role in undeclared {
         p.push(format!("{}: uses {{{{{role}.…}}}} without roles = [\"{role}\"]", c.id));
+    }
+    // A declared role the case does not use would SKIP it for nothing.
+    for role in c.roles.iter().filter(|r| role_of(&format!("{r}.")).is_some() && !used.contains(r.as_str())) {
+        p.push(format!("{}: declares role {role:?} but uses none of its variables", c.id));
     }
     p
 }
