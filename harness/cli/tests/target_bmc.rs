@@ -64,7 +64,7 @@ fn the_generic_cases_pass_against_the_bmc_classes_and_missing_roles_skip() {
         ("transfer/scenario/service-stop-start", "cimv2"),
         ("enumeration/enumerate/os-basic", "singleton"),
     ] {
-        let r = result(case, "case.target").unwrap_or_else(|| panic!("{case} has no case.target result"));
+        let r = result(case, "expect.outcome").unwrap_or_else(|| panic!("{case} has no outcome"));
         assert_eq!(r["status"], "skip", "{case}: {r}");
         assert_eq!(r["message"], format!("target has no {role}"), "{case}");
     }

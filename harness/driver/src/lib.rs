@@ -47,7 +47,7 @@ pub use corpus::{Corpus, CorpusError, Waivers};
 pub use exec::{CaseRun, PreparedStep, RequestAction, StepExecutor, StepOutcome};
 pub use liveness::ExchangeError;
 pub use report::{Reporter, RunEvent, RunMeta};
-pub use runner::{run, target_skip, ChannelReporter, DriverError, RunConfig, DEFAULT_TIMEOUT};
+pub use runner::{run, target_skip, ChannelReporter, DriverError, RunConfig, DEFAULT_TIMEOUT, TARGET_SKIP};
 pub use target::{Target, TargetError};
 pub use validate::{validate_paths, ValidateError};
 pub use wsman_client::{Endpoint, TlsMode};

@@ -282,17 +282,21 @@ async fn run_one(ctx: &Ctx, index: usize, i: usize, events: &mpsc::UnboundedSend
 }
 
 /// The outcome of a case the target cannot run: one SKIP result of
-/// `case.target` (`target has no keyed`, or `target has no keyed role with N
-/// instances`) and the case record without exchanges; `None` when the
-/// target fills every role the case declares.
+/// `expect.outcome` (as the other SKIPs: the case is not sent) with the
+/// message [`TARGET_SKIP`]`ROLE` (`target has no keyed`, or `target has no
+/// keyed role with N instances`) and the case record without exchanges;
+/// `None` when the target fills every role the case declares.
 pub fn target_skip(target: &Target, case: &Case) -> Option<CaseRun> {
     let message = target.missing(&case.roles, case.min_instances)?;
-    let check = &cat::CASE_TARGET;
+    let check = &cat::EXPECT_OUTCOME;
     let result =
-        AssertionResult { case: case.id.clone(), assertion: check.id.to_owned(), clause: check.clause.to_owned(), severity: check.severity, status: Status::Skip, message, waiver: None };
+        AssertionResult { case: case.id.clone(), assertion: check.id.to_owned(), clause: case.clause.clone(), severity: check.severity, status: Status::Skip, message, waiver: None };
     let record = CaseRecord { id: case.id.clone(), title: case.title.clone(), profile: case.profile.clone(), clause: case.clause.clone(), duration_ms: 0, exchanges: Vec::new() };
     Some(CaseRun { results: vec![result], record })
 }
+
+/// How the message of a SKIP for a role the target lacks begins (`target has no keyed`).
+pub const TARGET_SKIP: &str = "target has no ";
 
 /// The `{{unique}}` token of case `id` under [`RunConfig::stable_names`]:
 /// 8 hex digits of the FNV-1a hash of the id.

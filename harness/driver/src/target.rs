@@ -675,10 +675,10 @@ impl Target {
     /// case that cannot run (`target has no keyed`), `None` when it can.
     pub fn missing<S: AsRef<str>>(&self, roles: &[S], min_instances: Option<u32>) -> Option<String> {
         if let Some(role) = roles.iter().map(AsRef::as_ref).find(|r| !self.has_role(r)) {
-            return Some(format!("target has no {role}"));
+            return Some(format!("{}{role}", crate::runner::TARGET_SKIP));
         }
         match min_instances {
-            Some(n) if self.keyed_instances() < n => Some(format!("target has no keyed role with {n} instances")),
+            Some(n) if self.keyed_instances() < n => Some(format!("{}keyed role with {n} instances", crate::runner::TARGET_SKIP)),
             _ => None,
         }
     }

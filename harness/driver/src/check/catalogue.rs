@@ -50,7 +50,6 @@ catalogue! {
     EXPECT_REPEAT = ("expect.repeat", "corpus case clause", Must, "A repeated step reaches its end condition within its bound."),
     SNAPSHOT_MATCH = ("snapshot.match", "project snapshots", Must, "The canonical response matches the stored snapshot."),
     CASE_RENDER = ("case.render", "corpus/README.md", Must, "The case's template renders (variables and captures resolve)."),
-    CASE_TARGET = ("case.target", "corpus/README.md (Targets)", Must, "The run's target fills the roles the case declares (SKIP when it does not: the case is not sent)."),
     ENVELOPE_ACTION_KNOWN = ("envelope.action-known", "DSP0226 §5.4.5; MS-WSMV §2", Must, "wsa:Action is a known request, response or fault action, or a custom method action with a matching _INPUT/_OUTPUT body."),
     ENVELOPE_BODY_MATCHES_ACTION = ("envelope.body-matches-action", "DSP0226 §5.4.5; MS-WSMV §3.1.4", Must, "The s:Body element is the one the wsa:Action calls for (or empty where it calls for nothing)."),
     DEVIATION_UNQUALIFIED_MUST_UNDERSTAND = ("deviation.unqualified-must-understand", "SOAP 1.2 Part 1 §5.2.3", Should, "A header element carries mustUnderstand without the SOAP namespace: not the SOAP attribute, which Windows ignores (pywinrm, Ruby and Go WinRM send it)."),
