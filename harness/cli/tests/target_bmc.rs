@@ -3,11 +3,12 @@
 //! method roles. The generic cases pass against CIM_NumericSensor and
 //! CIM_ComputerSystem; the cases of the roles the file lacks are SKIP.
 
-mod support;
-
 use std::path::PathBuf;
+use std::process::Command;
 
-use support::bin;
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_wsman-harness"))
+}
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bmc-target.toml")

@@ -14,9 +14,9 @@ use wsman_client::Endpoint;
 
 use crate::check::catalogue as cat;
 use crate::corpus::{Case, Corpus, Waivers};
-use crate::target::Target;
 use crate::exec::{CaseRun, StepExecutor};
 use crate::snapshot;
+use crate::target::Target;
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -289,9 +289,23 @@ async fn run_one(ctx: &Ctx, index: usize, i: usize, events: &mpsc::UnboundedSend
 pub fn target_skip(target: &Target, case: &Case) -> Option<CaseRun> {
     let message = target.missing(&case.roles, case.min_instances)?;
     let check = &cat::EXPECT_OUTCOME;
-    let result =
-        AssertionResult { case: case.id.clone(), assertion: check.id.to_owned(), clause: case.clause.clone(), severity: check.severity, status: Status::Skip, message, waiver: None };
-    let record = CaseRecord { id: case.id.clone(), title: case.title.clone(), profile: case.profile.clone(), clause: case.clause.clone(), duration_ms: 0, exchanges: Vec::new() };
+    let result = AssertionResult {
+        case: case.id.clone(),
+        assertion: check.id.to_owned(),
+        clause: case.clause.clone(),
+        severity: check.severity,
+        status: Status::Skip,
+        message,
+        waiver: None,
+    };
+    let record = CaseRecord {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        profile: case.profile.clone(),
+        clause: case.clause.clone(),
+        duration_ms: 0,
+        exchanges: Vec::new(),
+    };
     Some(CaseRun { results: vec![result], record })
 }
 

@@ -39,8 +39,7 @@ use serde::{Deserialize, Serialize};
 const BUILTIN: &str = include_str!("../../../corpus/targets/reference.toml");
 
 /// Every role name a target may fill and a case may declare, in file order.
-pub const ROLES: &[&str] =
-    &["singleton", "keyed", "writable", "read_only", "creatable", "method", "event_source", "shell", "cimv2", "config", "hardware"];
+pub const ROLES: &[&str] = &["singleton", "keyed", "writable", "read_only", "creatable", "method", "event_source", "shell", "cimv2", "config", "hardware"];
 
 /// Why a target file could not be used.
 #[derive(Debug, thiserror::Error)]
