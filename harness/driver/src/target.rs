@@ -704,12 +704,12 @@ mod tests {
     const BMC: &str = r#"
 name = "bmc"
 [keyed]
-resource_uri = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_NumericSensor"
+resource_uri = "urn:example:cim/CIM_NumericSensor"
 selectors = { DeviceID = "a<b", CreationClassName = "CIM_NumericSensor" }
 property = "CurrentReading"
 instances = 3
 [method]
-resource_uri = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ComputerSystem"
+resource_uri = "urn:example:cim/CIM_ComputerSystem"
 selectors = { Name = "x" }
 method = "RequestStateChange"
 input = { RequestedState = "2" }
@@ -752,7 +752,7 @@ output = "ReturnValue"
         let m = t.role_fragments("method");
         assert_eq!(
             m["method.input"],
-            "<t:RequestStateChange_INPUT xmlns:t=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ComputerSystem\"><t:RequestedState>2</t:RequestedState></t:RequestStateChange_INPUT>"
+            "<t:RequestStateChange_INPUT xmlns:t=\"urn:example:cim/CIM_ComputerSystem\"><t:RequestedState>2</t:RequestedState></t:RequestStateChange_INPUT>"
         );
         assert!(t.role_fragments("creatable").is_empty());
     }
