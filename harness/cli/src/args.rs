@@ -370,6 +370,9 @@ pub(crate) struct CheckArgs {
     /// Use this corpus folder instead of the built-in corpus.
     #[arg(long, value_name = "DIR")]
     pub(crate) corpus: Option<PathBuf>,
+    /// Target file: the endpoint's resources by role (what `discover` writes); cases needing a role it lacks are SKIP [default: the built-in reference target].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) target: Option<PathBuf>,
     /// Run only cases whose id matches this glob.
     #[arg(long = "case", value_name = "GLOB")]
     pub(crate) case: Option<String>,

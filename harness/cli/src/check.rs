@@ -57,6 +57,10 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
         }
         None => None,
     };
+    let resources = match &a.target {
+        Some(path) => Some(Arc::new(driver::Target::from_file(path).map_err(|e| format!("--target: {e}"))?)),
+        None => None,
+    };
     let (target, embedded) = match &a.conn.endpoint {
         Some(url) => (target(&a.conn, url)?, None),
         None => {
@@ -73,8 +77,11 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
     cfg.concurrency = a.concurrency.max(1);
     cfg.embedded = embedded.is_some();
     cfg.tool = format!("wsman-harness {}", env!("CARGO_PKG_VERSION"));
+    // A target of the user's leaves roles out on purpose: their SKIPs do not fail the run.
+    let builtin_target = resources.is_none();
+    cfg.resources = resources;
 
-    if cfg.embedded {
+    if cfg.embedded && builtin_target {
         cfg.required_profiles = wsman_server::IMPLEMENTED_PROFILES.iter().map(|p| (*p).to_owned()).collect();
     }
 

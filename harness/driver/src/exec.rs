@@ -27,9 +27,10 @@ use crate::check::catalogue::{self as cat, Check};
 use crate::check::judge::{judge, StepSpec, Verdict};
 use crate::corpus::{Case, Corpus, Step};
 use crate::liveness::{ExchangeError, Liveness};
-use crate::render::{new_message_id, Scope};
+use crate::render::{new_message_id, RenderError, Scope};
 use crate::runner::DriverError;
 use crate::snapshot::{self, SnapshotOutcome};
+use crate::target::Target;
 
 /// Stored request/response text is cut at this size in the report.
 pub const MAX_STORED: usize = 64 * 1024;
@@ -60,6 +61,8 @@ pub struct StepExecutor {
     /// `{{session_id}}`: one per executor, so one per run.
     session_id: String,
     snapshots: Option<Snapshots>,
+    /// The resources the cases use, by role (the built-in target unless told).
+    resources: Arc<Target>,
 }
 
 /// What the executor knows of a request's operation.
@@ -130,7 +133,20 @@ impl StepExecutor {
             None => None,
         };
         let client = Session::new(target).map_err(DriverError::Client)?;
-        Ok(StepExecutor { client, wrong_auth, liveness: Liveness::default(), corpus, session_id: new_message_id(), snapshots: None })
+        let resources = Arc::new(Target::builtin().map_err(|e| DriverError::Target(e.to_string()))?);
+        Ok(StepExecutor { client, wrong_auth, liveness: Liveness::default(), corpus, session_id: new_message_id(), snapshots: None, resources })
+    }
+
+    /// Renders the cases' role variables from `resources` instead of the
+    /// built-in target.
+    pub fn with_target(mut self, resources: Arc<Target>) -> StepExecutor {
+        self.resources = resources;
+        self
+    }
+
+    /// The target whose roles the cases use.
+    pub fn resources(&self) -> &Arc<Target> {
+        &self.resources
     }
 
     /// Compares the first response of every step with the snapshot under
@@ -193,19 +209,34 @@ impl StepExecutor {
         let mut prefixes = PrefixMap::protocol();
         if let Some(p) = profile {
             for (k, v) in &p.namespaces {
-                prefixes.insert(k.clone(), scope.expand(v).map_err(|e| e.to_string())?);
+                match scope.expand(v) {
+                    Ok(uri) => {
+                        prefixes.insert(k.clone(), uri);
+                    }
+                    // A prefix bound to a role the case does not declare is
+                    // not the case's (the corpus lint keeps cases from using it).
+                    Err(RenderError::Unknown(name)) if crate::corpus::load::role_of(&name).is_some() => {}
+                    Err(e) => return Err(e.to_string()),
+                }
             }
         }
+        let expand = |text: &str| scope.expand(text).map_err(|e| format!("{text:?}: {e}"));
         let mut expect = step.expect.clone();
         if let Some(a) = &expect.action {
-            expect.action = Some(scope.expand(a).map_err(|e| e.to_string())?);
+            expect.action = Some(expand(a)?);
         }
         let mut asserts = step.asserts.clone();
         for a in &mut asserts {
+            a.xpath = expand(&a.xpath)?;
             if let Some(eq) = &a.equals {
-                a.equals = Some(scope.expand(eq).map_err(|e| e.to_string())?);
+                a.equals = Some(expand(eq)?);
+            }
+            if let Some(m) = &a.matches {
+                a.matches = Some(expand(m)?);
             }
         }
+        let capture = step.capture.iter().map(|(k, x)| Ok((k.clone(), expand(x)?))).collect::<Result<BTreeMap<_, _>, String>>()?;
+        let until = step.repeat.as_ref().map(|r| expand(&r.until)).transpose()?;
         let body = match step.http.encoding.as_deref() {
             Some("utf-16le") => {
                 let mut b = vec![0xFF, 0xFE];
@@ -235,8 +266,8 @@ impl StepExecutor {
             request,
             expect,
             asserts,
-            capture: step.capture.clone(),
-            until: step.repeat.as_ref().map(|r| r.until.clone()),
+            capture,
+            until,
             unimplemented_when: profile.map(|p| p.unimplemented_when.clone()).unwrap_or_default(),
             prefixes,
         };
@@ -246,7 +277,8 @@ impl StepExecutor {
     /// Renders step `n` (from 0) of `case` as [`StepExecutor::run_case`]
     /// does: a fresh `{{message_id}}` (or the case's pinned form of it),
     /// `unique` as `{{unique}}`, `captured` values of earlier steps, then the
-    /// step's, the case's and the profile's variables.
+    /// step's, the case's and the profile's variables, then the variables and
+    /// fragments of the roles the case declares (from the executor's target).
     ///
     /// # Errors
     /// As [`StepExecutor::prepare`]; also when the case has no step `n`.
@@ -255,13 +287,15 @@ impl StepExecutor {
         let empty = BTreeMap::new();
         let profile_vars = self.corpus.profile(&case.profile).map(|p| &p.vars).unwrap_or(&empty);
         let generated = new_message_id();
+        let roles = self.resources.scope_for(&case.roles);
         let mut scope = Scope {
             to: self.endpoint(),
             session_id: &self.session_id,
             unique,
             message_id: &generated,
             captured: Some(captured),
-            layers: vec![&step.vars, &case.vars, profile_vars],
+            layers: vec![&step.vars, &case.vars, profile_vars, &roles.vars],
+            fragments: Some(&roles.fragments),
         };
         // A case may pin the MessageID form (`message_id = "urn:uuid:{{uuid}}"`): expand
         // it once so the request and the assertions see the same value.

@@ -7,6 +7,9 @@
 //! - [`corpus`]: manifests, templates, waivers, coverage (`corpus/README.md`
 //!   documents the file format).
 //! - [`render`]: `{{variable}}` substitution with XML escaping.
+//! - [`target`]: [`Target`] — the resources of one endpoint by role (the
+//!   built-in reference target or `check --target FILE`); a case needing a
+//!   role the target lacks is SKIP.
 //! - [`check`]: the assertion catalogue and the judge of one exchange.
 //! - [`snapshot`]: canonical redacted XML, compare, diff, update.
 //! - [`validate`]: [`validate::validate_paths`] — offline XSD and structural
@@ -37,6 +40,7 @@ pub mod liveness;
 pub mod render;
 pub mod runner;
 pub mod snapshot;
+pub mod target;
 pub mod validate;
 
 pub use check::{Check, CATALOGUE};
@@ -44,6 +48,7 @@ pub use corpus::{Corpus, CorpusError, Waivers};
 pub use exec::{CaseRun, PreparedStep, RequestAction, StepExecutor, StepOutcome};
 pub use liveness::ExchangeError;
 pub use report::{Reporter, RunEvent, RunMeta};
-pub use runner::{run, ChannelReporter, DriverError, RunConfig, DEFAULT_TIMEOUT};
+pub use runner::{run, target_skip, ChannelReporter, DriverError, RunConfig, DEFAULT_TIMEOUT, TARGET_SKIP};
+pub use target::{Target, TargetError};
 pub use validate::{validate_paths, ValidateError};
 pub use wsman_client::{Endpoint, TlsMode};

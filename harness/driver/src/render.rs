@@ -8,7 +8,9 @@
 //! placeholders (expanded first, up to [`MAX_DEPTH`] levels).
 //!
 //! Lookup order: `captured.<name>` (values captured by earlier steps), the
-//! built-ins below, step variables, case variables, profile variables.
+//! target's fragments (`{{keyed.selector_set}}`, markup inserted as is), step
+//! variables, case variables, profile variables, the variables of the roles
+//! the case declares (`{{keyed.class}}`), then the built-ins below.
 //!
 //! | built-in | value |
 //! |---|---|
@@ -56,8 +58,12 @@ pub struct Scope<'a> {
     pub message_id: &'a str,
     /// Values captured by earlier steps.
     pub captured: Option<&'a BTreeMap<String, String>>,
-    /// Variable layers, highest priority first (step, case, profile).
+    /// Variable layers, highest priority first (step, case, profile, target roles).
     pub layers: Vec<&'a BTreeMap<String, String>>,
+    /// XML fragments of the run's target ([`crate::Target::role_fragments`]):
+    /// inserted as markup, not escaped; placeholders inside them are rendered
+    /// (and escaped) like template text. Only the target layer produces them.
+    pub fragments: Option<&'a BTreeMap<String, String>>,
 }
 
 /// A fresh `uuid:`-prefixed upper-case message id.
@@ -113,6 +119,16 @@ impl Scope<'_> {
                 Some((n, d)) => (n.trim(), Some(d.trim())),
                 None => (inner.trim(), None),
             };
+            if let Some(fragment) = self.fragments.and_then(|f| f.get(name)) {
+                if depth >= MAX_DEPTH {
+                    return Err(RenderError::TooDeep(name.to_owned()));
+                }
+                out.push_str(&self.substitute(fragment, depth + 1, true)?);
+                let consumed = start + 2 + end + 2;
+                offset += consumed;
+                rest = &rest[consumed..];
+                continue;
+            }
             let value = match (self.lookup(name, depth), default) {
                 (Err(RenderError::Unknown(missing)), Some(d)) if missing == name => d.to_owned(),
                 (v, _) => v?,
@@ -156,7 +172,7 @@ mod tests {
     use super::*;
 
     fn scope<'a>(layers: Vec<&'a BTreeMap<String, String>>, captured: Option<&'a BTreeMap<String, String>>) -> Scope<'a> {
-        Scope { to: "http://h/wsman", session_id: "uuid:S", unique: "ab12", message_id: "uuid:M", captured, layers }
+        Scope { to: "http://h/wsman", session_id: "uuid:S", unique: "ab12", message_id: "uuid:M", captured, layers, fragments: None }
     }
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -200,6 +216,17 @@ mod tests {
         assert_eq!(s.render("{{d | a<b}}").unwrap(), "a&lt;b");
         let nested = map(&[("a", "{{missing}}")]);
         assert_eq!(scope(vec![&nested], None).render("{{a | fallback}}"), Err(RenderError::Unknown("missing".into())));
+    }
+
+    #[test]
+    fn fragments_are_markup_and_their_placeholders_are_escaped() {
+        let case = map(&[("v", "a<b")]);
+        let frags = map(&[("keyed.selector_set", "<w:S N=\"x\">{{v}}-{{unique}}</w:S>")]);
+        let mut s = scope(vec![&case], None);
+        s.fragments = Some(&frags);
+        assert_eq!(s.render("[{{keyed.selector_set}}]").unwrap(), "[<w:S N=\"x\">a&lt;b-ab12</w:S>]");
+        // Without the fragment layer the name is an ordinary (unknown) variable.
+        assert_eq!(scope(vec![], None).render("{{keyed.selector_set}}"), Err(RenderError::Unknown("keyed.selector_set".into())));
     }
 
     #[test]

@@ -7,14 +7,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use report::{ReportCollector, Reporter, RunEvent, RunKind, RunMeta, RunReport, Status};
+use report::{AssertionResult, CaseRecord, ReportCollector, Reporter, RunEvent, RunKind, RunMeta, RunReport, Status};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use wsman_client::Endpoint;
 
-use crate::corpus::{Corpus, Waivers};
+use crate::check::catalogue as cat;
+use crate::corpus::{Case, Corpus, Waivers};
 use crate::exec::{CaseRun, StepExecutor};
 use crate::snapshot;
+use crate::target::Target;
 
 /// What to run and how.
 #[derive(Debug, Clone)]
@@ -51,6 +53,10 @@ pub struct RunConfig {
     /// Profiles whose SKIP and UNIMPLEMENTED results fail the run against the
     /// embedded server ([`RunReport::required_profiles`]); empty = every profile.
     pub required_profiles: Vec<String>,
+    /// The resources the cases use, by role (`check --target FILE`);
+    /// `None` = the built-in target ([`Target::builtin`]). A case needing a
+    /// role the target lacks is SKIP ([`target_skip`]).
+    pub resources: Option<Arc<Target>>,
 }
 
 impl RunConfig {
@@ -70,6 +76,7 @@ impl RunConfig {
             stable_names: false,
             keep_exchanges: false,
             required_profiles: Vec::new(),
+            resources: None,
         }
     }
 }
@@ -94,6 +101,9 @@ pub enum DriverError {
     /// An unknown profile name.
     #[error("unknown profile {0:?}")]
     UnknownProfile(String),
+    /// The built-in target does not parse (a build defect the tests catch).
+    #[error("built-in target: {0}")]
+    Target(String),
 }
 
 impl DriverError {
@@ -159,6 +169,9 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
         return Err(DriverError::NoCases);
     }
     let mut exec = StepExecutor::new(config.target.clone(), config.corpus.clone())?;
+    if let Some(t) = &config.resources {
+        exec = exec.with_target(t.clone());
+    }
     if let Some(dir) = &config.snapshots {
         exec = exec.with_snapshots(dir.clone(), snapshot::may_write(config.update_snapshots));
     }
@@ -244,6 +257,10 @@ async fn run_one(ctx: &Ctx, index: usize, i: usize, events: &mpsc::UnboundedSend
     let case = &ctx.exec.corpus().cases[i];
     // The receiver lives until every case is over: sends cannot fail.
     let _ = events.send(RunEvent::CaseStarted { id: case.id.clone(), profile: case.profile.clone(), index });
+    if let Some(skip) = target_skip(ctx.exec.resources(), case) {
+        let _ = events.send(RunEvent::CaseFinished { index, record: skip.record, results: skip.results });
+        return;
+    }
     let unique = if ctx.stable_names { stable_unique(&case.id) } else { format!("{:08x}", uuid::Uuid::new_v4().as_u128() as u32) };
     let on_exchange = |step, exchange: &report::Exchange, duration| {
         let _ = events.send(RunEvent::ExchangeFinished { case: case.id.clone(), step, exchange: exchange.clone(), duration });
@@ -263,6 +280,37 @@ async fn run_one(ctx: &Ctx, index: usize, i: usize, events: &mpsc::UnboundedSend
     }
     let _ = events.send(RunEvent::CaseFinished { index, record, results });
 }
+
+/// The outcome of a case the target cannot run: one SKIP result of
+/// `expect.outcome` (as the other SKIPs: the case is not sent) with the
+/// message [`TARGET_SKIP`]`ROLE` (`target has no keyed`, or `target has no
+/// keyed role with N instances`) and the case record without exchanges;
+/// `None` when the target fills every role the case declares.
+pub fn target_skip(target: &Target, case: &Case) -> Option<CaseRun> {
+    let message = target.missing(&case.roles, case.min_instances)?;
+    let check = &cat::EXPECT_OUTCOME;
+    let result = AssertionResult {
+        case: case.id.clone(),
+        assertion: check.id.to_owned(),
+        clause: case.clause.clone(),
+        severity: check.severity,
+        status: Status::Skip,
+        message,
+        waiver: None,
+    };
+    let record = CaseRecord {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        profile: case.profile.clone(),
+        clause: case.clause.clone(),
+        duration_ms: 0,
+        exchanges: Vec::new(),
+    };
+    Some(CaseRun { results: vec![result], record })
+}
+
+/// How the message of a SKIP for a role the target lacks begins (`target has no keyed`).
+pub const TARGET_SKIP: &str = "target has no ";
 
 /// The `{{unique}}` token of case `id` under [`RunConfig::stable_names`]:
 /// 8 hex digits of the FNV-1a hash of the id.

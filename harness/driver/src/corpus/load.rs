@@ -94,6 +94,10 @@ struct RawCase {
     #[serde(default)]
     vars: BTreeMap<String, String>,
     #[serde(default)]
+    roles: Vec<String>,
+    #[serde(default)]
+    min_instances: Option<u32>,
+    #[serde(default)]
     template: Option<String>,
     #[serde(default)]
     raw: bool,
@@ -241,6 +245,8 @@ fn normalize(profile: &str, rc: RawCase) -> Result<Case, String> {
         headers: rc.headers,
         exclusive: rc.exclusive,
         vars: rc.vars,
+        roles: rc.roles,
+        min_instances: rc.min_instances,
         steps,
     })
 }
@@ -269,6 +275,7 @@ fn check_cases(cases: &[Case], templates: &BTreeMap<String, String>, profiles: &
             used.insert(path);
             problems.extend(check_step(&c.id, i + 1, s));
         }
+        problems.extend(check_roles(c, templates, profiles));
     }
     let manifest_dirs: BTreeSet<&str> = profiles.iter().map(|p| p.name.as_str()).collect();
     for t in templates.keys() {
@@ -278,6 +285,94 @@ fn check_cases(cases: &[Case], templates: &BTreeMap<String, String>, profiles: &
         }
     }
     problems
+}
+
+/// The names of the `{{name}}` / `{{name | default}}` placeholders of `text`
+/// (includes, `{{> ...}}`, are not placeholders).
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    // Each iteration consumes one `{{`, so the loop is bounded by the text length.
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        let inner = &after[..end];
+        if !inner.starts_with('>') {
+            names.push(inner.split('|').next().unwrap_or("").trim());
+        }
+        rest = &after[end + 2..];
+    }
+    names
+}
+
+/// The target role a variable name belongs to (`keyed.class` -> `keyed`).
+pub(crate) fn role_of(name: &str) -> Option<&'static str> {
+    let head = name.split_once('.')?.0;
+    crate::target::ROLES.iter().copied().find(|r| *r == head)
+}
+
+/// A case's roles are known names, and every role variable the case uses
+/// (in its templates, variables, expectations, assertions, captures, and the
+/// profile variables these name) belongs to a role it declares.
+fn check_roles(c: &Case, templates: &BTreeMap<String, String>, profiles: &[Profile]) -> Vec<String> {
+    let mut p = Vec::new();
+    for r in &c.roles {
+        if !crate::target::ROLES.contains(&r.as_str()) {
+            p.push(format!("{}: unknown role {r:?} (one of {})", c.id, crate::target::ROLES.join(", ")));
+        }
+    }
+    if c.min_instances.is_some() && !c.roles.iter().any(|r| r == "keyed") {
+        p.push(format!("{}: min_instances needs roles = [\"keyed\"]", c.id));
+    }
+    let profile_vars = profiles.iter().find(|pr| pr.name == c.profile).map(|pr| &pr.vars);
+    // A name the case or a step defines is not the profile's (its value is scanned itself).
+    let own = |name: &str| c.vars.contains_key(name) || c.steps.iter().any(|s| s.vars.contains_key(name));
+    let mut texts: Vec<&str> = c.vars.values().map(String::as_str).collect();
+    for s in &c.steps {
+        if let Some(t) = templates.get(&format!("{}/{}", c.profile, s.template)) {
+            texts.push(t);
+        }
+        texts.extend(s.vars.values().map(String::as_str));
+        texts.extend(s.capture.values().map(String::as_str));
+        texts.extend(s.expect.action.as_deref());
+        texts.extend(s.repeat.as_ref().map(|r| r.until.as_str()));
+        for a in &s.asserts {
+            texts.push(&a.xpath);
+            texts.extend(a.equals.as_deref());
+            texts.extend(a.matches.as_deref());
+        }
+    }
+    let mut undeclared = BTreeSet::new();
+    let mut used = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    // Follow profile variables a bounded number of levels (they may name each other).
+    for _ in 0..8 {
+        let mut next = Vec::new();
+        for t in texts.drain(..) {
+            for name in placeholders(t) {
+                if let Some(role) = role_of(name) {
+                    used.insert(role);
+                    if !c.roles.iter().any(|r| r == role) {
+                        undeclared.insert(role);
+                    }
+                } else if let Some(v) = profile_vars.and_then(|m| m.get(name)).filter(|_| !own(name) && seen.insert(name.to_owned())) {
+                    next.push(v.as_str());
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        texts = next;
+    }
+    for role in undeclared {
+        p.push(format!("{}: uses {{{{{role}.…}}}} without roles = [\"{role}\"]", c.id));
+    }
+    // A declared role the case does not use would SKIP it for nothing.
+    for role in c.roles.iter().filter(|r| role_of(&format!("{r}.")).is_some() && !used.contains(r.as_str())) {
+        p.push(format!("{}: declares role {role:?} but uses none of its variables", c.id));
+    }
+    p
 }
 
 fn check_step(id: &str, n: usize, s: &Step) -> Vec<String> {
@@ -405,6 +500,23 @@ mod tests {
         for needle in ["empty clause", "must start with", "not found", "used by no case", "exactly one of"] {
             assert!(text.contains(needle), "{needle} missing from {text}");
         }
+    }
+
+    #[test]
+    fn role_variables_need_their_role_declared() {
+        let m = "profile = \"p\"\n[vars]\nu = \"{{keyed.resource_uri}}\"\n\
+                 [[case]]\nid = \"op/one\"\ntitle = \"t\"\nclause = \"c\"\nvars = { resource_uri = \"{{u}}\" }\n\
+                 [[case]]\nid = \"op/two\"\ntitle = \"t\"\nclause = \"c\"\nroles = [\"keyed\", \"keyd\"]\nmin_instances = 2\n\
+                 [[case.assert]]\nxpath = \"//m:{{method.class}}\"\ncount = 1\n\
+                 [[case]]\nid = \"op/three\"\ntitle = \"t\"\nclause = \"c\"\nroles = [\"singleton\"]\n";
+        let t = [("op/one.xml", "<x/>"), ("op/two.xml", "{{keyed.selector_set}}"), ("op/three.xml", "<x>{{singleton.class}}</x>")];
+        let CorpusError::Invalid(p) = Corpus::from_files(files(m, &t)).unwrap_err() else { panic!("not Invalid") };
+        let text = p.join("\n");
+        assert!(text.contains("p/op/one: uses {{keyed.…}} without roles"), "{text}");
+        assert!(text.contains("p/op/two: uses {{method.…}}"), "{text}");
+        assert!(text.contains("unknown role \"keyd\""), "{text}");
+        assert!(!text.contains("op/three"), "{text}");
+        assert_eq!(p.len(), 3, "{text}");
     }
 
     #[test]

@@ -47,6 +47,11 @@ pub struct Case {
     pub exclusive: bool,
     /// Case-level variables (override profile variables).
     pub vars: BTreeMap<String, String>,
+    /// Target roles the case needs (`keyed`, `method`, ...): without them
+    /// the case is SKIP (`target has no keyed`); their variables are in scope.
+    pub roles: Vec<String>,
+    /// The keyed role must promise at least this many instances.
+    pub min_instances: Option<u32>,
     /// The steps, in order; at least one.
     pub steps: Vec<Step>,
 }

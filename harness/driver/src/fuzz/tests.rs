@@ -25,13 +25,15 @@ fn render(corpus: &Corpus, id: &str, to: &str) -> CaseRequest {
     let step = &case.steps[0];
     let profile = corpus.profile(&case.profile).map(|p| p.vars.clone()).unwrap_or_default();
     let captured = BTreeMap::new();
+    let roles = crate::Target::builtin().expect("the built-in target").scope_for(&case.roles);
     let scope = Scope {
         to,
         session_id: "uuid:11111111-2222-3333-4444-555555555555",
         unique: "f0f0f0f0",
         message_id: "uuid:AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE",
         captured: Some(&captured),
-        layers: vec![&step.vars, &case.vars, &profile],
+        layers: vec![&step.vars, &case.vars, &profile, &roles.vars],
+        fragments: Some(&roles.fragments),
     };
     let body = scope.render(corpus.template(case, step).expect("template")).expect("render");
     CaseRequest::new(id, body)
