@@ -26,6 +26,8 @@ pub(crate) enum Command {
     Fuzz(FuzzArgs),
     /// Load an endpoint with a mix of operations; throughput and latency percentiles without coordinated omission (the embedded reference server without --endpoint).
     Load(LoadArgs),
+    /// Find the resources the corpus's cases can use on an endpoint (Identify, DMTF registered profiles, Windows classes) and write them as a target file for check --target.
+    Discover(DiscoverArgs),
     /// Merge or compare reports.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -349,6 +351,19 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// Flags of `discover`.
+#[derive(Debug, Args)]
+pub(crate) struct DiscoverArgs {
+    #[command(flatten)]
+    pub(crate) conn: ConnectionArgs,
+    /// Where to write the target file (`-`: standard output).
+    #[arg(short, long, value_name = "FILE", default_value = "target.toml")]
+    pub(crate) output: PathBuf,
+    /// The target's name in reports [default: the product vendor and the endpoint URL].
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) name: Option<String>,
+}
+
 /// Where and how reports are written.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
@@ -373,6 +388,9 @@ pub(crate) struct CheckArgs {
     /// Target file: the endpoint's resources by role (what `discover` writes); cases needing a role it lacks are SKIP [default: the built-in reference target].
     #[arg(long, value_name = "FILE")]
     pub(crate) target: Option<PathBuf>,
+    /// Discover the endpoint's resources first (as `discover` does) and run against them; the target is written to the report folder as target.toml.
+    #[arg(long, conflicts_with = "target")]
+    pub(crate) discover: bool,
     /// Run only cases whose id matches this glob.
     #[arg(long = "case", value_name = "GLOB")]
     pub(crate) case: Option<String>,

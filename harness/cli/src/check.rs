@@ -68,6 +68,10 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
             (t, Some((stop, task)))
         }
     };
+    let resources = match (a.discover, resources) {
+        (true, _) => Some(Arc::new(discovered(&target, &a.report.report_dir).await?)),
+        (false, r) => r,
+    };
     let mut cfg = RunConfig::new(target, Arc::new(corpus));
     cfg.profiles = a.profiles.clone();
     cfg.case_glob = a.case.clone();
@@ -97,6 +101,19 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
     let mut out = std::io::stdout().lock();
     report::console::write(&report, &mut out).map_err(|e| e.to_string())?;
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) })
+}
+
+/// `check --discover`: the target discovered on `endpoint`, its file
+/// written to `report_dir/target.toml` for review and for `--target` next time.
+async fn discovered(endpoint: &Endpoint, report_dir: &std::path::Path) -> Result<driver::Target, String> {
+    let d = crate::discover::discover_endpoint(endpoint.clone()).await.map_err(|e| format!("--discover: {e}"))?;
+    let text = d.to_target_toml(&crate::discover::default_name(&d));
+    let target = driver::Target::parse(&text).map_err(|e| format!("--discover: the discovered target does not read back (a bug, please report it): {e}"))?;
+    let path = report_dir.join("target.toml");
+    crate::discover::write_target(&path, &text)?;
+    let roles = driver::target::ROLES.iter().filter(|r| target.has_role(r)).copied().collect::<Vec<_>>().join(", ");
+    eprintln!("discovered {} ({} profile(s); roles: {roles}); written to {}", target.name, d.profiles.len(), path.display());
+    Ok(target)
 }
 
 /// The console's progress bar (on a terminal only): one tick per finished

@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod client_cmd;
 mod connection;
+mod discover;
 mod fuzz;
 mod load;
 mod report_cmd;
@@ -95,6 +96,7 @@ fn main() -> ExitCode {
         match cli.command {
             args::Command::Serve(a) => serve::run(a).await,
             args::Command::Check(a) => check::run(a).await,
+            args::Command::Discover(a) => discover::run(a).await,
             args::Command::Report(c) => report_cmd::run(c),
             args::Command::Validate(a) => validate::run(a),
             args::Command::Fuzz(a) => fuzz::run(a).await,
