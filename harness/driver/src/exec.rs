@@ -287,7 +287,8 @@ impl StepExecutor {
         let empty = BTreeMap::new();
         let profile_vars = self.corpus.profile(&case.profile).map(|p| &p.vars).unwrap_or(&empty);
         let generated = new_message_id();
-        let roles = self.resources.scope_for(&case.roles);
+        let mut roles = self.resources.scope_for(&case.roles);
+        roles.fragments.extend(case.fragments.iter().map(|(k, v)| (k.clone(), v.clone())));
         let mut scope = Scope {
             to: self.endpoint(),
             session_id: &self.session_id,

@@ -156,8 +156,19 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
             return Err(DriverError::UnknownProfile(p.clone()));
         }
     }
-    let selected: Vec<usize> = config
-        .corpus
+    // The cases of the `profile` role, once per class of each registered profile.
+    let resources = match &config.resources {
+        Some(t) => t.clone(),
+        None => Arc::new(Target::builtin().map_err(|e| DriverError::Target(e.to_string()))?),
+    };
+    let corpus = if config.corpus.cases.iter().any(|c| c.roles.iter().any(|r| r == "profile")) {
+        let mut c = (*config.corpus).clone();
+        c.cases = config.corpus.cases.iter().flat_map(|case| resources.profile_cases(case)).collect();
+        Arc::new(c)
+    } else {
+        config.corpus.clone()
+    };
+    let selected: Vec<usize> = corpus
         .cases
         .iter()
         .enumerate()
@@ -168,10 +179,7 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
     if selected.is_empty() {
         return Err(DriverError::NoCases);
     }
-    let mut exec = StepExecutor::new(config.target.clone(), config.corpus.clone())?;
-    if let Some(t) = &config.resources {
-        exec = exec.with_target(t.clone());
-    }
+    let mut exec = StepExecutor::new(config.target.clone(), corpus.clone())?.with_target(resources);
     if let Some(dir) = &config.snapshots {
         exec = exec.with_snapshots(dir.clone(), snapshot::may_write(config.update_snapshots));
     }
@@ -180,7 +188,7 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
     if let Some(w) = config.waivers.clone() {
         waivers.extend(w);
     }
-    let mut profiles: Vec<String> = selected.iter().map(|i| config.corpus.cases[*i].profile.clone()).collect();
+    let mut profiles: Vec<String> = selected.iter().map(|i| corpus.cases[*i].profile.clone()).collect();
     profiles.sort();
     profiles.dedup();
     let concurrency = config.concurrency.max(1);

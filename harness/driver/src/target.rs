@@ -35,11 +35,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::corpus::Case;
+
 /// The built-in target's text (`corpus/targets/reference.toml`).
 const BUILTIN: &str = include_str!("../../../corpus/targets/reference.toml");
 
 /// Every role name a target may fill and a case may declare, in file order.
-pub const ROLES: &[&str] = &["singleton", "keyed", "writable", "read_only", "creatable", "method", "event_source", "shell", "cimv2", "config", "hardware"];
+pub const ROLES: &[&str] =
+    &["singleton", "keyed", "writable", "read_only", "creatable", "method", "event_source", "shell", "cimv2", "config", "hardware", "profile"];
 
 /// Why a target file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -332,6 +335,9 @@ fn esc(text: &str) -> String {
     quick_xml::escape::escape(text).into_owned()
 }
 
+/// The selector naming a CIM namespace (DSP0227).
+const CIM_NAMESPACE: &str = "__cimnamespace";
+
 /// `<w:Selector Name="K">V</w:Selector>` for each selector.
 fn selector_elements(selectors: &BTreeMap<String, String>) -> String {
     selectors.iter().map(|(k, v)| format!("<w:Selector Name=\"{}\">{}</w:Selector>", esc(k), esc(v))).collect()
@@ -539,6 +545,9 @@ impl Target {
             "cimv2" => self.cimv2.is_some(),
             "config" => self.config.is_some(),
             "hardware" => self.hardware.is_some(),
+            // The registered profiles: a case of this role runs once per class
+            // of each (`Target::profile_cases`).
+            "profile" => self.profiles.iter().any(|p| !p.classes.is_empty()),
             _ => false,
         }
     }
@@ -642,6 +651,71 @@ impl Target {
                 }
             }
             _ => {}
+        }
+        out
+    }
+}
+
+impl Target {
+    /// A case of the `profile` role once per class of each registered
+    /// profile: id `…/DSP.CLASS` (the case id's last segment replaced),
+    /// variables `profile.name`, `profile.version`, `profile.dsp` (the
+    /// RegisteredName when the DSP is unknown), `profile.class.name`,
+    /// `profile.class.resource_uri`, and the fragments
+    /// `profile.class.selector_set` (empty without selectors; in a case of
+    /// several steps its values are captured from the first EPR of the first
+    /// step's EnumerateResponse, by the key names the target lists) and
+    /// `profile.class.namespace_selector_set` (only `__cimnamespace`, for an
+    /// Enumerate; empty without it). Other cases
+    /// are returned as they are; so is a `profile` case when the target has
+    /// no profile with classes (it is SKIP then).
+    pub fn profile_cases(&self, case: &Case) -> Vec<Case> {
+        if !case.roles.iter().any(|r| r == "profile") || !self.has_role("profile") {
+            return vec![case.clone()];
+        }
+        let stem = case.id.rsplit_once('/').map_or(case.id.as_str(), |(head, _)| head);
+        let mut out = Vec::new();
+        for p in &self.profiles {
+            let dsp = p.dsp.clone().unwrap_or_else(|| p.name.clone());
+            for c in &p.classes {
+                let mut e = case.clone();
+                e.id = format!("{stem}/{}.{}", dsp.replace(['/', ' '], "_"), c.class);
+                e.title = format!("{}: {} ({} {})", case.title, c.class, p.name, p.version.as_deref().unwrap_or(""));
+                let vars = [
+                    ("profile.name", p.name.as_str()),
+                    ("profile.version", p.version.as_deref().unwrap_or("")),
+                    ("profile.dsp", dsp.as_str()),
+                    ("profile.class.name", c.class.as_str()),
+                    ("profile.class.resource_uri", c.resource_uri.as_str()),
+                ];
+                for (k, v) in vars {
+                    e.vars.insert(k.to_owned(), v.to_owned());
+                }
+                let set = if c.selectors.is_empty() {
+                    String::new()
+                } else if e.steps.len() >= 2 {
+                    // The values come from the first EPR the first step's
+                    // response holds (the instance the endpoint names in the
+                    // run), by the key names the target lists.
+                    let mut inner = String::new();
+                    for (i, k) in c.selectors.keys().enumerate() {
+                        let name = format!("profile_selector_{i}");
+                        let xpath = format!("string((/s:Envelope/s:Body/n:EnumerateResponse/w:Items/a:EndpointReference)[1]/a:ReferenceParameters/w:SelectorSet/w:Selector[@Name='{}'])", k.replace('\'', ""));
+                        e.steps[0].capture.insert(name.clone(), xpath);
+                        inner.push_str(&format!("<w:Selector Name=\"{}\">{{{{captured.{name}}}}}</w:Selector>", esc(k)));
+                    }
+                    format!("<w:SelectorSet>{inner}</w:SelectorSet>")
+                } else {
+                    format!("<w:SelectorSet>{}</w:SelectorSet>", selector_elements(&c.selectors))
+                };
+                e.fragments.insert("profile.class.selector_set".to_owned(), set);
+                // An Enumerate names the class's CIM namespace, not one instance.
+                let ns: BTreeMap<String, String> =
+                    c.selectors.iter().filter(|(k, _)| k.eq_ignore_ascii_case(CIM_NAMESPACE)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                let ns_set = if ns.is_empty() { String::new() } else { format!("<w:SelectorSet>{}</w:SelectorSet>", selector_elements(&ns)) };
+                e.fragments.insert("profile.class.namespace_selector_set".to_owned(), ns_set);
+                out.push(e);
+            }
         }
         out
     }

@@ -179,7 +179,7 @@ impl Default for Config {
 /// The corpus profiles this reference endpoint implements (with the BMC's
 /// classes mounted). Against it, SKIP and UNIMPLEMENTED in these profiles are
 /// failures of the project.
-pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "eventing", "ipmi", "shell"];
+pub const IMPLEMENTED_PROFILES: &[&str] = &["core", "transfer", "enumeration", "eventing", "ipmi", "shell", "dmtf"];
 
 /// The default user when none is configured.
 pub fn default_user() -> User {

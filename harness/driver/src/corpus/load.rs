@@ -246,6 +246,7 @@ fn normalize(profile: &str, rc: RawCase) -> Result<Case, String> {
         exclusive: rc.exclusive,
         vars: rc.vars,
         roles: rc.roles,
+        fragments: BTreeMap::new(),
         min_instances: rc.min_instances,
         steps,
     })

@@ -52,6 +52,9 @@ pub struct Case {
     pub roles: Vec<String>,
     /// The keyed role must promise at least this many instances.
     pub min_instances: Option<u32>,
+    /// XML fragments of the case (markup, inserted as is): set only by
+    /// [`crate::Target::profile_cases`], never by a manifest.
+    pub fragments: BTreeMap<String, String>,
     /// The steps, in order; at least one.
     pub steps: Vec<Step>,
 }
