@@ -795,10 +795,32 @@ output = "ReturnValue"
         let t = Target::builtin().expect("builtin");
         for role in ROLES {
             assert!(t.has_role(role), "builtin lacks {role}");
-            assert!(t.role_vars(role).is_some_and(|v| !v.is_empty()), "{role} has no variables");
+            // The profile role's variables are per class (profile_cases).
+            if *role != "profile" {
+                assert!(t.role_vars(role).is_some_and(|v| !v.is_empty()), "{role} has no variables");
+            }
         }
         let again = Target::parse(&t.to_toml().expect("toml")).expect("reparses");
         assert_eq!(again, t);
+    }
+
+    #[test]
+    fn a_profile_case_runs_once_per_class_with_selectors_from_the_first_epr() {
+        let corpus = crate::Corpus::embedded().expect("corpus");
+        let get = corpus.cases.iter().find(|c| c.id == "dmtf/get/class").expect("dmtf/get/class");
+        let t = Target::builtin().expect("builtin");
+        let classes: usize = t.profiles.iter().map(|p| p.classes.len()).sum();
+        let cases = t.profile_cases(get);
+        assert_eq!(cases.len(), classes);
+        let sensor = cases.iter().find(|c| c.id == "dmtf/get/DSP1009.CIM_NumericSensor").expect("the sensor class's case");
+        assert_eq!(sensor.vars["profile.class.name"], "CIM_NumericSensor");
+        let set = &sensor.fragments["profile.class.selector_set"];
+        assert!(set.contains("<w:Selector Name=\"DeviceID\">{{captured.profile_selector_"), "{set}");
+        assert_eq!(sensor.steps[0].capture.len(), 4, "one capture per key");
+        // Without profiles the case stays one, and is SKIP.
+        let none = Target::parse(BMC).expect("bmc");
+        assert_eq!(none.profile_cases(get).len(), 1);
+        assert_eq!(none.missing(&get.roles, None).as_deref(), Some("target has no profile"));
     }
 
     #[test]
