@@ -1,12 +1,18 @@
 //! Plain-text summary for the terminal: a header line, one line per action
-//! the endpoint stopped answering, the counts, one line per failure (case,
-//! assertion, clause, message), one per skip that fails the run on its own
-//! (against the embedded server), and a verdict.
+//! the endpoint stopped answering, the counts, one verdict line per profile
+//! when something did not pass, one line per root-cause group of the
+//! failures (count, assertion, fault seen, clause, first message; see
+//! [`crate::groups`]), one line per failure (case, assertion, clause,
+//! message), one per skip that fails the run on its own (against the
+//! embedded server), and the verdict.
 //!
 //! ```text
 //! wsman-harness 0.1.0 check of http://127.0.0.1:40123/wsman (embedded) in 0.512 s
-//! passed 310, failed 1, warned 0, skipped 0, unimplemented 0
+//! passed 310, failed 2, warned 0, skipped 0, unimplemented 0
+//! profile core: 1 assertion failing in 2 cases, 40 pass
+//! GROUP 2x addressing.relates-to (no fault) [DSP0226 §5.4.4] RelatesTo missing: core/get-basic, core/identify-basic
 //! FAIL core/get-basic addressing.relates-to [DSP0226 §5.4.4] RelatesTo missing
+//! FAIL core/identify-basic addressing.relates-to [DSP0226 §5.4.4] RelatesTo missing
 //! SKIP shell/receive-after-delete shell.receive no shell was created
 //! FAILED
 //! ```
@@ -14,7 +20,11 @@
 use std::io;
 
 use crate::diff::one_line;
+use crate::groups;
 use crate::model::RunReport;
+
+/// Case ids named on a group line before the rest are counted.
+pub const GROUP_IDS_SHOWN: usize = 3;
 
 /// The summary as text (each line ends with a newline).
 pub fn render(report: &RunReport) -> String {
@@ -39,6 +49,23 @@ pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
         writeln!(out, "{}", stalled.message())?;
     }
     writeln!(out, "passed {}, failed {}, warned {}, skipped {}, unimplemented {}", s.passed, s.failed, s.warned, s.skipped, s.unimplemented)?;
+    let rows = groups::profile_rows(report);
+    if rows.iter().any(|r| r.cases.passed != r.total_cases()) {
+        for row in &rows {
+            writeln!(out, "profile {}", row.verdict())?;
+        }
+    }
+    for g in groups::groups(report) {
+        let mut ids: Vec<&str> = g.cases.iter().take(GROUP_IDS_SHOWN).copied().collect();
+        let more = g.count().saturating_sub(GROUP_IDS_SHOWN);
+        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        ids.truncate(GROUP_IDS_SHOWN);
+        write!(out, "GROUP {}x {} ({}) [{}]", g.count(), g.assertion, g.fault, g.clause)?;
+        if !g.message.is_empty() {
+            write!(out, " {}", crate::markdown::truncate(&one_line(g.message), 160))?;
+        }
+        writeln!(out, ": {}{more}", ids.join(", "))?;
+    }
     for r in report.failures() {
         write!(out, "FAIL {} {} [{}]", r.case, r.assertion, r.clause)?;
         if !r.message.is_empty() {

@@ -40,6 +40,8 @@ pub enum FaultSeen {
     Http(u16),
     /// No response arrived (transport error, timeout).
     NoResponse,
+    /// The case kept no traffic (no case record, or no exchange in it).
+    NotRecorded,
 }
 
 impl FaultSeen {
@@ -56,6 +58,7 @@ impl fmt::Display for FaultSeen {
             FaultSeen::Fault(q) => f.write_str(q),
             FaultSeen::Http(s) => write!(f, "http {s}"),
             FaultSeen::NoResponse => f.write_str("no response"),
+            FaultSeen::NotRecorded => f.write_str("no traffic recorded"),
         }
     }
 }
@@ -107,7 +110,7 @@ pub fn groups_of(report: &RunReport, status: Status) -> Vec<Group<'_>> {
     let mut index: BTreeMap<(&str, FaultSeen), usize> = BTreeMap::new();
     for r in report.results.iter().filter(|r| r.status == status) {
         let exchange = report.case(&r.case).and_then(|c| exchange_of(&c.exchanges, &r.message));
-        let fault = exchange.map_or(FaultSeen::NoResponse, fault_seen);
+        let fault = exchange.map_or(FaultSeen::NotRecorded, fault_seen);
         match index.get(&(r.assertion.as_str(), fault.clone())) {
             Some(&i) => {
                 if !out[i].cases.contains(&r.case.as_str()) {
@@ -328,8 +331,10 @@ impl ProfileRow {
         let mut parts: Vec<String> = Vec::new();
         if c.failed > 0 {
             parts.push(format!("{} failing in {}", plural(self.failing_assertions, "assertion", "assertions"), plural(c.failed, "case", "cases")));
+        } else if c.passed == total && total == 1 {
+            return format!("{}: its 1 case passes", self.profile);
         } else if c.passed == total {
-            return format!("{}: all {} pass", self.profile, plural(total, "case", "cases"));
+            return format!("{}: all {total} cases pass", self.profile);
         }
         if c.warned > 0 {
             parts.push(format!("{} waived in {}", plural(self.waived_assertions, "assertion", "assertions"), plural(c.warned, "case", "cases")));

@@ -256,7 +256,7 @@ fn root_causes(report: &RunReport) -> Markup {
     let gs = groups::groups(report);
     html! {
         @if !gs.is_empty() {
-            h2 id="groups" { "Root causes (" (gs.len()) " groups, " (report.failures().count()) " failed results)" }
+            h2 id="groups" { "Root causes (" (gs.len()) " group" @if gs.len() != 1 { "s" } ", " (report.failures().count()) " failed results)" }
             p { "Failures grouped by assertion and the fault the response carried; largest first." }
             @for g in &gs { (group_section(g)) }
         }
@@ -268,7 +268,7 @@ fn waived(report: &RunReport) -> Markup {
     let waivers = &report.audit.waivers;
     html! {
         @if !gs.is_empty() {
-            h2 id="warnings" { "Waived (" (gs.len()) " groups)" }
+            h2 id="warnings" { "Waived (" (gs.len()) " group" @if gs.len() != 1 { "s" } ")" }
             @for g in &gs { (group_section(g)) }
         }
         @if !waivers.is_empty() {

@@ -128,9 +128,9 @@ fn a_group_names_its_cases_and_one_exchange() {
     let page = html::render(&r);
     let sections: Vec<&str> = page.split("<section class=\"group fail\"").skip(1).map(|s| &s[..s.find("</section>").unwrap_or(s.len())]).collect();
     assert_eq!(sections.len(), 2, "the recorded case and the seven without traffic differ in the fault seen");
-    // Largest first: seven cases without a response, five ids shown, all in a <details>.
+    // Largest first: seven cases without traffic, five ids shown, all in a <details>.
     let big = sections[0];
-    assert!(big.contains("no response") && big.contains(">7 cases<"), "{big}");
+    assert!(big.contains("no traffic recorded") && big.contains(">7 cases<"), "{big}");
     assert_eq!(big.matches("href=\"#case-core/extra-").count(), html::GROUP_IDS_SHOWN + 7, "{big}");
     assert!(big.contains("all 7 cases"));
     assert!(!big.contains("<pre"), "no traffic to show");
