@@ -367,6 +367,25 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_failed_identify_is_recorded_not_returned() {
+        // A port nothing listens on: bind one, then drop it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let target = Endpoint::new(format!("http://127.0.0.1:{port}/wsman")).with_timeout(Duration::from_secs(2));
+        let r = identify_record(&target).await;
+        assert!(r.error.as_deref().is_some_and(|e| !e.is_empty()), "{r:?}");
+        assert!(r.protocol_versions.is_empty() && r.product_vendor.is_none() && r.response.is_empty());
+    }
+
+    #[test]
+    fn waivers_are_listed_with_what_they_match() {
+        let w = Waivers::parse("[waive]\n\"core/*\" = \"all core\"\n\"transfer/get/*#fault.detail\" = \"detail\"\n").expect("waivers");
+        let records = waiver_records(&w);
+        assert_eq!(records.len(), 2);
+        assert_eq!((records[0].case.as_str(), records[0].assertion.as_deref(), records[0].reason.as_str()), ("core/*", None, "all core"));
+        assert_eq!((records[1].case.as_str(), records[1].assertion.as_deref(), records[1].reason.as_str()), ("transfer/get/*", Some("fault.detail"), "detail"));
+    }
+
+    #[tokio::test]
     async fn the_channel_reporter_forwards_events_and_outlives_its_receiver() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut r = ChannelReporter(tx);
