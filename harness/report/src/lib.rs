@@ -42,7 +42,7 @@ pub mod model;
 pub mod plot;
 
 pub use collect::ReportCollector;
-pub use diff::{diff, Diff, DiffEntry};
+pub use diff::{corpus_change, diff, target_change, Diff, DiffEntry};
 pub use event::{from_fn, FnReporter, Reporter, RunEvent, RunMeta};
 pub use format::{parse_formats, write_all, Format, UnknownFormat};
 pub use merge::{merge, MergeError};
