@@ -42,9 +42,10 @@ fn a_missing_relates_to_is_one_root_cause_named_first() {
     // Every case failing RelatesTo is in a RelatesTo group, and the top one holds the most.
     let in_groups: usize = gs.iter().filter(|g| g.assertion == RELATES_TO).map(|g| g.count()).sum();
     assert_eq!(in_groups, failing.len());
-    if gs.iter().filter(|g| g.assertion == RELATES_TO).count() == 1 {
-        assert_eq!(top.count(), failing.len(), "one root cause: one group of every failing case");
-    }
+    // Taken together (the cases provoke different faults, each answered
+    // without RelatesTo), the assertion is first and counts every failing case.
+    let rollup = groups::by_assertion(&gs);
+    assert_eq!((rollup[0].assertion, rollup[0].cases), (RELATES_TO, failing.len()), "{rollup:?}");
     assert!(top.exchange.is_some(), "a representative exchange");
     assert!(gs.windows(2).all(|w| w[0].count() >= w[1].count()), "largest first");
     // Far fewer groups than failures: the point of grouping.
@@ -61,6 +62,12 @@ fn a_missing_relates_to_is_one_root_cause_named_first() {
     assert!(html[first..].starts_with(&format!("<section class=\"group fail\" data-assertion=\"{RELATES_TO}\"")), "{}", &html[first..first + 200]);
     assert!(html[first..first + 600].contains(&format!(">{} cases<", top.count())), "{}", &html[first..first + 600]);
     assert!(html.find("id=\"profiles\"").expect("profile table") < first);
+    let by_assertion = html.find("<table id=\"by-assertion\">").expect("assertion table");
+    let table = &html[by_assertion..];
+    let table = &table[..table.find("</table>").expect("end of the table")];
+    // Split on rows: the table tag, the header row, then the data rows.
+    let first_row = table.split("<tr>").nth(2).expect("a data row");
+    assert!(first_row.contains(&format!("href=\"#assertion={RELATES_TO}\"")) && first_row.contains(&format!(">{}</td>", failing.len())), "{first_row:.1500}");
     // The Markdown leads with the same group.
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     let row = md.lines().find(|l| l.starts_with(&format!("| {} | `{RELATES_TO}` |", top.count()))).expect("group row");

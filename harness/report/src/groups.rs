@@ -137,6 +137,42 @@ pub fn groups_of(report: &RunReport, status: Status) -> Vec<Group<'_>> {
     out
 }
 
+/// The groups of one assertion taken together: a defect that breaks one
+/// assertion everywhere (a missing header) shows as one line here even when
+/// the cases saw different faults (each case provokes its own).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionRollup<'a> {
+    /// Assertion id.
+    pub assertion: &'a str,
+    /// Clause of the assertion.
+    pub clause: &'a str,
+    /// Severity of the assertion.
+    pub severity: Severity,
+    /// Distinct cases in its groups.
+    pub cases: usize,
+    /// Number of its groups (distinct faults seen).
+    pub groups: usize,
+}
+
+/// One [`AssertionRollup`] per assertion of `groups`, most cases first (then
+/// by assertion id).
+pub fn by_assertion<'a>(groups: &[Group<'a>]) -> Vec<AssertionRollup<'a>> {
+    let mut acc: BTreeMap<&str, (AssertionRollup<'a>, std::collections::BTreeSet<&str>)> = BTreeMap::new();
+    for g in groups {
+        let e = acc.entry(g.assertion).or_insert_with(|| {
+            (AssertionRollup { assertion: g.assertion, clause: g.clause, severity: g.severity, cases: 0, groups: 0 }, std::collections::BTreeSet::new())
+        });
+        e.0.groups += 1;
+        e.1.extend(g.cases.iter().copied());
+    }
+    let mut out: Vec<AssertionRollup<'a>> = acc.into_values().map(|(mut r, cases)| {
+        r.cases = cases.len();
+        r
+    }).collect();
+    out.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.assertion.cmp(b.assertion)));
+    out
+}
+
 /// The exchange a result's message points at (`step N (NAME)`), else the last one.
 pub fn exchange_of<'a>(exchanges: &'a [Exchange], message: &str) -> Option<&'a Exchange> {
     if let Some((n, name)) = step_reference(message) {
@@ -402,7 +438,7 @@ pub fn profile_rows(report: &RunReport) -> Vec<ProfileRow> {
 }
 
 /// The run's verdict line: `PASSED: 310 cases, 1204 results` or
-/// `FAILED: 2 root causes (3 assertions) in 96 of 310 cases`.
+/// `FAILED: 2 assertions failing in 96 of 310 cases; 3 root-cause groups`.
 pub fn run_verdict(report: &RunReport) -> String {
     let cases = report.case_statuses();
     let total = cases.len();
@@ -417,15 +453,13 @@ pub fn run_verdict(report: &RunReport) -> String {
         let blocking = report.blocking_skips().count();
         return format!("FAILED: {} not run against the reference server, of {}", plural(blocking, "result", "results"), plural(total, "case", "cases"));
     }
-    let mut assertions: Vec<&str> = groups.iter().map(|g| g.assertion).collect();
-    assertions.sort_unstable();
-    assertions.dedup();
+    let assertions = by_assertion(&groups).len();
     format!(
-        "FAILED: {} ({}) in {} of {}",
-        plural(groups.len(), "root cause", "root causes"),
-        plural(assertions.len(), "assertion", "assertions"),
+        "FAILED: {} failing in {} of {}; {}",
+        plural(assertions, "assertion", "assertions"),
         failing,
-        plural(total, "case", "cases")
+        plural(total, "case", "cases"),
+        plural(groups.len(), "root-cause group", "root-cause groups")
     )
 }
 
@@ -516,6 +550,9 @@ mod tests {
         assert_eq!((g[1].assertion, &g[1].fault, g[1].count()), ("addressing.relates-to", &FaultSeen::Fault("wsman:InvalidSelectors".into()), 1));
         assert_eq!(g[1].cases, ["transfer/c"]);
         assert!(warning_groups(&r).is_empty());
+        let rollup = by_assertion(&g);
+        assert_eq!(rollup.len(), 1);
+        assert_eq!((rollup[0].assertion, rollup[0].cases, rollup[0].groups), ("addressing.relates-to", 3, 2));
     }
 
     #[test]
@@ -562,7 +599,7 @@ mod tests {
     #[test]
     fn run_verdict_names_root_causes() {
         let r = report();
-        assert_eq!(run_verdict(&r), "FAILED: 2 root causes (1 assertion) in 3 of 4 cases");
+        assert_eq!(run_verdict(&r), "FAILED: 1 assertion failing in 3 of 4 cases; 2 root-cause groups");
         let mut ok = report();
         ok.results.iter_mut().for_each(|x| x.status = Status::Pass);
         assert_eq!(run_verdict(&ok), "PASSED: 4 cases, 6 results");

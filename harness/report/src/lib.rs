@@ -46,7 +46,7 @@ pub use diff::{corpus_change, diff, target_change, Diff, DiffEntry};
 pub use event::{from_fn, FnReporter, Reporter, RunEvent, RunMeta};
 pub use format::{parse_formats, write_all, Format, UnknownFormat};
 pub use merge::{merge, MergeError};
-pub use groups::{FaultSeen, Group, ProfileRow};
+pub use groups::{AssertionRollup, FaultSeen, Group, ProfileRow};
 pub use model::{
     AssertionResult, CaseRecord, Exchange, IdentifyRecord, ResultKey, RunAudit, RunKind, RunReport, RunTimeouts, Severity, StalledAction, Status, Summary, SummaryMismatch,
     TargetRecord, WaiverRecord,

@@ -1,7 +1,8 @@
 //! `report.md`: a summary that fits a GitHub step summary or a pull-request
 //! comment (GitHub-flavoured Markdown): the verdict, the profile x status
-//! table with one verdict line per profile, the root-cause groups (assertion,
-//! fault seen, clause, count, the first [`GROUP_IDS_SHOWN`] case ids), then
+//! table with one verdict line per profile, the failing assertions (cases,
+//! number of groups), the root-cause groups (assertion, fault seen, clause,
+//! count, the first [`GROUP_IDS_SHOWN`] case ids), then
 //! the failing results (the first [`MAX_LISTED`], the rest counted) and the
 //! same for waived warnings.
 //!
@@ -120,6 +121,17 @@ fn group_list(out: &mut String, heading: &str, gs: &[Group<'_>]) {
         return;
     }
     let _ = writeln!(out, "\n### {heading} ({})\n", if gs.len() == 1 { "1 group".to_owned() } else { format!("{} groups", gs.len()) });
+    if gs.len() > 1 {
+        let _ = writeln!(out, "| Assertion | Clause | Cases | Groups (faults seen) |\n|---|---|---:|---:|");
+        for a in groups::by_assertion(gs).iter().take(MAX_GROUPS) {
+            let line = format!("| {} | {} | {} | {} |\n", code(a.assertion), cell(a.clause), a.cases, a.groups);
+            if !fits(out, line.len()) {
+                break;
+            }
+            out.push_str(&line);
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "| Cases | Assertion | Fault seen | Clause | First cases | Message |\n|---:|---|---|---|---|---|");
     let mut listed = 0;
     for g in gs.iter().take(MAX_GROUPS) {
