@@ -191,7 +191,7 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
         required_profiles: config.required_profiles.clone(),
         seed: None,
         concurrency,
-        audit,
+        audit: Box::new(audit),
     };
     let ctx = Arc::new(Ctx { exec, waivers, stable_names: config.stable_names, keep_exchanges: config.keep_exchanges });
 
@@ -295,7 +295,12 @@ fn millis(d: Duration) -> u64 {
 pub fn waiver_records(waivers: &Waivers) -> Vec<report::WaiverRecord> {
     waivers
         .entries()
-        .map(|(case, assertion, reason)| report::WaiverRecord { case: case.to_owned(), assertion: assertion.map(str::to_owned), reason: reason.to_owned(), expires: None })
+        .map(|(case, assertion, reason)| report::WaiverRecord {
+            case: case.to_owned(),
+            assertion: assertion.map(str::to_owned),
+            reason: reason.to_owned(),
+            expires: None,
+        })
         .collect()
 }
 

@@ -52,7 +52,7 @@ impl ReportCollector {
         report.embedded = meta.embedded;
         report.started_at = meta.started_at;
         report.required_profiles = meta.required_profiles;
-        report.audit = meta.audit;
+        report.audit = *meta.audit;
         // The profiles the run actually exercised.
         let mut profiles: Vec<String> = self.cases.values().map(|(record, _)| record.profile.clone()).collect();
         profiles.sort();
@@ -128,7 +128,7 @@ mod tests {
             required_profiles: vec!["core".into()],
             seed: None,
             concurrency: 2,
-            audit: crate::model::RunAudit { corpus_digest: Some("ab".repeat(32)), ..Default::default() },
+            audit: Box::new(crate::model::RunAudit { corpus_digest: Some("ab".repeat(32)), ..Default::default() }),
         };
         let mut c = ReportCollector::new();
         assert!(c.report().is_none());

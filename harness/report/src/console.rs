@@ -66,7 +66,16 @@ pub fn write(report: &RunReport, out: &mut impl io::Write) -> io::Result<()> {
     let rollup = groups::by_assertion(&gs);
     if gs.len() > rollup.len() {
         for a in &rollup {
-            writeln!(out, "ASSERTION {} [{}] failing in {} case{} ({} fault{} seen)", a.assertion, a.clause, a.cases, if a.cases == 1 { "" } else { "s" }, a.groups, if a.groups == 1 { "" } else { "s" })?;
+            writeln!(
+                out,
+                "ASSERTION {} [{}] failing in {} case{} ({} fault{} seen)",
+                a.assertion,
+                a.clause,
+                a.cases,
+                if a.cases == 1 { "" } else { "s" },
+                a.groups,
+                if a.groups == 1 { "" } else { "s" }
+            )?;
         }
     }
     for g in gs.iter().take(MAX_GROUP_LINES) {

@@ -53,7 +53,7 @@ pub struct RunMeta {
     /// Corpus digest, target, waivers, Identify answer and timeouts of the
     /// run (copied into [`RunReport::audit`](crate::RunReport::audit)).
     #[serde(default)]
-    pub audit: RunAudit,
+    pub audit: Box<RunAudit>,
 }
 
 /// One event of a run (see the [module documentation](self) for the order).

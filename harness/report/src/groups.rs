@@ -165,10 +165,13 @@ pub fn by_assertion<'a>(groups: &[Group<'a>]) -> Vec<AssertionRollup<'a>> {
         e.0.groups += 1;
         e.1.extend(g.cases.iter().copied());
     }
-    let mut out: Vec<AssertionRollup<'a>> = acc.into_values().map(|(mut r, cases)| {
-        r.cases = cases.len();
-        r
-    }).collect();
+    let mut out: Vec<AssertionRollup<'a>> = acc
+        .into_values()
+        .map(|(mut r, cases)| {
+            r.cases = cases.len();
+            r
+        })
+        .collect();
     out.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.assertion.cmp(b.assertion)));
     out
 }
@@ -238,15 +241,18 @@ enum Parsed {
 /// Bound on the elements read from one response (every loop is bounded).
 const MAX_EVENTS: usize = 100_000;
 
+/// Namespace declarations in scope: (prefix, namespace), later ones win.
+type Scope = Vec<(String, String)>;
+
 /// Reads the fault of a response: the text of the innermost
 /// `Fault/Code/Subcode*/Value` (SOAP 1.2) or of `Fault/faultcode` (SOAP 1.1),
 /// its prefix resolved with the in-scope namespace declarations.
 fn parse_fault(text: &str) -> Parsed {
     let mut reader = Reader::from_str(text);
     // Per open element: its local name and the prefixes it declares.
-    let mut stack: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let mut stack: Vec<(String, Scope)> = Vec::new();
     let mut envelope = false;
-    let mut best: Option<(usize, String, Vec<(String, String)>)> = None;
+    let mut best: Option<(usize, String, Scope)> = None;
     let mut value = String::new();
     let mut in_value = false;
     for _ in 0..MAX_EVENTS {
@@ -257,7 +263,7 @@ fn parse_fault(text: &str) -> Parsed {
         match event {
             Event::Start(e) => {
                 let local = e.local_name().as_ref().to_owned();
-                let decls: Vec<(String, String)> = e
+                let decls: Scope = e
                     .attributes()
                     .flatten()
                     .filter_map(|a| {
@@ -287,7 +293,7 @@ fn parse_fault(text: &str) -> Parsed {
                 if in_value {
                     let depth = stack.len();
                     if best.as_ref().is_none_or(|(d, _, _)| depth > *d) {
-                        let scope: Vec<(String, String)> = stack.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
+                        let scope: Scope = stack.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
                         best = Some((depth, value.trim().to_owned(), scope));
                     }
                     in_value = false;
@@ -309,7 +315,7 @@ fn parse_fault(text: &str) -> Parsed {
 }
 
 /// Whether the innermost open element is a fault code's value.
-fn is_fault_value(stack: &[(String, Vec<(String, String)>)]) -> bool {
+fn is_fault_value(stack: &[(String, Scope)]) -> bool {
     let names: Vec<&str> = stack.iter().map(|(n, _)| n.as_str()).collect();
     let Some(fault) = names.iter().position(|n| *n == "Fault") else { return false };
     match &names[fault + 1..] {
@@ -508,7 +514,9 @@ mod tests {
     fn report() -> RunReport {
         let mut r = RunReport::new(RunKind::Check, "t", "http://127.0.0.1:1/wsman");
         let no_fault = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#;
-        for (id, profile, response) in [("core/a", "core", no_fault), ("core/b", "core", no_fault), ("transfer/c", "transfer", RELATES_FAULT), ("transfer/d", "transfer", no_fault)] {
+        for (id, profile, response) in
+            [("core/a", "core", no_fault), ("core/b", "core", no_fault), ("transfer/c", "transfer", RELATES_FAULT), ("transfer/d", "transfer", no_fault)]
+        {
             r.cases.push(CaseRecord {
                 id: id.into(),
                 title: id.into(),

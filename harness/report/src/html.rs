@@ -363,7 +363,8 @@ fn not_passing<'a>(results: impl Iterator<Item = &'a AssertionResult>) -> Vec<&'
 }
 
 fn filters(report: &RunReport, cases: usize) -> Markup {
-    let mut profiles: Vec<&str> = report.cases.iter().map(|c| c.profile.as_str()).chain(report.results.iter().map(|r| groups::profile_of(report, &r.case))).collect();
+    let mut profiles: Vec<&str> =
+        report.cases.iter().map(|c| c.profile.as_str()).chain(report.results.iter().map(|r| groups::profile_of(report, &r.case))).collect();
     profiles.sort_unstable();
     profiles.dedup();
     let assertions = not_passing(report.results.iter());

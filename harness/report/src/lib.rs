@@ -45,9 +45,9 @@ pub use collect::ReportCollector;
 pub use diff::{corpus_change, diff, target_change, Diff, DiffEntry};
 pub use event::{from_fn, FnReporter, Reporter, RunEvent, RunMeta};
 pub use format::{parse_formats, write_all, Format, UnknownFormat};
-pub use merge::{merge, MergeError};
 pub use groups::{AssertionRollup, FaultSeen, Group, ProfileRow};
+pub use merge::{merge, MergeError};
 pub use model::{
-    AssertionResult, CaseRecord, Exchange, IdentifyRecord, ResultKey, RunAudit, RunKind, RunReport, RunTimeouts, Severity, StalledAction, Status, Summary, SummaryMismatch,
-    TargetRecord, WaiverRecord,
+    AssertionResult, CaseRecord, Exchange, IdentifyRecord, ResultKey, RunAudit, RunKind, RunReport, RunTimeouts, Severity, StalledAction, Status, Summary,
+    SummaryMismatch, TargetRecord, WaiverRecord,
 };

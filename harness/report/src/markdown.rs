@@ -65,11 +65,7 @@ pub fn render(report: &RunReport) -> String {
     if let Some(id) = &report.audit.identify {
         match &id.error {
             Some(e) => meta.push(format!("Identify failed: {}", cell(&truncate(e, MAX_MESSAGE_CHARS)))),
-            None => meta.push(format!(
-                "Identify: {} {}",
-                cell(id.product_vendor.as_deref().unwrap_or("?")),
-                cell(id.product_version.as_deref().unwrap_or(""))
-            )),
+            None => meta.push(format!("Identify: {} {}", cell(id.product_vendor.as_deref().unwrap_or("?")), cell(id.product_version.as_deref().unwrap_or("")))),
         }
     }
     let _ = writeln!(out, "{}\n", meta.join(" · "));

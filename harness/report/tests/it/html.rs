@@ -71,12 +71,31 @@ fn self_contained() {
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("<style>"));
     assert!(page.contains("<script>"), "the filters are inline script");
-    for banned in ["<link", "src=", "http-equiv", "@import", "url(", "<iframe", "<img", "<object", "<embed", "fetch(", "XMLHttpRequest", "import(", "sendBeacon", "WebSocket"] {
+    for banned in [
+        "<link",
+        "src=",
+        "http-equiv",
+        "@import",
+        "url(",
+        "<iframe",
+        "<img",
+        "<object",
+        "<embed",
+        "fetch(",
+        "XMLHttpRequest",
+        "import(",
+        "sendBeacon",
+        "WebSocket",
+    ] {
         assert!(!page.contains(banned), "found {banned}");
     }
     let rest = outside_payloads(&page, &r.endpoint);
     for scheme in ["http://", "https://", "//cdn", "ftp://"] {
-        assert!(!rest.contains(scheme), "a network reference outside payloads: {}", &rest[rest.find(scheme).unwrap_or(0).saturating_sub(80)..][..160.min(rest.len())]);
+        assert!(
+            !rest.contains(scheme),
+            "a network reference outside payloads: {}",
+            &rest[rest.find(scheme).unwrap_or(0).saturating_sub(80)..][..160.min(rest.len())]
+        );
     }
     // Every link stays on the page.
     for (at, _) in page.match_indices("href=\"") {

@@ -108,9 +108,10 @@ fn case_outcome_is_the_worst_assertion() {
 #[test]
 fn audit_fields_are_written_flat_and_read_back() {
     use report::{IdentifyRecord, RunTimeouts, TargetRecord, WaiverRecord};
-    let mut r = crate::fixture::sample();
+    let mut r = sample();
     r.audit.corpus_digest = Some("0f".repeat(32));
-    r.audit.target = Some(TargetRecord { name: "bmc-lab".into(), path: Some("targets/bmc.toml".into()), digest: "aa".repeat(32), text: "name = \"bmc-lab\"\n".into() });
+    r.audit.target =
+        Some(TargetRecord { name: "bmc-lab".into(), path: Some("targets/bmc.toml".into()), digest: "aa".repeat(32), text: "name = \"bmc-lab\"\n".into() });
     r.audit.waivers = vec![WaiverRecord { case: "core/*".into(), assertion: Some("fault.detail".into()), reason: "known".into(), expires: None }];
     r.audit.identify = Some(IdentifyRecord {
         protocol_versions: vec!["http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into()],
@@ -122,7 +123,7 @@ fn audit_fields_are_written_flat_and_read_back() {
     });
     r.audit.timeouts = Some(RunTimeouts { exchange_ms: 30_000, pool_idle_ms: Some(4_000) });
     let text = json::to_string(&r).expect("serialize");
-    let v: serde_json::Value = serde_json::from_str(&text).expect("parse");
+    let v: Value = serde_json::from_str(&text).expect("parse");
     assert_eq!(v["corpus_digest"], "0f".repeat(32));
     assert_eq!(v["target"]["name"], "bmc-lab");
     assert_eq!(v["waivers"][0]["assertion"], "fault.detail");
