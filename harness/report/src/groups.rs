@@ -24,6 +24,7 @@ use std::fmt;
 
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use wsman_proto::ns;
 
 use crate::model::{Exchange, RunReport, Severity, Status, Summary};
 
@@ -212,21 +213,19 @@ pub fn fault_seen(exchange: &Exchange) -> FaultSeen {
     }
 }
 
-const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
-const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
-
 /// The usual prefix of a namespace a fault subcode lives in.
-fn usual_prefix(ns: &str) -> Option<&'static str> {
-    Some(match ns {
-        SOAP12 | SOAP11 => "s",
-        "http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" => "wsman",
-        "http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd" => "wsmv",
-        "http://schemas.xmlsoap.org/ws/2004/08/addressing" | "http://www.w3.org/2005/08/addressing" => "wsa",
-        "http://schemas.xmlsoap.org/ws/2004/09/enumeration" => "wsen",
-        "http://schemas.xmlsoap.org/ws/2004/08/eventing" => "wse",
-        "http://schemas.xmlsoap.org/ws/2004/09/transfer" => "wxf",
-        _ => return None,
-    })
+fn usual_prefix(namespace: &str) -> Option<&'static str> {
+    const PREFIXES: [(&str, &str); 8] = [
+        (ns::SOAP, "s"),
+        (ns::SOAP11, "s"),
+        (ns::WSMAN, "wsman"),
+        (ns::WSMV, "wsmv"),
+        (ns::WSA, "wsa"),
+        (ns::WSEN, "wsen"),
+        (ns::WSE, "wse"),
+        (ns::WXF, "wxf"),
+    ];
+    PREFIXES.iter().find(|(n, _)| *n == namespace).map(|(_, p)| *p)
 }
 
 enum Parsed {
@@ -478,19 +477,32 @@ mod tests {
         Exchange { step: "get".into(), request: "<r/>".into(), response_status: status, response: response.into() }
     }
 
-    const RELATES_FAULT: &str = r#"<?xml version="1.0"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd"><s:Header/><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>w:InvalidSelectors</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en">bad</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>"#;
+    fn selectors_fault() -> String {
+        format!(
+            r#"<?xml version="1.0"?><s:Envelope xmlns:s="{}" xmlns:w="{}"><s:Header/><s:Body><s:Fault><s:Code><s:Value>s:Sender</s:Value><s:Subcode><s:Value>w:InvalidSelectors</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en">bad</s:Text></s:Reason></s:Fault></s:Body></s:Envelope>"#,
+            ns::SOAP,
+            ns::WSMAN
+        )
+    }
+
+    fn no_fault() -> String {
+        format!(r#"<s:Envelope xmlns:s="{}"><s:Body><x/></s:Body></s:Envelope>"#, ns::SOAP)
+    }
 
     #[test]
     fn the_innermost_subcode_is_the_fault_with_its_usual_prefix() {
-        assert_eq!(fault_seen(&x(500, RELATES_FAULT)), FaultSeen::Fault("wsman:InvalidSelectors".into()));
+        assert_eq!(fault_seen(&x(500, &selectors_fault())), FaultSeen::Fault("wsman:InvalidSelectors".into()));
         // Another prefix for the same namespace gives the same fault.
-        let other = RELATES_FAULT.replace("xmlns:w=", "xmlns:p=").replace("w:InvalidSelectors", "p:InvalidSelectors");
+        let other = selectors_fault().replace("xmlns:w=", "xmlns:p=").replace("w:InvalidSelectors", "p:InvalidSelectors");
         assert_eq!(fault_seen(&x(500, &other)), FaultSeen::Fault("wsman:InvalidSelectors".into()));
         // A code without a subcode.
-        let code_only = r#"<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><e:Fault><e:Code><e:Value>e:Receiver</e:Value></e:Code></e:Fault></e:Body></e:Envelope>"#;
-        assert_eq!(fault_seen(&x(500, code_only)), FaultSeen::Fault("s:Receiver".into()));
-        let ok = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><x/></s:Body></s:Envelope>"#;
-        assert_eq!(fault_seen(&x(200, ok)), FaultSeen::None);
+        let code_only =
+            format!(r#"<e:Envelope xmlns:e="{}"><e:Body><e:Fault><e:Code><e:Value>e:Receiver</e:Value></e:Code></e:Fault></e:Body></e:Envelope>"#, ns::SOAP);
+        assert_eq!(fault_seen(&x(500, &code_only)), FaultSeen::Fault("s:Receiver".into()));
+        // A prefix of an unknown namespace stays as written.
+        let unknown = selectors_fault().replace(ns::WSMAN, "urn:vendor");
+        assert_eq!(fault_seen(&x(500, &unknown)), FaultSeen::Fault("w:InvalidSelectors".into()));
+        assert_eq!(fault_seen(&x(200, &no_fault())), FaultSeen::None);
         assert_eq!(fault_seen(&x(401, "")), FaultSeen::Http(401));
         assert_eq!(fault_seen(&x(404, "<html>not found</html>")), FaultSeen::Http(404));
         assert_eq!(fault_seen(&x(0, "")), FaultSeen::NoResponse);
@@ -513,17 +525,15 @@ mod tests {
 
     fn report() -> RunReport {
         let mut r = RunReport::new(RunKind::Check, "t", "http://127.0.0.1:1/wsman");
-        let no_fault = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body/></s:Envelope>"#;
-        for (id, profile, response) in
-            [("core/a", "core", no_fault), ("core/b", "core", no_fault), ("transfer/c", "transfer", RELATES_FAULT), ("transfer/d", "transfer", no_fault)]
-        {
+        let (ok, fault) = (no_fault(), selectors_fault());
+        for (id, profile, response) in [("core/a", "core", &ok), ("core/b", "core", &ok), ("transfer/c", "transfer", &fault), ("transfer/d", "transfer", &ok)] {
             r.cases.push(CaseRecord {
                 id: id.into(),
                 title: id.into(),
                 profile: profile.into(),
                 clause: String::new(),
                 duration_ms: 1,
-                exchanges: vec![x(if response == RELATES_FAULT { 500 } else { 200 }, response)],
+                exchanges: vec![x(if *response == fault { 500 } else { 200 }, response)],
             });
         }
         let res = |case: &str, assertion: &str, status: Status, message: &str| AssertionResult {

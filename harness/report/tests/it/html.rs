@@ -63,8 +63,8 @@ fn self_contained() {
     let mut r = sample();
     // URLs the page shows as text: in payloads, the endpoint, the Identify answer.
     r.audit.identify = Some(report::IdentifyRecord {
-        protocol_versions: vec!["http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into()],
-        response: "<wsmid:ProtocolVersion>http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd</wsmid:ProtocolVersion>".into(),
+        protocol_versions: vec![wsman_proto::ns::WSMAN.into()],
+        response: format!("<wsmid:ProtocolVersion>{}</wsmid:ProtocolVersion>", wsman_proto::ns::WSMAN),
         ..Default::default()
     });
     let page = html::render(&r);

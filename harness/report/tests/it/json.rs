@@ -114,10 +114,10 @@ fn audit_fields_are_written_flat_and_read_back() {
         Some(TargetRecord { name: "bmc-lab".into(), path: Some("targets/bmc.toml".into()), digest: "aa".repeat(32), text: "name = \"bmc-lab\"\n".into() });
     r.audit.waivers = vec![WaiverRecord { case: "core/*".into(), assertion: Some("fault.detail".into()), reason: "known".into(), expires: None }];
     r.audit.identify = Some(IdentifyRecord {
-        protocol_versions: vec!["http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd".into()],
+        protocol_versions: vec![wsman_proto::ns::WSMAN.into()],
         product_vendor: Some("Vendor".into()),
         product_version: Some("1.0".into()),
-        security_profiles: vec!["http://schemas.dmtf.org/wbem/wsman/1/wsman/secprofile/http/basic".into()],
+        security_profiles: vec![format!("{}/secprofile/http/basic", wsman_proto::ns::WSMAN_ACTION_BASE)],
         response: "<s:Envelope/>".into(),
         error: None,
     });
