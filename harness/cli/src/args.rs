@@ -530,6 +530,9 @@ pub(crate) enum ReportCommand {
         old: PathBuf,
         /// The new report.json.
         new: PathBuf,
+        /// Compare runs whose corpus digests differ (refused by default: exit 2).
+        #[arg(long)]
+        allow_corpus_change: bool,
     },
 }
 

@@ -57,9 +57,14 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
         }
         None => None,
     };
-    let resources = match &a.target {
-        Some(path) => Some(Arc::new(driver::Target::from_file(path).map_err(|e| format!("--target: {e}"))?)),
-        None => None,
+    let (resources, mut record) = match &a.target {
+        Some(path) => {
+            let t = driver::Target::from_file(path).map_err(|e| format!("--target: {e}"))?;
+            let text = std::fs::read_to_string(path).map_err(|e| format!("--target: {}: {e}", path.display()))?;
+            let record = t.record(&text, Some(path));
+            (Some(Arc::new(t)), Some(record))
+        }
+        None => (None, None),
     };
     let (target, embedded) = match &a.conn.endpoint {
         Some(url) => (target(&a.conn, url)?, None),
@@ -69,7 +74,11 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
         }
     };
     let resources = match (a.discover, resources) {
-        (true, _) => Some(Arc::new(discovered(&target, &a.report.report_dir).await?)),
+        (true, _) => {
+            let (t, r) = discovered(&target, &a.report.report_dir).await?;
+            record = Some(r);
+            Some(Arc::new(t))
+        }
         (false, r) => r,
     };
     let mut cfg = RunConfig::new(target, Arc::new(corpus));
@@ -84,6 +93,7 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
     // A target of the user's leaves roles out on purpose: their SKIPs do not fail the run.
     let builtin_target = resources.is_none();
     cfg.resources = resources;
+    cfg.target_record = record;
 
     if cfg.embedded && builtin_target {
         cfg.required_profiles = wsman_server::IMPLEMENTED_PROFILES.iter().map(|p| (*p).to_owned()).collect();
@@ -105,7 +115,7 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
 
 /// `check --discover`: the target discovered on `endpoint`, its file
 /// written to `report_dir/target.toml` for review and for `--target` next time.
-async fn discovered(endpoint: &Endpoint, report_dir: &std::path::Path) -> Result<driver::Target, String> {
+async fn discovered(endpoint: &Endpoint, report_dir: &std::path::Path) -> Result<(driver::Target, report::TargetRecord), String> {
     let d = crate::discover::discover_endpoint(endpoint.clone()).await.map_err(|e| format!("--discover: {e}"))?;
     let text = d.to_target_toml(&crate::discover::default_name(&d));
     let target = driver::Target::parse(&text).map_err(|e| format!("--discover: the discovered target does not read back (a bug, please report it): {e}"))?;
@@ -113,7 +123,8 @@ async fn discovered(endpoint: &Endpoint, report_dir: &std::path::Path) -> Result
     crate::discover::write_target(&path, &text)?;
     let roles = driver::target::ROLES.iter().filter(|r| target.has_role(r)).copied().collect::<Vec<_>>().join(", ");
     eprintln!("discovered {} ({} profile(s); roles: {roles}); written to {}", target.name, d.profiles.len(), path.display());
-    Ok(target)
+    let record = target.record(&text, Some(&path));
+    Ok((target, record))
 }
 
 /// The console's progress bar (on a terminal only): one tick per finished

@@ -42,8 +42,18 @@ pub(crate) fn run(cmd: ReportCommand) -> Result<ExitCode, String> {
             report::console::write(&merged, &mut stdout).map_err(|e| e.to_string())?;
             Ok(if merged.passed() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        ReportCommand::Diff { old, new } => {
+        ReportCommand::Diff { old, new, allow_corpus_change } => {
             let (old, new) = (read(&old)?, read(&new)?);
+            if let Some((o, n)) = report::corpus_change(&old, &new) {
+                let (o, n) = (report::diff::short_digest(o), report::diff::short_digest(n));
+                if !allow_corpus_change {
+                    return Err(format!("the runs used different corpora (sha256 {o} vs {n}); pass --allow-corpus-change to compare anyway"));
+                }
+                println!("note: the runs used different corpora (sha256 {o} vs {n}): cases added or changed show as added, removed or changed");
+            }
+            if let Some((o, n)) = report::target_change(&old, &new) {
+                println!("note: the runs were given different target files (sha256 {} vs {})", report::diff::short_digest(o), report::diff::short_digest(n));
+            }
             let d = report::diff(&old, &new);
             print!("{}", d.render());
             Ok(if d.is_regression() { ExitCode::from(1) } else { ExitCode::SUCCESS })

@@ -57,6 +57,12 @@ pub struct RunConfig {
     /// `None` = the built-in target ([`Target::builtin`]). A case needing a
     /// role the target lacks is SKIP ([`target_skip`]).
     pub resources: Option<Arc<Target>>,
+    /// The target file the run was given, recorded in the report
+    /// ([`report::RunAudit::target`]); `None` without one.
+    pub target_record: Option<report::TargetRecord>,
+    /// Send one Identify at the start of the run and record its answer
+    /// ([`report::RunAudit::identify`]); on by default.
+    pub identify: bool,
 }
 
 impl RunConfig {
@@ -77,6 +83,8 @@ impl RunConfig {
             keep_exchanges: false,
             required_profiles: Vec::new(),
             resources: None,
+            target_record: None,
+            identify: true,
         }
     }
 }
@@ -192,6 +200,7 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
     profiles.sort();
     profiles.dedup();
     let concurrency = config.concurrency.max(1);
+    let audit = run_audit(&config, &waivers).await;
     let meta = RunMeta {
         tool: config.tool.clone(),
         kind: RunKind::Check,
@@ -203,6 +212,7 @@ pub async fn run(config: RunConfig, reporters: &mut [&mut dyn Reporter]) -> Resu
         required_profiles: config.required_profiles.clone(),
         seed: None,
         concurrency,
+        audit: Box::new(audit),
     };
     let ctx = Arc::new(Ctx { exec, waivers, stable_names: config.stable_names, keep_exchanges: config.keep_exchanges });
 
@@ -319,6 +329,85 @@ pub fn target_skip(target: &Target, case: &Case) -> Option<CaseRun> {
 
 /// How the message of a SKIP for a role the target lacks begins (`target has no keyed`).
 pub const TARGET_SKIP: &str = "target has no ";
+/// What the report records to make the run auditable: the corpus digest,
+/// the target file, the waivers in effect, the endpoint's Identify answer
+/// (when [`RunConfig::identify`]) and the timeouts.
+async fn run_audit(config: &RunConfig, waivers: &Waivers) -> report::RunAudit {
+    report::RunAudit {
+        corpus_digest: Some(config.corpus.digest.clone()),
+        // Without a record of the caller's, the built-in target when it is the one used.
+        target: config.target_record.clone().or_else(|| if config.resources.is_none() { Target::builtin_record().ok() } else { None }),
+        waivers: waiver_records(waivers),
+        identify: if config.identify { Some(identify_record(&config.target).await) } else { None },
+        timeouts: Some(report::RunTimeouts { exchange_ms: millis(config.target.timeout), pool_idle_ms: Some(millis(wsman_client::POOL_IDLE_TIMEOUT)) }),
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The waivers of a run as the report lists them (no expiry: waiver files have none).
+pub fn waiver_records(waivers: &Waivers) -> Vec<report::WaiverRecord> {
+    waivers
+        .entries()
+        .map(|(case, assertion, reason)| report::WaiverRecord {
+            case: case.to_owned(),
+            assertion: assertion.map(str::to_owned),
+            reason: reason.to_owned(),
+            expires: None,
+        })
+        .collect()
+}
+
+/// Sends one Identify (DSP0226 §11) with the run's credentials and records
+/// the answer: the product, protocol versions, security profiles and the
+/// raw response. A failure is recorded in [`report::IdentifyRecord::error`],
+/// never returned: it does not fail the run by itself (the corpus's Identify
+/// cases judge the endpoint).
+pub async fn identify_record(target: &Endpoint) -> report::IdentifyRecord {
+    use wsman_client::message::{Identify, IdentifyResponse, Message as _};
+    let failed = |error: String, response: String| report::IdentifyRecord { error: Some(error), response, ..Default::default() };
+    let session = match wsman_client::Session::new(target.clone()) {
+        Ok(s) => s,
+        Err(e) => return failed(e.to_string(), String::new()),
+    };
+    let envelope = session.request(&wsman_client::Resource::new(""), Identify);
+    let request = wsman_client::RawRequest {
+        content_type: Some("application/soap+xml;charset=UTF-8".to_owned()),
+        auth: wsman_client::RawAuth::Session,
+        body: bytes::Bytes::from(envelope.encode()),
+        replayable: true,
+        ..Default::default()
+    };
+    let response = match session.raw(request).await {
+        Ok(r) => r,
+        Err(e) => return failed(e.to_string(), String::new()),
+    };
+    let text = String::from_utf8_lossy(&response.body).into_owned();
+    let envelope = match wsman_proto::Envelope::decode(&response.body, &wsman_proto::Limits::default()) {
+        Ok(e) => e,
+        Err(e) => return failed(format!("HTTP {}: not a SOAP envelope ({e})", response.status), text),
+    };
+    if let Some(fault) = envelope.fault() {
+        let code = fault.subcode.as_ref().or(fault.code.as_ref()).map_or("without a code", |(_, local)| local.as_str());
+        return failed(format!("HTTP {}: fault {code}: {}", response.status, fault.reason.as_deref().unwrap_or("")), text);
+    }
+    if response.status != 200 {
+        return failed(format!("HTTP {}", response.status), text);
+    }
+    match IdentifyResponse::decode_owned(envelope.body) {
+        Ok(id) => report::IdentifyRecord {
+            protocol_versions: id.protocol_versions,
+            product_vendor: id.product_vendor,
+            product_version: id.product_version,
+            security_profiles: id.security_profiles.unwrap_or_default(),
+            response: text,
+            error: None,
+        },
+        Err(e) => failed(format!("not an IdentifyResponse: {e}"), text),
+    }
+}
 
 /// The `{{unique}}` token of case `id` under [`RunConfig::stable_names`]:
 /// 8 hex digits of the FNV-1a hash of the id.
@@ -337,6 +426,25 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_failed_identify_is_recorded_not_returned() {
+        // A port nothing listens on: bind one, then drop it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+        let target = Endpoint::new(format!("http://127.0.0.1:{port}/wsman")).with_timeout(Duration::from_secs(2));
+        let r = identify_record(&target).await;
+        assert!(r.error.as_deref().is_some_and(|e| !e.is_empty()), "{r:?}");
+        assert!(r.protocol_versions.is_empty() && r.product_vendor.is_none() && r.response.is_empty());
+    }
+
+    #[test]
+    fn waivers_are_listed_with_what_they_match() {
+        let w = Waivers::parse("[waive]\n\"core/*\" = \"all core\"\n\"transfer/get/*#fault.detail\" = \"detail\"\n").expect("waivers");
+        let records = waiver_records(&w);
+        assert_eq!(records.len(), 2);
+        assert_eq!((records[0].case.as_str(), records[0].assertion.as_deref(), records[0].reason.as_str()), ("core/*", None, "all core"));
+        assert_eq!((records[1].case.as_str(), records[1].assertion.as_deref(), records[1].reason.as_str()), ("transfer/get/*", Some("fault.detail"), "detail"));
+    }
 
     #[tokio::test]
     async fn the_channel_reporter_forwards_events_and_outlives_its_receiver() {

@@ -398,6 +398,22 @@ impl Target {
         Target::parse_named(BUILTIN, "corpus/targets/reference.toml")
     }
 
+    /// What the report records of a target read from `text` (its digest and
+    /// text, so a run can be reproduced), `path` when it came from a file.
+    pub fn record(&self, text: &str, path: Option<&Path>) -> report::TargetRecord {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        report::TargetRecord { name: self.name.clone(), path: path.map(|p| p.display().to_string()), digest, text: text.to_owned() }
+    }
+
+    /// The report's record of the built-in target (path `corpus/targets/reference.toml`).
+    ///
+    /// # Errors
+    /// As [`Target::builtin`].
+    pub fn builtin_record() -> Result<report::TargetRecord, TargetError> {
+        Ok(Target::builtin()?.record(BUILTIN, Some(Path::new("corpus/targets/reference.toml"))))
+    }
+
     /// Reads and validates a target file.
     ///
     /// # Errors

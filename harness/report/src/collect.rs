@@ -52,6 +52,7 @@ impl ReportCollector {
         report.embedded = meta.embedded;
         report.started_at = meta.started_at;
         report.required_profiles = meta.required_profiles;
+        report.audit = *meta.audit;
         // The profiles the run actually exercised.
         let mut profiles: Vec<String> = self.cases.values().map(|(record, _)| record.profile.clone()).collect();
         profiles.sort();
@@ -127,6 +128,7 @@ mod tests {
             required_profiles: vec!["core".into()],
             seed: None,
             concurrency: 2,
+            audit: Box::new(crate::model::RunAudit { corpus_digest: Some("ab".repeat(32)), ..Default::default() }),
         };
         let mut c = ReportCollector::new();
         assert!(c.report().is_none());
@@ -149,6 +151,7 @@ mod tests {
         assert_eq!(r.started_at, "2025-01-01T00:00:00Z");
         assert_eq!(r.duration_s, 2.5);
         assert_eq!(r.stalled, stalled);
+        assert_eq!(r.audit.corpus_digest, Some("ab".repeat(32)), "the audit fields come from RunStarted");
         assert_eq!(r.summary().failed, 1);
         assert!(!r.passed());
     }

@@ -14,6 +14,11 @@
 //! `added`; a key only in the old run goes to `removed`. When one run holds a
 //! key more than once (an assertion checked at several steps of a scenario),
 //! its worst status counts. Durations and messages are not compared.
+//!
+//! Two runs are only comparable when they ran the same cases: when both
+//! reports carry a corpus digest and the digests differ, [`corpus_change`]
+//! says so and `report diff` refuses (exit 2) unless `--allow-corpus-change`.
+//! A changed target file is a note ([`target_change`]), not a refusal.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -74,6 +79,27 @@ impl Diff {
     pub fn render(&self) -> String {
         self.to_string()
     }
+}
+
+/// The corpus digests of two runs, when both are known and differ.
+pub fn corpus_change<'a>(old: &'a RunReport, new: &'a RunReport) -> Option<(&'a str, &'a str)> {
+    match (&old.audit.corpus_digest, &new.audit.corpus_digest) {
+        (Some(o), Some(n)) if o != n => Some((o, n)),
+        _ => None,
+    }
+}
+
+/// The target-file digests of two runs, when both are known and differ.
+pub fn target_change<'a>(old: &'a RunReport, new: &'a RunReport) -> Option<(&'a str, &'a str)> {
+    match (&old.audit.target, &new.audit.target) {
+        (Some(o), Some(n)) if o.digest != n.digest => Some((&o.digest, &n.digest)),
+        _ => None,
+    }
+}
+
+/// The first 12 hex digits of a digest, then an ellipsis.
+pub fn short_digest(d: &str) -> String {
+    format!("{}…", d.get(..12).unwrap_or(d))
 }
 
 /// Worst result per key, in key order.
@@ -160,4 +186,28 @@ impl fmt::Display for Diff {
 /// Messages may span lines; console output keeps one entry per line.
 pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{RunKind, TargetRecord};
+
+    fn run(corpus: Option<&str>, target: Option<&str>) -> RunReport {
+        let mut r = RunReport::new(RunKind::Check, "t", "http://h/wsman");
+        r.audit.corpus_digest = corpus.map(str::to_owned);
+        r.audit.target = target.map(|d| TargetRecord { name: "t".into(), path: None, digest: d.into(), text: String::new() });
+        r
+    }
+
+    #[test]
+    fn only_two_known_and_different_digests_are_a_change() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        assert_eq!(corpus_change(&run(Some(&a), None), &run(Some(&b), None)), Some((a.as_str(), b.as_str())));
+        assert_eq!(corpus_change(&run(Some(&a), None), &run(Some(&a), None)), None);
+        assert_eq!(corpus_change(&run(None, None), &run(Some(&b), None)), None, "an old report without a digest is compared");
+        assert_eq!(target_change(&run(None, Some(&a)), &run(None, Some(&b))), Some((a.as_str(), b.as_str())));
+        assert_eq!(target_change(&run(None, Some(&a)), &run(None, None)), None);
+        assert_eq!(short_digest(&a), "aaaaaaaaaaaa…");
+    }
 }

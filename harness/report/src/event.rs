@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AssertionResult, CaseRecord, Exchange, RunKind, StalledAction, Status, Summary};
+use crate::model::{AssertionResult, CaseRecord, Exchange, RunAudit, RunKind, StalledAction, Status, Summary};
 
 /// What a run is, told once at its start.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -50,6 +50,10 @@ pub struct RunMeta {
     pub seed: Option<u64>,
     /// Cases in flight at once.
     pub concurrency: usize,
+    /// Corpus digest, target, waivers, Identify answer and timeouts of the
+    /// run (copied into [`RunReport::audit`](crate::RunReport::audit)).
+    #[serde(default)]
+    pub audit: Box<RunAudit>,
 }
 
 /// One event of a run (see the [module documentation](self) for the order).

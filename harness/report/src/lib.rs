@@ -13,6 +13,9 @@
 //! - [`model`]: the run data model, whose JSON form is the DESIGN.md contract
 //!   (`RunReport`, `AssertionResult`, `Status`, `CaseRecord`, `Exchange`);
 //!   the summary and case outcomes are computed, never stored.
+//! - [`groups`]: computed views a vendor reads first: root-cause groups of
+//!   the failures ([`groups::groups`]), the profile x status table and one
+//!   verdict line per profile ([`groups::profile_rows`]), the run verdict.
 //! - [`format`](mod@format): the [`Format`] enum (`json,junit,html,md`), default file
 //!   names, [`write_all`].
 //! - [`json`], [`junit`], [`html`], [`markdown`]: one writer each,
@@ -28,6 +31,7 @@ pub mod console;
 pub mod diff;
 pub mod event;
 pub mod format;
+pub mod groups;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -38,8 +42,12 @@ pub mod model;
 pub mod plot;
 
 pub use collect::ReportCollector;
-pub use diff::{diff, Diff, DiffEntry};
+pub use diff::{corpus_change, diff, target_change, Diff, DiffEntry};
 pub use event::{from_fn, FnReporter, Reporter, RunEvent, RunMeta};
 pub use format::{parse_formats, write_all, Format, UnknownFormat};
+pub use groups::{AssertionRollup, FaultSeen, Group, ProfileRow};
 pub use merge::{merge, MergeError};
-pub use model::{AssertionResult, CaseRecord, Exchange, ResultKey, RunKind, RunReport, Severity, StalledAction, Status, Summary, SummaryMismatch};
+pub use model::{
+    AssertionResult, CaseRecord, Exchange, IdentifyRecord, ResultKey, RunAudit, RunKind, RunReport, RunTimeouts, Severity, StalledAction, Status, Summary,
+    SummaryMismatch, TargetRecord, WaiverRecord,
+};

@@ -30,6 +30,9 @@ pub enum MergeError {
 ///   harness writes); `duration_s`: the sum.
 /// - `profiles`: union, in first-seen order; `stalled`: union by action,
 ///   counts added.
+/// - audit fields (corpus digest, target, waivers, Identify, timeouts): the
+///   first report's, each missing one taken from the first later report
+///   that has it (`report diff` is where differing corpora are refused);
 /// - results and case records: a case present in a later report replaces
 ///   every result and the record of the same case id from earlier reports
 ///   (a re-run wins); disjoint shards are simply concatenated.
@@ -59,6 +62,14 @@ fn merge_into(acc: &mut RunReport, next: RunReport) {
         acc.started_at = next.started_at.clone();
     }
     acc.duration_s += next.duration_s;
+    let (a, n) = (&mut acc.audit, &next.audit);
+    a.corpus_digest = a.corpus_digest.take().or_else(|| n.corpus_digest.clone());
+    a.target = a.target.take().or_else(|| n.target.clone());
+    if a.waivers.is_empty() {
+        a.waivers = n.waivers.clone();
+    }
+    a.identify = a.identify.take().or_else(|| n.identify.clone());
+    a.timeouts = a.timeouts.or(n.timeouts);
     for p in &next.required_profiles {
         if !acc.required_profiles.contains(p) {
             acc.required_profiles.push(p.clone());

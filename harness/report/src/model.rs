@@ -7,12 +7,23 @@
 //! {"tool":"wsman-harness VERSION","kind":"check","endpoint":URL,"embedded":bool,
 //!  "started_at":"2025-01-01T00:00:00Z","duration_s":F,"profiles":[..],
 //!  "stalled":[{"action":URI,"timeouts":N,"failed_fast":N}],   (only when an action stalled)
+//!  "corpus_digest":"<sha256 hex>",                              (what makes the run auditable:
+//!  "target":{"name":..,"path":..,"digest":..,"text":..},         each absent when unknown,
+//!  "waivers":[{"case":GLOB,"assertion":GLOB,"reason":..,"expires":..}],  e.g. in reports
+//!  "identify":{"protocol_versions":[..],"product_vendor":..,      written before they existed)
+//!              "product_version":..,"security_profiles":[..],"response":..,"error":..},
+//!  "timeouts":{"exchange_ms":N,"pool_idle_ms":N},
 //!  "summary":{"passed":N,"failed":N,"warned":N,"skipped":N,"unimplemented":N},
 //!  "results":[{"case":..,"assertion":..,"clause":"DSP0226 §8.2","severity":"must",
 //!              "status":"pass|fail|warn|skip|unimplemented","message":..,"waiver":..}],
 //!  "cases":[{"id":..,"title":..,"profile":..,"clause":..,"duration_ms":N,
 //!            "exchanges":[{"step":..,"request":..,"response_status":N,"response":..}]}]}
 //! ```
+//!
+//! The audit fields ([`RunAudit`]) are written flat at the top level and read
+//! with defaults, so older reports still load. Root-cause groups and the
+//! per-profile table are computed from the results ([`crate::groups`]),
+//! never stored.
 //!
 //! The summary is never stored: [`RunReport::summary`] counts the results, and
 //! the serializer writes that count. Reading a report whose `summary` disagrees
@@ -323,6 +334,96 @@ impl StalledAction {
     }
 }
 
+/// The target file a run was given (`--target FILE`), recorded verbatim so
+/// that the report says what the endpoint was expected to have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetRecord {
+    /// The target's name (from the file, or the file name).
+    pub name: String,
+    /// Where the file was read from, when it came from a file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// sha256 (hex) of the file's text.
+    pub digest: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// One waiver in effect during the run; which results it turned to WARN is
+/// in their [`AssertionResult::waiver`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WaiverRecord {
+    /// Glob on case ids.
+    pub case: String,
+    /// Glob on assertion ids; `None` waives every assertion of the matched cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assertion: Option<String>,
+    /// Why the deviation is accepted.
+    pub reason: String,
+    /// When the waiver stops applying (as written in the waiver file), if it expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+/// The endpoint's answer to the Identify the driver sends at the start of a
+/// run (DSP0226 §11). A failed Identify does not fail the run: `error` says
+/// why, and the other fields are empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct IdentifyRecord {
+    /// `wsmid:ProtocolVersion` values.
+    #[serde(default)]
+    pub protocol_versions: Vec<String>,
+    /// `wsmid:ProductVendor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_vendor: Option<String>,
+    /// `wsmid:ProductVersion`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_version: Option<String>,
+    /// `wsmid:SecurityProfiles/wsmid:SecurityProfileName` values.
+    #[serde(default)]
+    pub security_profiles: Vec<String>,
+    /// The response body as received (empty when nothing arrived).
+    #[serde(default)]
+    pub response: String,
+    /// Why the Identify failed (transport error, HTTP status, fault, not a
+    /// response); `None` when it succeeded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The timeouts a run used, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunTimeouts {
+    /// Deadline of one exchange (`--timeout`), also the OperationTimeout the
+    /// typed requests carry.
+    pub exchange_ms: u64,
+    /// How long an idle kept-alive connection stays in the client's pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_idle_ms: Option<u64>,
+}
+
+/// What makes a run reproducible and auditable. Every field is optional in
+/// the JSON (reports written before these fields existed still read).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RunAudit {
+    /// sha256 (hex) over the corpus files: for each file in sorted relative
+    /// path order, the path, a NUL, the text, a NUL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corpus_digest: Option<String>,
+    /// The target file, when the run was given one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetRecord>,
+    /// The waivers in effect (the corpus's, then `--waivers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<WaiverRecord>,
+    /// The endpoint's Identify answer at the start of the run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identify: Option<IdentifyRecord>,
+    /// The timeouts the run used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<RunTimeouts>,
+}
+
 /// Everything one run produced. Serialize it for `report.json`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "RunReportIn")]
@@ -350,6 +451,9 @@ pub struct RunReport {
     pub cases: Vec<CaseRecord>,
     /// Actions the endpoint stopped answering (empty for a healthy run).
     pub stalled: Vec<StalledAction>,
+    /// What makes the run reproducible and auditable (corpus digest, target,
+    /// waivers, Identify answer, timeouts); written flat at the top level.
+    pub audit: RunAudit,
 }
 
 impl RunReport {
@@ -368,6 +472,7 @@ impl RunReport {
             results: Vec::new(),
             cases: Vec::new(),
             stalled: Vec::new(),
+            audit: RunAudit::default(),
         }
     }
 
@@ -456,6 +561,8 @@ struct RunReportOut<'a> {
     required_profiles: &'a [String],
     #[serde(skip_serializing_if = "<[StalledAction]>::is_empty")]
     stalled: &'a [StalledAction],
+    #[serde(flatten)]
+    audit: &'a RunAudit,
     summary: Summary,
     results: &'a [AssertionResult],
     cases: &'a [CaseRecord],
@@ -475,6 +582,7 @@ impl Serialize for RunReport {
             profiles: &self.profiles,
             required_profiles: &self.required_profiles,
             stalled: &self.stalled,
+            audit: &self.audit,
             summary: self.summary(),
             results: &self.results,
             cases: &self.cases,
@@ -501,6 +609,8 @@ struct RunReportIn {
     required_profiles: Vec<String>,
     #[serde(default)]
     stalled: Vec<StalledAction>,
+    #[serde(flatten)]
+    audit: RunAudit,
     #[serde(default)]
     summary: Option<Summary>,
     results: Vec<AssertionResult>,
@@ -540,6 +650,7 @@ impl TryFrom<RunReportIn> for RunReport {
             results: w.results,
             cases: w.cases,
             stalled: w.stalled,
+            audit: w.audit,
         })
     }
 }

@@ -59,6 +59,24 @@ pub struct Corpus {
     pub waivers: Waivers,
     /// `coverage.toml` text, when present.
     pub coverage: Option<String>,
+    /// sha256 (hex) of the corpus files ([`digest`]): the same for the
+    /// embedded copy and `--corpus` of the same directory.
+    pub digest: String,
+}
+
+/// sha256 (lowercase hex) over the corpus files a corpus is built from (the
+/// `.xml` and `.toml` files, which are all [`Corpus::from_dir`] reads): for
+/// each in sorted relative-path order, the path, a NUL, the text, a NUL.
+pub fn digest(files: &BTreeMap<String, String>) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for (path, text) in files.iter().filter(|(p, _)| p.ends_with(".xml") || p.ends_with(".toml")) {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Deserialize)]
@@ -189,7 +207,8 @@ impl Corpus {
         if !problems.is_empty() {
             return Err(CorpusError::Invalid(problems));
         }
-        Ok(Corpus { profiles, cases, templates, waivers, coverage: files.get("coverage.toml").cloned() })
+        let digest = digest(&files);
+        Ok(Corpus { profiles, cases, templates, waivers, coverage: files.get("coverage.toml").cloned(), digest })
     }
 
     /// The profile named `name`.
@@ -451,6 +470,31 @@ fn walk(root: &Path, dir: &Path, depth: usize, out: &mut BTreeMap<String, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_digest_covers_paths_and_texts_and_matches_the_directory_copy() {
+        let mut a = BTreeMap::new();
+        a.insert("core/manifest.toml".to_owned(), "x".to_owned());
+        a.insert("core/a.xml".to_owned(), "<a/>".to_owned());
+        let d = digest(&a);
+        assert_eq!(d.len(), 64);
+        assert!(d.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        // sha256sum of `printf 'core/a.xml\0<a/>\0core/manifest.toml\0x\0'`.
+        assert_eq!(d, "74b6a4086c4a20dc0aed618df5ef21336dbb0ae2482e2fedda9804b1423516c4");
+        let mut b = a.clone();
+        b.insert("README.md".to_owned(), "not a corpus file".to_owned());
+        assert_eq!(digest(&b), d, "only .xml and .toml files count");
+        b.insert("core/a.xml".to_owned(), "<b/>".to_owned());
+        assert_ne!(digest(&b), d, "a changed text changes the digest");
+        let mut c = a.clone();
+        let text = c.remove("core/a.xml").unwrap_or_default();
+        c.insert("core/b.xml".to_owned(), text);
+        assert_ne!(digest(&c), d, "a renamed file changes the digest");
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus");
+        let embedded = Corpus::embedded().expect("embedded corpus");
+        let dir = Corpus::from_dir(&root).expect("corpus dir");
+        assert_eq!(embedded.digest, dir.digest, "--corpus corpus/ and the built-in copy are the same corpus");
+    }
 
     fn files(manifest: &str, templates: &[(&str, &str)]) -> BTreeMap<String, String> {
         let mut m = BTreeMap::new();

@@ -58,6 +58,12 @@ impl Waivers {
         self.entries.iter().find(|(c, a, _)| glob(c, case) && a.as_deref().is_none_or(|a| glob(a, assertion))).map(|(_, _, r)| r.as_str())
     }
 
+    /// The entries, in file order: case glob, assertion glob (`None`: every
+    /// assertion), reason.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, Option<&str>, &str)> {
+        self.entries.iter().map(|(c, a, r)| (c.as_str(), a.as_deref(), r.as_str()))
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()

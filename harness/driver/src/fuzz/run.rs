@@ -521,6 +521,7 @@ pub async fn fuzz(config: FuzzConfig, reporters: &mut [&mut dyn Reporter]) -> Re
         required_profiles: Vec::new(),
         seed: Some(config.seed),
         concurrency: config.concurrency.max(1),
+        audit: Box::default(),
     };
     let tell = |reporters: &mut [&mut dyn Reporter], ev: &RunEvent| reporters.iter_mut().for_each(|r| r.on_event(ev));
     tell(reporters, &RunEvent::RunStarted { meta });

@@ -104,3 +104,44 @@ fn case_outcome_is_the_worst_assertion() {
     assert_eq!(all.len(), 5);
     assert_eq!(all.get("regressions/orphan"), Some(&Status::Pass));
 }
+
+#[test]
+fn audit_fields_are_written_flat_and_read_back() {
+    use report::{IdentifyRecord, RunTimeouts, TargetRecord, WaiverRecord};
+    let mut r = sample();
+    r.audit.corpus_digest = Some("0f".repeat(32));
+    r.audit.target =
+        Some(TargetRecord { name: "bmc-lab".into(), path: Some("targets/bmc.toml".into()), digest: "aa".repeat(32), text: "name = \"bmc-lab\"\n".into() });
+    r.audit.waivers = vec![WaiverRecord { case: "core/*".into(), assertion: Some("fault.detail".into()), reason: "known".into(), expires: None }];
+    r.audit.identify = Some(IdentifyRecord {
+        protocol_versions: vec![wsman_proto::ns::WSMAN.into()],
+        product_vendor: Some("Vendor".into()),
+        product_version: Some("1.0".into()),
+        security_profiles: vec![format!("{}/secprofile/http/basic", wsman_proto::ns::WSMAN_ACTION_BASE)],
+        response: "<s:Envelope/>".into(),
+        error: None,
+    });
+    r.audit.timeouts = Some(RunTimeouts { exchange_ms: 30_000, pool_idle_ms: Some(4_000) });
+    let text = json::to_string(&r).expect("serialize");
+    let v: Value = serde_json::from_str(&text).expect("parse");
+    assert_eq!(v["corpus_digest"], "0f".repeat(32));
+    assert_eq!(v["target"]["name"], "bmc-lab");
+    assert_eq!(v["waivers"][0]["assertion"], "fault.detail");
+    assert_eq!(v["identify"]["product_vendor"], "Vendor");
+    assert_eq!(v["timeouts"]["exchange_ms"], 30_000);
+    assert!(v.get("audit").is_none(), "flat, not nested");
+    let back = json::from_str(&text).expect("read back");
+    assert_eq!(back.audit, r.audit);
+}
+
+#[test]
+fn a_report_without_audit_fields_still_reads() {
+    let text = r#"{"tool":"wsman-harness 0.0.9","endpoint":"http://h/wsman","embedded":false,
+        "results":[{"case":"c","assertion":"a","clause":"x","severity":"must","status":"pass"}]}"#;
+    let r = json::from_str(text).expect("an old report reads");
+    assert_eq!(r.audit, report::RunAudit::default());
+    let written = json::to_string(&r).expect("serialize");
+    for absent in ["corpus_digest", "\"target\"", "\"waivers\"", "\"identify\"", "\"timeouts\""] {
+        assert!(!written.contains(absent), "{absent} written though unknown");
+    }
+}
