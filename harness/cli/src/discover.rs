@@ -19,7 +19,7 @@ use crate::connection::target;
 /// # Errors
 /// One line when the endpoint does not answer Identify.
 pub(crate) async fn discover_endpoint(endpoint: Endpoint) -> Result<Discovery, String> {
-    let session = Session::new(endpoint).map_err(|e| e.to_string())?;
+    let session = Session::new(endpoint.lenient()).map_err(|e| e.to_string())?;
     discover(&session, DiscoverOptions::default()).await.map_err(|e| e.to_string())
 }
 

@@ -9,6 +9,15 @@
 //! server and check is killed after [`BOUND`], so the test cannot hang. It
 //! needs `check --timeout` (per-exchange bound, for `hang-on-get`).
 //!
+//! Each server is then checked a second time with `check --discover`: the
+//! target discovered on it (the BMC's DMTF classes for the generic roles, the
+//! Windows classes for the rest) must fail as the built-in target does: the
+//! same exit status, and the assertion failing in most cases with the
+//! built-in target (the leading root cause) failing with the discovered one.
+//! Other assertions may differ (other classes show other symptoms of the same
+//! defect: 13 sensors end an optimized Enumerate where 179 services do not);
+//! the table prints every difference.
+//!
 //! A defect whose description says `(caught by wsman-server test MODULE::NAME)`
 //! (the auth-layer ones, which a Basic check cannot reach) is caught by that
 //! test instead; this test only makes sure the named test exists in
@@ -77,6 +86,9 @@ struct Outcome {
     exit: Result<i32, String>,
     /// Failing `case#assertion`s, in report order.
     failing: Vec<String>,
+    /// The same server checked through a discovered target: exit status and
+    /// failing `case#assertion`s.
+    discovered: Result<(i32, Vec<String>), String>,
     secs: f64,
 }
 
@@ -89,6 +101,14 @@ impl Outcome {
         self.exit == Ok(1) && !self.failing.is_empty()
     }
 
+    /// Whether the discovered target's check failed as the built-in one did.
+    fn discovered_agrees(&self) -> bool {
+        match (&self.exit, &self.discovered) {
+            (Ok(a), Ok((b, f))) => a == b && leading(&self.failing).is_none_or(|l| assertions(f).contains(l)) && (self.failing.is_empty() == f.is_empty()),
+            _ => false,
+        }
+    }
+
     fn how(&self) -> String {
         match &self.exit {
             Err(e) => format!("NOT RUN: {e}"),
@@ -97,7 +117,32 @@ impl Outcome {
                 if self.failing.len() > SHOWN {
                     shown.push("...");
                 }
-                format!("exit {code}, {} failing: {}", self.failing.len(), shown.join(", "))
+                let found = match &self.discovered {
+                    Ok((c, f)) if self.discovered_agrees() => {
+                        let (a, b) = (assertions(&self.failing), assertions(f));
+                        let same = if a == b {
+                            "the same assertions".to_owned()
+                        } else {
+                            format!(
+                                "leading {:?} too; only built-in {:?}, only discovered {:?}",
+                                leading(&self.failing),
+                                a.difference(&b).collect::<Vec<_>>(),
+                                b.difference(&a).collect::<Vec<_>>()
+                            )
+                        };
+                        format!("; discovered target: exit {c}, {} failing, {same}", f.len())
+                    }
+                    Ok((c, f)) => {
+                        let (a, b) = (assertions(&self.failing), assertions(f));
+                        format!(
+                            "; DISCOVERED TARGET DIFFERS: exit {c}, only built-in {:?}, only discovered {:?}",
+                            a.difference(&b).collect::<Vec<_>>(),
+                            b.difference(&a).collect::<Vec<_>>()
+                        )
+                    }
+                    Err(e) => format!("; discovered target NOT RUN: {e}"),
+                };
+                format!("exit {code}, {} failing: {}{found}", self.failing.len(), shown.join(", "))
             }
         }
     }
@@ -139,10 +184,26 @@ fn start_server(defect: Option<&str>, deadline: Instant) -> Result<(Guard, Strin
     Ok((guard, url))
 }
 
-/// Runs `check` against `url`, bounded by `deadline`; its exit code.
-fn run_check(url: &str, dir: &Path, deadline: Instant) -> Result<i32, String> {
+/// The assertion ids of `case#assertion`s.
+fn assertions(failing: &[String]) -> std::collections::BTreeSet<&str> {
+    failing.iter().filter_map(|f| f.rsplit_once('#').map(|(_, a)| a)).collect()
+}
+
+/// The assertion id failing in most cases (ties: the first in id order).
+fn leading(failing: &[String]) -> Option<&str> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for a in failing.iter().filter_map(|f| f.rsplit_once('#').map(|(_, a)| a)) {
+        *counts.entry(a).or_default() += 1;
+    }
+    counts.into_iter().max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(x.0))).map(|(a, _)| a)
+}
+
+/// Runs `check` (with `extra` flags) against `url`, bounded by `deadline`; its exit code.
+fn run_check(url: &str, dir: &Path, extra: &[&str], deadline: Instant) -> Result<i32, String> {
     let child = bin()
-        .args(["check", "--endpoint", url, "--user", USER, "--format", "json", "--timeout", "3s", "--report-dir"])
+        .args(["check", "--endpoint", url, "--user", USER, "--format", "json", "--timeout", "3s"])
+        .args(extra)
+        .arg("--report-dir")
         .arg(dir)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -177,17 +238,21 @@ fn check_one(defect: Option<String>, root: &Path) -> Outcome {
     let started = Instant::now();
     let deadline = started + BOUND;
     let dir = root.join(defect.as_deref().unwrap_or("clean"));
-    let run = || -> Result<(i32, Vec<String>), String> {
+    type Found = Result<(i32, Vec<String>), String>;
+    let run = || -> Result<(i32, Vec<String>, Found), String> {
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let (_server, url) = start_server(defect.as_deref(), deadline)?;
-        let code = run_check(&url, &dir, deadline)?;
-        Ok((code, failing(&dir)?))
+        let (server, url) = start_server(defect.as_deref(), deadline)?;
+        let code = run_check(&url, &dir, &[], deadline)?;
+        let found = dir.join("discover");
+        let discovered = run_check(&url, &found, &["--discover"], deadline + BOUND).and_then(|c| Ok((c, failing(&found)?)));
+        drop(server);
+        Ok((code, failing(&dir)?, discovered))
     };
-    let (exit, failing) = match run() {
-        Ok((code, f)) => (Ok(code), f),
-        Err(e) => (Err(e), Vec::new()),
+    let (exit, failing, discovered) = match run() {
+        Ok((code, f, d)) => (Ok(code), f, d),
+        Err(e) => (Err(e.clone()), Vec::new(), Err(e)),
     };
-    Outcome { defect, exit, failing, secs: started.elapsed().as_secs_f64() }
+    Outcome { defect, exit, failing, discovered, secs: started.elapsed().as_secs_f64() }
 }
 
 fn temp_root() -> PathBuf {
@@ -238,5 +303,7 @@ fn every_defect_fails_a_default_check_and_the_clean_server_passes() {
     assert!(clean.exit == Ok(0) && clean.failing.is_empty(), "the clean server must pass a full check: {}\n{table}", clean.how());
     let escaped: Vec<&str> = defects.iter().filter(|o| !o.caught()).map(|o| o.label()).collect();
     assert!(escaped.is_empty(), "defects not caught by a default check (exit 1 with failures): {escaped:?}\n{table}");
+    let differ: Vec<&str> = outcomes.iter().filter(|o| !o.discovered_agrees()).map(|o| o.label()).collect();
+    assert!(differ.is_empty(), "check --discover does not fail as the built-in target does for: {differ:?}\n{table}");
     let _ = std::fs::remove_dir_all(&root);
 }

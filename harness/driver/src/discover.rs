@@ -17,6 +17,9 @@
 //! ```
 //!
 //! Discovery only reads: Identify, Get and Enumerate (contexts released).
+//! It reads leniently (addressing not judged, a sequence that never ends
+//! cut at what arrived): it learns what an endpoint serves, `check` judges
+//! how it answers, so a defect shows as failures, not as a poorer target.
 //! Methods are named, never invoked; a writable property is filled with the
 //! value it already has, so the Put the corpus sends changes nothing.
 //! Every loop is bounded: at most [`DiscoverOptions::max_items`] items per
@@ -203,7 +206,10 @@ pub struct Discovery {
     pub log: Vec<String>,
 }
 
-/// Walks `session`'s endpoint as the module documentation says.
+/// Walks `session`'s endpoint as the module documentation says. Give it a
+/// lenient session ([`wsman_client::Endpoint::lenient`]): an endpoint whose
+/// addressing is wrong still says what it serves, and `check` judges the
+/// addressing.
 ///
 /// # Errors
 /// [`DiscoverError::Identify`] when Identify fails; any later failure is a
@@ -325,7 +331,14 @@ async fn enumerate(session: &Session, resource: &Resource, options: DiscoverOpti
     let mut out = Vec::new();
     while out.len() < options.max_items {
         let Some(item) = e.next().await else { break };
-        let (object, epr) = match item? {
+        // A Pull that fails after items arrived (an endpoint that never ends
+        // its sequence) ends the walk with what was read.
+        let item = match item {
+            Ok(i) => i,
+            Err(_) if !out.is_empty() => break,
+            Err(err) => return Err(err),
+        };
+        let (object, epr) = match item {
             Item::ObjectAndEpr { object, epr } => (object, Some(epr)),
             Item::Object(object) => (object, None),
             Item::Epr(epr) => (Element::ns(ns::WSA, "EndpointReference"), Some(epr)),

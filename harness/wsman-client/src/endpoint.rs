@@ -79,6 +79,10 @@ pub struct Endpoint {
     /// Shown every HTTP message of the session's exchanges (a `--dump` of a
     /// bug report); credentials are cut out of what it sees.
     pub observer: Option<Arc<dyn Observer>>,
+    /// Read answers without judging their addressing: a wrong or missing
+    /// `wsa:RelatesTo` or `wsa:Action` is not an error. For discovery, which
+    /// must learn what a faulty endpoint serves; conformance is `check`'s job.
+    pub lenient: bool,
 }
 
 impl Endpoint {
@@ -93,7 +97,14 @@ impl Endpoint {
             timeout: DEFAULT_TIMEOUT,
             max_response_bytes: MAX_RESPONSE_BYTES,
             observer: None,
+            lenient: false,
         }
+    }
+
+    /// Lenient about the addressing of answers ([`Endpoint::lenient`]).
+    pub fn lenient(mut self) -> Endpoint {
+        self.lenient = true;
+        self
     }
 
     /// With this authentication scheme for the user's credentials.

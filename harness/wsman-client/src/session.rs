@@ -391,6 +391,9 @@ impl Session {
             ..RawRequest::default()
         };
         let response = self.raw(request).await?;
+        if self.inner.endpoint.lenient {
+            return answer(response, None, None);
+        }
         answer(response, message_id.as_deref(), expect_action.as_deref())
     }
 
@@ -410,7 +413,7 @@ impl Session {
             ..RawRequest::default()
         };
         let response = self.raw(request).await?;
-        checked_envelope(response, message_id.as_deref())
+        checked_envelope(response, message_id.as_deref().filter(|_| !self.inner.endpoint.lenient))
     }
 
     /// Identify (DSP0226 §11) with the session's credentials: the product, its
