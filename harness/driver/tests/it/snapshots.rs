@@ -40,8 +40,11 @@ fn file_stem(template: &str) -> &str {
 /// Template path (relative to corpus/) -> the snapshot text of its exchanges.
 fn responses_by_template(report: &RunReport) -> BTreeMap<String, String> {
     let corpus = corpus();
+    let target = driver::Target::builtin().expect("the built-in target");
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    for case in &corpus.cases {
+    // The cases as run: a profile-role case once per registered class.
+    for case in corpus.cases.iter().flat_map(|c| target.profile_cases(c)) {
+        let case = &case;
         let record = report.case(&case.id);
         for step in &case.steps {
             let key = format!("{}/{}", case.profile, step.template);
