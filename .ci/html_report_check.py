@@ -20,6 +20,7 @@ apt-get when no browser is found.
 import argparse
 import html.parser
 import json
+import re
 import os
 import shutil
 import struct
@@ -206,6 +207,19 @@ def run(args):
                              "--expect-text", RELATES_TO, "--expect-text", "Root causes"], timeout=180).returncode
         if rc != 0:
             problems.append(f"html_check.py exited {rc}")
+
+        # The root cause a vendor reads first: one group for the missing RelatesTo,
+        # at the top, counting every case that failed it.
+        dom = subprocess.run(chromium_cmd(chromium, profile) + ["--dump-dom", url],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=120, check=False).stdout
+        groups = re.findall(r'<section class="group fail" data-assertion="([^"]+)">.*?<span class="count">(\d+) case', dom, re.S)
+        failing = {r["case"] for r in report["results"] if r["assertion"] == RELATES_TO and r["status"] == "fail"}
+        if not groups or groups[0][0] != RELATES_TO:
+            problems.append(f"the first root-cause group is {groups[:1]}, expected {RELATES_TO}")
+        elif [g for g in groups if g[0] == RELATES_TO] != [(RELATES_TO, str(len(failing)))]:
+            problems.append(f"{RELATES_TO} groups {[g for g in groups if g[0] == RELATES_TO]}, expected one of {len(failing)} cases")
+        else:
+            print(f"html_report_check: one group at the top: {RELATES_TO}, {len(failing)} cases ({len(groups)} groups)")
 
         filters = [
             {},

@@ -257,7 +257,7 @@ fn root_causes(report: &RunReport) -> Markup {
     html! {
         @if !gs.is_empty() {
             h2 id="groups" { "Root causes (" (gs.len()) " group" @if gs.len() != 1 { "s" } ", " (report.failures().count()) " failed results)" }
-            p { "Failures grouped by assertion and the fault the response carried; largest first. By assertion (a link filters the cases below):" }
+            p { "Failures grouped by root cause: the assertion, and for the checks of the answer itself (expected outcome, fault shape) the fault the response carried; largest first. By assertion (a link filters the cases below):" }
             table id="by-assertion" {
                 tr { th { "Assertion" } th { "Clause" } th { "Severity" } th { "Cases" } th { "Groups (faults seen)" } }
                 @for a in groups::by_assertion(&gs) {
