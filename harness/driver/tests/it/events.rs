@@ -62,13 +62,13 @@ async fn events_are_in_order_per_case_under_concurrency() {
     server.stop().await;
     let events = rec.events();
 
-    assert!(matches!(events.first(), Some(RunEvent::RunStarted { meta }) if meta.cases == corpus().cases.len() && meta.concurrency == 8));
+    assert!(matches!(events.first(), Some(RunEvent::RunStarted { meta }) if meta.cases == crate::cases_run() && meta.concurrency == 8));
     assert!(matches!(events.last(), Some(RunEvent::RunFinished { summary, .. }) if *summary == report.summary()));
     let runs = events.iter().filter(|e| matches!(e, RunEvent::RunStarted { .. } | RunEvent::RunFinished { .. })).count();
     assert_eq!(runs, 2, "one RunStarted, one RunFinished");
 
     let traces = traces(&events);
-    assert_eq!(traces.len(), corpus().cases.len());
+    assert_eq!(traces.len(), crate::cases_run());
     for (id, t) in &traces {
         assert_eq!((t.started.len(), t.finished.len()), (1, 1), "{id}: {t:?}");
         assert!(!t.exchanges.is_empty(), "{id}: no exchange");

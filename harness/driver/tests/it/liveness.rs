@@ -16,7 +16,7 @@ use crate::{config, corpus};
 /// still judged, and the run takes about one timeout, not one per hung case.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_action_fails_fast_after_two_timeouts() {
-    let server = TestServer::start(Config { defects: DefectSet::new([Defect::HangOnGet]), ..Default::default() }).await;
+    let server = TestServer::host(Config { defects: DefectSet::new([Defect::HangOnGet]), ..Default::default() }, wsman_server::BmcOptions::default()).await;
     let timeout = Duration::from_secs(2);
     let mut c = config(&server.url, corpus());
     c.target.timeout = timeout;

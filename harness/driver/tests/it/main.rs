@@ -27,3 +27,10 @@ pub(crate) fn corpus() -> Arc<Corpus> {
     static CORPUS: std::sync::OnceLock<Arc<Corpus>> = std::sync::OnceLock::new();
     CORPUS.get_or_init(|| Arc::new(Corpus::embedded().expect("embedded corpus"))).clone()
 }
+
+/// How many cases a run of the embedded corpus through the built-in target
+/// has: a `profile`-role case once per registered class.
+pub(crate) fn cases_run() -> usize {
+    let target = driver::Target::builtin().expect("the built-in target");
+    corpus().cases.iter().map(|c| target.profile_cases(c).len()).sum()
+}
