@@ -62,7 +62,11 @@ fn discover_writes_a_target_of_the_bmc_classes_and_check_passes_through_it() {
     let text = std::fs::read_to_string(&file).expect("the target file");
     let t = driver::Target::parse(&text).expect("a valid target");
     assert_eq!(t.name, "vendor BMC");
-    assert_eq!(t.keyed.as_ref().map(|k| k.resource_uri.as_str()), Some("http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_NumericSensor"), "{text}");
+    assert_eq!(
+        t.keyed.as_ref().map(|k| k.resource_uri.as_str()),
+        Some(format!("{}CIM_NumericSensor", wsman_proto::ns::DMTF_CIM_RESOURCE_PREFIX).as_str()),
+        "{text}"
+    );
     assert_eq!(t.profiles.len(), 6, "{text}");
     // The account of the user discovery ran as is the one it found.
     assert!(text.contains("Name = \"vendor\""), "{text}");
@@ -72,7 +76,21 @@ fn discover_writes_a_target_of_the_bmc_classes_and_check_passes_through_it() {
     for (label, extra) in [("target", vec!["--target".to_owned(), file.display().to_string()]), ("discover", vec!["--discover".to_owned()])] {
         let report = dir.join(label);
         let out = bin()
-            .args(["check", "--endpoint", &serve.1, "--user", "vendor:certify", "--format", "json", "--profile", "transfer", "--profile", "enumeration", "--profile", "dmtf"])
+            .args([
+                "check",
+                "--endpoint",
+                &serve.1,
+                "--user",
+                "vendor:certify",
+                "--format",
+                "json",
+                "--profile",
+                "transfer",
+                "--profile",
+                "enumeration",
+                "--profile",
+                "dmtf",
+            ])
             .args(&extra)
             .arg("--report-dir")
             .arg(&report)
@@ -84,7 +102,13 @@ fn discover_writes_a_target_of_the_bmc_classes_and_check_passes_through_it() {
         let results = json["results"].as_array().expect("results");
         assert_eq!(json["summary"]["failed"], 0, "{label}");
         let status = |case: &str| results.iter().find(|r| r["case"] == case && r["assertion"] == "expect.outcome").map(|r| r["status"].clone());
-        for case in ["dmtf/get/DSP1027.CIM_PowerManagementService", "dmtf/enumerate/DSP1009.CIM_NumericSensor", "transfer/get/service-winrm", "transfer/put/read-only-refused", "transfer/put/writable-own-value"] {
+        for case in [
+            "dmtf/get/DSP1027.CIM_PowerManagementService",
+            "dmtf/enumerate/DSP1009.CIM_NumericSensor",
+            "transfer/get/service-winrm",
+            "transfer/put/read-only-refused",
+            "transfer/put/writable-own-value",
+        ] {
             assert_eq!(status(case), Some(serde_json::json!("pass")), "{label}: {case}");
         }
         // The run records the target it used.

@@ -41,16 +41,16 @@ pub const INTEROP_NAMESPACES: [&str; 2] = ["root/interop", "interop"];
 pub const CIM_NAMESPACE_SELECTOR: &str = "__cimnamespace";
 
 /// Windows' cimv2 resource URI prefix.
-pub const CIMV2_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/";
+const CIMV2_PREFIX: &str = ns::WMI_ROOT_CIMV2_PREFIX;
 
 /// winrm/config.
-pub const CONFIG_URI: &str = "http://schemas.microsoft.com/wbem/wsman/1/config";
+const CONFIG_URI: &str = ns::CFG;
 
 /// The WinRS cmd shell.
-pub const SHELL_URI: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd";
+const SHELL_URI: &str = ns::SHELL_CMD_RESOURCE;
 
 /// The Windows event log as a WS-Eventing source.
-pub const EVENT_LOG_URI: &str = "http://schemas.microsoft.com/wbem/wsman/1/windows/EventLog";
+const EVENT_LOG_URI: &str = ns::EVENTLOG_RESOURCE;
 
 /// One DMTF management profile the harness knows: its DSP number, its
 /// RegisteredName, and the classes it checks answer Get and Enumerate when

@@ -79,7 +79,8 @@ impl fmt::Display for FaultSeen {
     }
 }
 
-/// Failures (or waived warnings) that share an assertion and the fault seen.
+/// Failures (or waived warnings) that share a root cause: an assertion and,
+/// where it is part of the cause ([`keys_on_fault`]), the fault seen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group<'a> {
     /// Assertion id.

@@ -89,6 +89,8 @@ pub const MS_WSMAN_BASE: &str = "http://schemas.microsoft.com/wbem/wsman/1/";
 pub const WMI_RESOURCE_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/";
 /// Prefix of DMTF CIM resource URIs used by DASH-style BMCs.
 pub const DMTF_CIM_RESOURCE_PREFIX: &str = "http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/";
+/// Prefix of WMI classes in namespace `root\cimv2` (Win32_Service, Win32_OperatingSystem, ...).
+pub const WMI_ROOT_CIMV2_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/cimv2/";
 /// Prefix of the Windows IPMI provider's classes (WMI namespace `root\hardware`).
 pub const WMI_ROOT_HARDWARE_PREFIX: &str = "http://schemas.microsoft.com/wbem/wsman/1/wmi/root/hardware/";
 /// Prefix of WMI classes in namespace `root\wmi` (the IPMI driver class `Microsoft_IPMI`).

@@ -29,7 +29,7 @@ async fn the_reference_host_advertises_its_profiles_and_every_class_answers() {
     let t: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     // Generic roles come from the DMTF classes, Windows-only ones from cimv2.
     assert_eq!(t["keyed"]["class"].as_str(), Some("CIM_NumericSensor"), "{text}");
-    assert!(t["keyed"]["resource_uri"].as_str().is_some_and(|u| u.starts_with("http://schemas.dmtf.org/")));
+    assert!(t["keyed"]["resource_uri"].as_str().is_some_and(|u| u.starts_with(wsman_proto::ns::DMTF_CIM_RESOURCE_PREFIX)));
     assert!(t["keyed"]["instances"].as_integer().is_some_and(|n| n >= 2));
     assert_eq!(t["method"]["method"].as_str(), Some("RequestPowerStateChange"), "{text}");
     assert_eq!(t["read_only"]["property"].as_str(), Some("CurrentReading"), "{text}");

@@ -301,16 +301,8 @@ fn sensor_instance(class: Class, uri: &str, sys: &str, s: &Sensor, raw: u8) -> I
             .with("CurrentReading", scaled(raw))
             .with("NominalReading", scaled(s.nominal))
             .with("SensorNumber", Value::UInt(s.number.into()));
-        let names = [
-            "LowerThresholdNonCritical",
-            "LowerThresholdCritical",
-            "LowerThresholdFatal",
-            "UpperThresholdNonCritical",
-            "UpperThresholdCritical",
-            "UpperThresholdFatal",
-        ];
-        debug_assert_eq!(names.len(), THRESHOLD_NAMES.len());
-        for (i, name) in names.iter().enumerate() {
+        debug_assert_eq!(THRESHOLD_PROPERTIES.len(), THRESHOLD_NAMES.len());
+        for (i, name) in THRESHOLD_PROPERTIES.iter().enumerate() {
             inst.set(name, s.thresholds[i].map_or(Value::Null, scaled));
         }
         let codes = |settable_only: bool| {
