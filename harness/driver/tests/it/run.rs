@@ -18,7 +18,6 @@ async fn every_case_runs_against_the_reference_server() {
         });
         run(config(&server.url, corpus()), &mut [&mut count]).await.expect("run")
     };
-    let corpus = corpus();
     assert_eq!(finished, crate::cases_run());
     assert_eq!(report.cases.len(), crate::cases_run());
     // Every case got a response from the server (no transport failure, no hang).
