@@ -443,6 +443,24 @@ impl Discovery {
                 let _ = writeln!(t, "property = {}", quote(prop));
             }
         }
+        // instance: what the core profile's cases address. A DMTF class of one
+        // instance (the managed system first), else the Windows singleton.
+        let one = ["CIM_ComputerSystem"].iter().filter_map(|c| self.dmtf_class(c)).chain(self.dmtf_classes()).find(|c| c.instances == 1);
+        match (one, windows.and_then(|w| w.os.as_ref())) {
+            (Some(c), _) => {
+                if let Some(prop) = non_key_property(c) {
+                    role(&mut t, "instance", c, true);
+                    let _ = writeln!(t, "property = {}", quote(&prop));
+                }
+            }
+            (None, Some(os)) => {
+                if let Some(prop) = ["Caption", "Name"].into_iter().find(|p| os.property(p).is_some()) {
+                    role(&mut t, "instance", os, false);
+                    let _ = writeln!(t, "property = {}", quote(prop));
+                }
+            }
+            (None, None) => {}
+        }
         // keyed
         let keyed = KEYED_PREFERENCE
             .iter()

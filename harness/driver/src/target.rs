@@ -20,7 +20,7 @@
 //!
 //! | fragment | roles | text |
 //! |---|---|---|
-//! | `{{ROLE.selector_set}}` | keyed, writable, read_only, method | `<w:SelectorSet><w:Selector Name="K">V</w:Selector>…</w:SelectorSet>` |
+//! | `{{ROLE.selector_set}}` | instance (empty for a singleton), keyed, writable, read_only, method | `<w:SelectorSet><w:Selector Name="K">V</w:Selector>…</w:SelectorSet>` |
 //! | `{{ROLE.selectors}}` | the same | the `<w:Selector>` elements alone |
 //! | `{{ROLE.other_selectors}}` | the same | the `<w:Selector>` elements but the first (`key`) |
 //! | `{{ROLE.instance}}` | writable, read_only | `<t:CLASS xmlns:t="NS"><t:PROPERTY>VALUE</t:PROPERTY></t:CLASS>` |
@@ -42,7 +42,7 @@ const BUILTIN: &str = include_str!("../../../corpus/targets/reference.toml");
 
 /// Every role name a target may fill and a case may declare, in file order.
 pub const ROLES: &[&str] =
-    &["singleton", "keyed", "writable", "read_only", "creatable", "method", "event_source", "shell", "cimv2", "config", "hardware", "profile"];
+    &["singleton", "instance", "keyed", "writable", "read_only", "creatable", "method", "event_source", "shell", "cimv2", "config", "hardware", "profile"];
 
 /// Why a target file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +90,10 @@ pub struct Target {
     /// A class with one instance: Get without selectors answers it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub singleton: Option<Singleton>,
+    /// One instance a Get answers, with its keys (none for a singleton):
+    /// what the core profile's header and addressing cases address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<AnInstance>,
     /// A keyed class with several instances.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keyed: Option<Keyed>,
@@ -162,6 +166,25 @@ pub struct Singleton {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
     /// A property the instance always has.
+    pub property: String,
+}
+
+/// The `instance` role: one instance a Get answers, by its keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnInstance {
+    /// Resource URI of the class.
+    pub resource_uri: String,
+    /// Class element name (default: the last `/`-segment of the URI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// XML namespace of the instance element (default: the URI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Every key of the instance (empty for a singleton: no SelectorSet is sent).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub selectors: BTreeMap<String, String>,
+    /// A property the instance has.
     pub property: String,
 }
 
@@ -457,6 +480,10 @@ impl Target {
             }
         };
         need("name", &self.name);
+        if let Some(r) = &self.instance {
+            need("instance.resource_uri", &r.resource_uri);
+            need("instance.property", &r.property);
+        }
         if let Some(r) = &self.singleton {
             need("singleton.resource_uri", &r.resource_uri);
             need("singleton.property", &r.property);
@@ -527,6 +554,7 @@ impl Target {
             }
         };
         class("singleton.class", self.singleton.as_ref().and_then(|r| r.class.as_ref()));
+        class("instance.class", self.instance.as_ref().and_then(|r| r.class.as_ref()));
         class("keyed.class", self.keyed.as_ref().and_then(|r| r.class.as_ref()));
         class("writable.class", self.writable.as_ref().and_then(|r| r.class.as_ref()));
         class("read_only.class", self.read_only.as_ref().and_then(|r| r.class.as_ref()));
@@ -551,6 +579,7 @@ impl Target {
     pub fn has_role(&self, role: &str) -> bool {
         match role {
             "singleton" => self.singleton.is_some(),
+            "instance" => self.instance.is_some(),
             "keyed" => self.keyed.is_some(),
             "writable" => self.writable.is_some(),
             "read_only" => self.read_only.is_some(),
@@ -581,6 +610,12 @@ impl Target {
             "singleton" => {
                 let r = self.singleton.as_ref()?;
                 v.class(&r.resource_uri, r.class.as_ref(), r.namespace.as_ref());
+                v.set("property", &r.property);
+            }
+            "instance" => {
+                let r = self.instance.as_ref()?;
+                v.class(&r.resource_uri, r.class.as_ref(), r.namespace.as_ref());
+                v.map("selector", &r.selectors);
                 v.set("property", &r.property);
             }
             "keyed" => {
@@ -642,6 +677,16 @@ impl Target {
             "keyed" => {
                 if let Some(r) = &self.keyed {
                     selectors(&r.selectors);
+                }
+            }
+            // No SelectorSet at all for a singleton (an empty one is a case of its own).
+            "instance" => {
+                if let Some(r) = &self.instance {
+                    if r.selectors.is_empty() {
+                        out.insert("instance.selector_set".into(), String::new());
+                    } else {
+                        selectors(&r.selectors);
+                    }
                 }
             }
             "writable" | "read_only" => {
@@ -837,6 +882,19 @@ output = "ReturnValue"
         let none = Target::parse(BMC).expect("bmc");
         assert_eq!(none.profile_cases(get).len(), 1);
         assert_eq!(none.missing(&get.roles, None).as_deref(), Some("target has no profile"));
+    }
+
+    #[test]
+    fn the_instance_role_sends_no_selector_set_for_a_singleton() {
+        let builtin = Target::builtin().expect("builtin");
+        assert_eq!(builtin.role_fragments("instance").get("instance.selector_set").map(String::as_str), Some(""));
+        let keyed = Target::parse(
+            "name = \"t\"\n[instance]\nresource_uri = \"urn:x/CIM_ComputerSystem\"\nselectors = { Name = \"a&b\" }\nproperty = \"ElementName\"\n",
+        )
+        .expect("parses");
+        let set = &keyed.role_fragments("instance")["instance.selector_set"];
+        assert_eq!(set, "<w:SelectorSet><w:Selector Name=\"Name\">a&amp;b</w:Selector></w:SelectorSet>");
+        assert_eq!(keyed.role_vars("instance").expect("vars")["instance.class"], "CIM_ComputerSystem");
     }
 
     #[test]

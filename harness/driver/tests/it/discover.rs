@@ -35,6 +35,8 @@ async fn the_reference_host_advertises_its_profiles_and_every_class_answers() {
     assert_eq!(t["read_only"]["property"].as_str(), Some("CurrentReading"), "{text}");
     assert!(t["writable"]["property"].as_str().is_some_and(|p| p.contains("Threshold")), "{text}");
     assert_eq!(t["singleton"]["class"].as_str(), Some("Win32_OperatingSystem"), "{text}");
+    assert_eq!(t["instance"]["class"].as_str(), Some("CIM_ComputerSystem"), "{text}");
+    assert!(t["instance"]["selectors"]["Name"].as_str().is_some(), "{text}");
     for role in ["creatable", "event_source", "shell", "cimv2", "config", "hardware"] {
         assert!(t.contains_key(role), "no {role}: {text}");
     }
@@ -50,6 +52,8 @@ async fn without_a_bmc_the_windows_classes_fill_the_roles() {
     let text = d.to_target_toml("windows");
     let t: toml::Table = toml::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
     assert_eq!(t["keyed"]["class"].as_str(), Some("Win32_Service"), "{text}");
+    assert_eq!(t["instance"]["class"].as_str(), Some("Win32_OperatingSystem"), "{text}");
+    assert!(t["instance"].get("selectors").is_none(), "{text}");
     assert!(!t.contains_key("profile"), "{text}");
     // The Windows fallbacks: the OS variable written with its own value, WinRM's start mode.
     assert_eq!(t["writable"]["property"].as_str(), Some("VariableValue"), "{text}");
