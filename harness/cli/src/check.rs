@@ -59,8 +59,8 @@ pub(crate) async fn run(a: CheckArgs) -> Result<ExitCode, String> {
     };
     let (resources, mut record) = match &a.target {
         Some(path) => {
-            let t = driver::Target::from_file(path).map_err(|e| format!("--target: {e}"))?;
-            let text = std::fs::read_to_string(path).map_err(|e| format!("--target: {}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| format!("--target: cannot read {}: {e}", path.display()))?;
+            let t = driver::Target::parse_as(&text, &path.display().to_string()).map_err(|e| format!("--target: {e}"))?;
             let record = t.record(&text, Some(path));
             (Some(Arc::new(t)), Some(record))
         }

@@ -25,7 +25,6 @@
 //! Every loop is bounded: at most [`DiscoverOptions::max_items`] items per
 //! enumeration, each exchange bounded by the session's timeout.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::num::NonZeroU64;
 
@@ -603,42 +602,16 @@ fn role(t: &mut String, name: &str, c: &FoundClass, with_selectors: bool) {
 }
 
 fn inline_table(pairs: &[(String, String)]) -> String {
-    let mut m: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut table = toml::Table::new();
     for (k, v) in pairs {
-        m.entry(k.as_str()).or_insert(v.as_str());
+        table.entry(k.clone()).or_insert_with(|| toml::Value::String(v.clone()));
     }
-    let body = m.iter().map(|(k, v)| format!("{} = {}", key(k), quote(v))).collect::<Vec<_>>().join(", ");
-    format!("{{ {body} }}")
+    toml::Value::Table(table).to_string()
 }
 
-/// A TOML bare key when it is one, else quoted.
-fn key(k: &str) -> String {
-    if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        k.to_owned()
-    } else {
-        quote(k)
-    }
-}
-
-/// A TOML basic string.
+/// A TOML basic string (the toml crate's quoting).
 fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(out, "\\u{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    toml::Value::String(s.to_owned()).to_string()
 }
 
 #[cfg(test)]
@@ -659,6 +632,7 @@ mod tests {
         let v: toml::Table = toml::from_str(&text).expect("parses");
         assert_eq!(v["v"].as_str(), Some(nasty));
         assert_eq!(v["t"]["Name"].as_str(), Some(nasty));
-        assert_eq!(key("a b"), "\"a b\"");
+        let spaced: toml::Table = toml::from_str(&format!("t = {}", inline_table(&[("a b".into(), "x".into())]))).expect("parses");
+        assert_eq!(spaced["t"]["a b"].as_str(), Some("x"));
     }
 }

@@ -418,7 +418,7 @@ impl Target {
     /// # Errors
     /// As [`Target::parse`]; the project's tests keep the built-in file valid.
     pub fn builtin() -> Result<Target, TargetError> {
-        Target::parse_named(BUILTIN, "corpus/targets/reference.toml")
+        Target::parse_as(BUILTIN, "corpus/targets/reference.toml")
     }
 
     /// What the report records of a target read from `text` (its digest and
@@ -444,7 +444,7 @@ impl Target {
     pub fn from_file(path: &Path) -> Result<Target, TargetError> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| TargetError::Io { path: origin.clone(), source })?;
-        Target::parse_named(&text, &origin)
+        Target::parse_as(&text, &origin)
     }
 
     /// Parses and validates target text.
@@ -455,10 +455,14 @@ impl Target {
     /// [`TargetError::Invalid`] for an empty resource URI or an empty
     /// selector table where one is required.
     pub fn parse(text: &str) -> Result<Target, TargetError> {
-        Target::parse_named(text, "target")
+        Target::parse_as(text, "target")
     }
 
-    fn parse_named(text: &str, origin: &str) -> Result<Target, TargetError> {
+    /// As [`Target::parse`], errors naming `origin` (the file the text was read from).
+    ///
+    /// # Errors
+    /// As [`Target::parse`].
+    pub fn parse_as(text: &str, origin: &str) -> Result<Target, TargetError> {
         let target: Target = toml::from_str(text).map_err(|e| TargetError::Parse {
             origin: origin.to_owned(),
             line: e.span().map(|s| line_col(text, s.start)),
